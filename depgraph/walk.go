@@ -1,0 +1,811 @@
+package depgraph
+
+// The walker: one exhaustive type switch over goja's AST.
+//
+// It reproduces acorn-walk's base visitor, which defines what Appsmith calls a
+// reference: identifiers in expression position are visited; binding
+// patterns, non-computed property names, labels and `this` are not; children
+// are visited left to right (do-while visits its test before its body, a for
+// statement its test before its update), and the library's callbacks for
+// declarators and functions run after their children (post-order), which
+// fixes the order of `variables` and `functionalParams`.
+//
+// Two passes, declare then bind: during the walk every binding is declared
+// in its scope (var and parameters in the function scope, let/const in the
+// block, catch parameters in the catch clause) and every visited identifier
+// is recorded with the scope it appeared in. Only after the walk, when all
+// hoisted declarations are known, is each identifier resolved.
+//
+// Function and class names are deliberately not bindings: Appsmith never
+// treats them as declarations (its own test renames `ApiNever.data` inside
+// `function ApiNever(){…}`), and bindings name entities, not functions.
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/token"
+)
+
+type scope struct {
+	parent int32
+	isFunc bool
+	names  []string
+}
+
+// occurrence is one identifier in reference position.
+type occurrence struct {
+	name       string
+	start, end int32 // byte offsets in the parsed text
+	scope      int32
+	ref        string // the reference as Appsmith extracts it (a chain like Api1.data[0])
+	shorthand  bool   // value of a shorthand property {name}
+	// chain: the non-computed properties above the identifier, skipping `?.`,
+	// as indexes into walker.props (only when walker.chains is set).
+	chainFrom, chainTo int32
+}
+
+type propSeg struct {
+	name       string
+	start, end int32
+	optional   bool // reached through `?.`
+}
+
+type walker struct {
+	src    string
+	scopes []scope
+	cur    int32
+	stack  []ast.Node
+	depth  int
+
+	occs      []occurrence
+	props     []propSeg
+	chains    bool // record property chains (for renames)
+	params    orderedSet
+	variables orderedSet
+	buf       []byte
+
+	// failed is set for syntax acorn (ES2020) rejects but goja accepts, and
+	// for nesting beyond maxDepth.
+	failed bool
+}
+
+// orderedSet keeps first-insertion order, like a JavaScript Set of strings.
+type orderedSet struct {
+	list []string
+	seen map[string]struct{}
+}
+
+func (s *orderedSet) add(v string) {
+	if s.seen == nil {
+		// Most sets stay tiny; a linear scan beats a map until then.
+		for _, x := range s.list {
+			if x == v {
+				return
+			}
+		}
+		s.list = append(s.list, v)
+		if len(s.list) > 16 {
+			s.seen = make(map[string]struct{}, 32)
+			for _, x := range s.list {
+				s.seen[x] = struct{}{}
+			}
+		}
+		return
+	}
+	if _, ok := s.seen[v]; ok {
+		return
+	}
+	s.seen[v] = struct{}{}
+	s.list = append(s.list, v)
+}
+
+func (s *orderedSet) has(v string) bool {
+	if s.seen != nil {
+		_, ok := s.seen[v]
+		return ok
+	}
+	for _, x := range s.list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func newWalker(src string) *walker {
+	w := &walker{src: src}
+	w.scopes = append(w.scopes, scope{parent: -1, isFunc: true})
+	return w
+}
+
+// --- scopes ---
+
+func (w *walker) open(isFunc bool) int32 {
+	saved := w.cur
+	w.scopes = append(w.scopes, scope{parent: w.cur, isFunc: isFunc})
+	w.cur = int32(len(w.scopes) - 1)
+	return saved
+}
+
+func (w *walker) close(saved int32) { w.cur = saved }
+
+type declKind uint8
+
+const (
+	declNone    declKind = iota // assignment target: binds nothing
+	declVar                     // var: nearest function scope
+	declLexical                 // let, const: current block
+	declHere                    // parameters, catch parameters: the scope just opened
+)
+
+func (w *walker) declare(name string, kind declKind) {
+	s := w.cur
+	switch kind {
+	case declNone:
+		return
+	case declVar:
+		for !w.scopes[s].isFunc {
+			s = w.scopes[s].parent
+		}
+	}
+	w.scopes[s].names = append(w.scopes[s].names, name)
+}
+
+// bound reports whether name resolves to a declaration from scope s.
+func (w *walker) bound(name string, s int32) bool {
+	for ; s >= 0; s = w.scopes[s].parent {
+		for _, n := range w.scopes[s].names {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// --- statements ---
+
+func (w *walker) program(p *ast.Program) {
+	for _, st := range p.Body {
+		w.stmt(st)
+	}
+}
+
+func (w *walker) stmts(list []ast.Statement) {
+	for _, st := range list {
+		w.stmt(st)
+	}
+}
+
+func (w *walker) block(b *ast.BlockStatement) {
+	if b == nil {
+		return
+	}
+	saved := w.open(false)
+	w.stmts(b.List)
+	w.close(saved)
+}
+
+func (w *walker) enter() bool {
+	w.depth++
+	if w.depth > maxDepth {
+		w.failed = true
+		return false
+	}
+	return !w.failed
+}
+
+func (w *walker) stmt(s ast.Statement) {
+	if !w.enter() {
+		w.depth--
+		return
+	}
+	defer func() { w.depth-- }()
+	switch s := s.(type) {
+	case nil, *ast.EmptyStatement, *ast.DebuggerStatement, *ast.BranchStatement:
+	case *ast.BadStatement:
+		w.failed = true
+	case *ast.BlockStatement:
+		w.block(s)
+	case *ast.ExpressionStatement:
+		w.expr(s.Expression)
+	case *ast.IfStatement:
+		w.expr(s.Test)
+		w.stmt(s.Consequent)
+		w.stmt(s.Alternate)
+	case *ast.LabelledStatement:
+		w.stmt(s.Statement)
+	case *ast.WithStatement:
+		w.expr(s.Object)
+		w.stmt(s.Body)
+	case *ast.SwitchStatement:
+		w.expr(s.Discriminant)
+		saved := w.open(false)
+		for _, c := range s.Body {
+			w.expr(c.Test)
+			w.stmts(c.Consequent)
+		}
+		w.close(saved)
+	case *ast.ReturnStatement:
+		w.expr(s.Argument)
+	case *ast.ThrowStatement:
+		w.expr(s.Argument)
+	case *ast.TryStatement:
+		w.block(s.Body)
+		if c := s.Catch; c != nil {
+			saved := w.open(false)
+			if c.Parameter != nil {
+				w.pattern(c.Parameter, declHere)
+			}
+			w.block(c.Body)
+			w.close(saved)
+		}
+		w.block(s.Finally)
+	case *ast.WhileStatement:
+		w.expr(s.Test)
+		w.stmt(s.Body)
+	case *ast.DoWhileStatement:
+		w.expr(s.Test)
+		w.stmt(s.Body)
+	case *ast.ForStatement:
+		saved := w.open(false)
+		switch init := s.Initializer.(type) {
+		case *ast.ForLoopInitializerExpression:
+			w.expr(init.Expression)
+		case *ast.ForLoopInitializerVarDeclList:
+			w.declarators(init.List, declVar)
+		case *ast.ForLoopInitializerLexicalDecl:
+			w.declarators(init.LexicalDeclaration.List, declLexical)
+		}
+		w.expr(s.Test)
+		w.expr(s.Update)
+		w.stmt(s.Body)
+		w.close(saved)
+	case *ast.ForInStatement:
+		saved := w.open(false)
+		w.forInto(s.Into)
+		w.expr(s.Source)
+		w.stmt(s.Body)
+		w.close(saved)
+	case *ast.ForOfStatement:
+		saved := w.open(false)
+		w.forInto(s.Into)
+		w.expr(s.Source)
+		w.stmt(s.Body)
+		w.close(saved)
+	case *ast.VariableStatement:
+		w.declarators(s.List, declVar)
+	case *ast.LexicalDeclaration:
+		w.declarators(s.List, declLexical)
+	case *ast.FunctionDeclaration:
+		w.function(s.Function)
+	case *ast.ClassDeclaration:
+		w.class(s.Class)
+	default:
+		// A node type this walker does not know must not pass as analysed.
+		w.failed = true
+	}
+}
+
+func (w *walker) forInto(into ast.ForInto) {
+	switch into := into.(type) {
+	case *ast.ForIntoVar:
+		w.declarators([]*ast.Binding{into.Binding}, declVar)
+	case *ast.ForDeclaration:
+		w.pattern(into.Target, declLexical)
+		w.variables.add(declaredName(into.Target))
+	case *ast.ForIntoExpression:
+		// acorn-walk visits a bare left-hand side as an expression.
+		switch e := into.Expression.(type) {
+		case *ast.ObjectPattern, *ast.ArrayPattern:
+			w.pattern(e, declNone)
+		default:
+			w.expr(e)
+		}
+	}
+}
+
+// declarators walks `var/let/const a = …, b = …`; each declarator's name is
+// recorded after its initializer, as acorn-walk's post-order callback does.
+func (w *walker) declarators(list []*ast.Binding, kind declKind) {
+	for _, b := range list {
+		w.pattern(b.Target, kind)
+		w.expr(b.Initializer)
+		w.variables.add(declaredName(b.Target))
+	}
+}
+
+// declaredName is what Appsmith records for a declarator: its name, or
+// undefined (here "") for a destructuring pattern.
+func declaredName(t ast.Expression) string {
+	if id, ok := t.(*ast.Identifier); ok {
+		return id.Name.String()
+	}
+	return ""
+}
+
+// --- patterns ---
+
+// pattern walks a binding or assignment target. Identifiers in it are
+// declared (per kind), never visited as references; default values and
+// computed keys are expressions, and member targets (`a.b = 1`) are visited
+// through their object.
+func (w *walker) pattern(p ast.Expression, kind declKind) {
+	switch p := p.(type) {
+	case nil:
+	case *ast.Identifier:
+		w.declare(p.Name.String(), kind)
+	case *ast.ObjectPattern:
+		for _, prop := range p.Properties {
+			switch prop := prop.(type) {
+			case *ast.PropertyKeyed:
+				if prop.Computed {
+					w.expr(prop.Key)
+				}
+				w.pattern(prop.Value, kind)
+			case *ast.PropertyShort:
+				w.declare(prop.Name.Name.String(), kind)
+				w.expr(prop.Initializer)
+			default:
+				w.failed = true
+			}
+		}
+		w.pattern(p.Rest, kind)
+	case *ast.ArrayPattern:
+		for _, el := range p.Elements {
+			w.pattern(el, kind)
+		}
+		w.pattern(p.Rest, kind)
+	case *ast.AssignExpression: // a default inside a pattern
+		w.pattern(p.Left, kind)
+		w.expr(p.Right)
+	case *ast.Binding:
+		w.pattern(p.Target, kind)
+		w.expr(p.Initializer)
+	case *ast.DotExpression, *ast.BracketExpression:
+		w.expr(p)
+	case *ast.BadExpression:
+		w.failed = true
+	default:
+		w.expr(p)
+	}
+}
+
+// --- functions and classes ---
+
+func (w *walker) function(f *ast.FunctionLiteral) {
+	if f == nil {
+		return
+	}
+	w.push(f)
+	saved := w.open(true)
+	w.paramList(f.ParameterList)
+	if f.Body != nil {
+		w.stmts(f.Body.List)
+	}
+	w.close(saved)
+	w.pop()
+	w.recordParams(f.ParameterList)
+}
+
+func (w *walker) arrow(f *ast.ArrowFunctionLiteral) {
+	saved := w.open(true)
+	w.paramList(f.ParameterList)
+	switch body := f.Body.(type) {
+	case *ast.BlockStatement:
+		w.stmts(body.List)
+	case *ast.ExpressionBody:
+		w.expr(body.Expression)
+	}
+	w.close(saved)
+	w.recordParams(f.ParameterList)
+}
+
+func (w *walker) paramList(pl *ast.ParameterList) {
+	if pl == nil {
+		return
+	}
+	for _, b := range pl.List {
+		w.pattern(b.Target, declHere)
+		w.expr(b.Initializer)
+	}
+	w.pattern(pl.Rest, declHere)
+}
+
+// recordParams adds a function's parameter names the way Appsmith's
+// getFunctionalParamsFromNode names them: a destructured parameter is "".
+func (w *walker) recordParams(pl *ast.ParameterList) {
+	if pl == nil {
+		return
+	}
+	for _, b := range pl.List {
+		w.params.add(declaredName(b.Target))
+	}
+	if pl.Rest != nil {
+		w.params.add(declaredName(pl.Rest))
+	}
+}
+
+func (w *walker) class(c *ast.ClassLiteral) {
+	if c == nil {
+		return
+	}
+	w.push(c)
+	w.expr(c.SuperClass)
+	for _, el := range c.Body {
+		switch el := el.(type) {
+		case *ast.MethodDefinition:
+			if el.Computed {
+				w.expr(el.Key)
+			}
+			if _, private := el.Key.(*ast.PrivateIdentifier); private {
+				w.failed = true // ES2022
+			}
+			w.function(el.Body)
+		default:
+			// Class fields and static blocks are ES2022: acorn 11 rejects them.
+			w.failed = true
+		}
+	}
+	w.pop()
+}
+
+// --- expressions ---
+
+func (w *walker) push(n ast.Node) { w.stack = append(w.stack, n) }
+func (w *walker) pop()            { w.stack = w.stack[:len(w.stack)-1] }
+
+func (w *walker) exprs(list []ast.Expression) {
+	for _, e := range list {
+		w.expr(e)
+	}
+}
+
+func (w *walker) expr(e ast.Expression) {
+	if e == nil {
+		return
+	}
+	if !w.enter() {
+		w.depth--
+		return
+	}
+	w.push(e)
+	w.exprInner(e)
+	w.pop()
+	w.depth--
+}
+
+func (w *walker) exprInner(e ast.Expression) {
+	switch e := e.(type) {
+	case *ast.Identifier:
+		w.identifier(e, false)
+	case *ast.DotExpression:
+		w.expr(e.Left)
+	case *ast.BracketExpression:
+		w.expr(e.Left)
+		w.expr(e.Member)
+	case *ast.Optional:
+		w.expr(e.Expression)
+	case *ast.OptionalChain:
+		w.expr(e.Expression)
+	case *ast.CallExpression:
+		w.expr(e.Callee)
+		w.exprs(e.ArgumentList)
+	case *ast.NewExpression:
+		w.expr(e.Callee)
+		w.exprs(e.ArgumentList)
+	case *ast.BinaryExpression:
+		w.expr(e.Left)
+		w.expr(e.Right)
+	case *ast.AssignExpression:
+		switch e.Operator {
+		case token.LOGICAL_AND, token.LOGICAL_OR, token.COALESCE:
+			w.failed = true // &&= ||= ??= are ES2021
+		}
+		w.pattern(e.Left, declNone)
+		w.expr(e.Right)
+	case *ast.UnaryExpression:
+		w.expr(e.Operand)
+	case *ast.ConditionalExpression:
+		w.expr(e.Test)
+		w.expr(e.Consequent)
+		w.expr(e.Alternate)
+	case *ast.SequenceExpression:
+		w.exprs(e.Sequence)
+	case *ast.ArrayLiteral:
+		w.exprs(e.Value)
+	case *ast.ObjectLiteral:
+		for _, p := range e.Value {
+			switch p := p.(type) {
+			case *ast.PropertyKeyed:
+				if p.Computed {
+					w.expr(p.Key)
+				}
+				w.expr(p.Value)
+			case *ast.PropertyShort:
+				if p.Initializer != nil {
+					// {a = 1} is only valid as a destructuring target.
+					w.failed = true
+				}
+				w.push(p)
+				w.identifier(&p.Name, true)
+				w.pop()
+			case *ast.SpreadElement:
+				w.expr(p.Expression)
+			default:
+				w.failed = true
+			}
+		}
+	case *ast.SpreadElement:
+		w.expr(e.Expression)
+	case *ast.FunctionLiteral:
+		w.function(e)
+	case *ast.ArrowFunctionLiteral:
+		w.arrow(e)
+	case *ast.ClassLiteral:
+		w.class(e)
+	case *ast.TemplateLiteral:
+		w.expr(e.Tag)
+		w.exprs(e.Expressions)
+	case *ast.AwaitExpression:
+		w.expr(e.Argument)
+	case *ast.YieldExpression:
+		w.expr(e.Argument)
+	case *ast.NumberLiteral:
+		if strings.IndexByte(e.Literal, '_') >= 0 {
+			w.failed = true // numeric separators are ES2021
+		}
+	case *ast.RegExpLiteral:
+		if strings.ContainsAny(e.Flags, "dv") {
+			w.failed = true // regexp flags d (ES2022) and v (ES2024)
+		}
+	case *ast.StringLiteral, *ast.BooleanLiteral, *ast.NullLiteral,
+		*ast.ThisExpression, *ast.SuperExpression, *ast.MetaProperty:
+	case *ast.ObjectPattern, *ast.ArrayPattern:
+		w.pattern(e, declNone)
+	case *ast.PrivateDotExpression, *ast.PrivateIdentifier:
+		w.failed = true // ES2022
+	default: // BadExpression and anything unknown
+		w.failed = true
+	}
+}
+
+// identifier records id, visited in reference position, with the reference
+// Appsmith extracts for it: climbing from the identifier while the parent is a
+// member access that is not computed (or is computed with a finite number
+// literal) and not optional. w.stack's top is id itself (or, for a shorthand
+// property, the property).
+func (w *walker) identifier(id *ast.Identifier, shorthand bool) {
+	start := int32(id.Idx) - 1
+	end := identEnd(w.src, int(start), id)
+	oc := occurrence{
+		name:      id.Name.String(),
+		start:     start,
+		end:       int32(end),
+		scope:     w.cur,
+		shorthand: shorthand,
+	}
+	top := -1 // index in w.stack of the candidate top-level member
+	i := len(w.stack) - 2
+	child := ast.Node(w.stack[len(w.stack)-1])
+	for ; i >= 0; i-- {
+		parent := w.stack[i]
+		if opt, ok := parent.(*ast.Optional); ok {
+			child = opt
+			continue
+		}
+		if !climbable(parent, child) {
+			break
+		}
+		top = i
+		child = parent
+	}
+	if top < 0 {
+		oc.ref = oc.name
+	} else {
+		oc.ref = w.chainString(w.stack[top], int(start))
+	}
+	if w.chains {
+		oc.chainFrom = int32(len(w.props))
+		w.collectChain(len(w.stack) - 2)
+		oc.chainTo = int32(len(w.props))
+	}
+	w.occs = append(w.occs, oc)
+}
+
+// climbable reports whether parent, a node directly above child (ignoring
+// `?.` wrappers), continues a reference chain.
+func climbable(parent, child ast.Node) bool {
+	switch p := parent.(type) {
+	case *ast.DotExpression:
+		_, opt := p.Left.(*ast.Optional)
+		return !opt && ast.Node(p.Left) == child
+	case *ast.BracketExpression:
+		if _, opt := p.Left.(*ast.Optional); opt {
+			return false
+		}
+		if _, ok := finiteIndex(p.Member); !ok {
+			return false
+		}
+		return ast.Node(p.Left) == child
+	}
+	return false
+}
+
+// finiteIndex is lodash isFinite on a literal property: a finite number.
+func finiteIndex(e ast.Expression) (float64, bool) {
+	n, ok := e.(*ast.NumberLiteral)
+	if !ok {
+		return 0, false
+	}
+	switch v := n.Value.(type) {
+	case int64:
+		return float64(v), true
+	case float64:
+		return v, !math.IsInf(v, 0) && !math.IsNaN(v)
+	case *big.Int:
+		return 0, false // BigInt is not a number
+	}
+	return 0, false
+}
+
+// chainString renders the member chain rooted at top the way Appsmith does:
+// `.name` for properties, `[n]` for numeric indexes with n as JavaScript
+// prints numbers. When the source text already reads that way (the common
+// case), the result shares the source's memory.
+func (w *walker) chainString(top ast.Node, start int) string {
+	w.buf = w.buf[:0]
+	w.buf = appendChain(w.buf, top)
+	if end := start + len(w.buf); end <= len(w.src) && w.src[start:end] == string(w.buf) {
+		return w.src[start:end]
+	}
+	return string(w.buf)
+}
+
+func appendChain(b []byte, n ast.Node) []byte {
+	switch n := n.(type) {
+	case *ast.Identifier:
+		return append(b, n.Name.String()...)
+	case *ast.DotExpression:
+		b = appendChain(b, n.Left)
+		b = append(b, '.')
+		return append(b, n.Identifier.Name.String()...)
+	case *ast.BracketExpression:
+		b = appendChain(b, n.Left)
+		v, _ := finiteIndex(n.Member)
+		b = append(b, '[')
+		b = appendJSNumber(b, v)
+		return append(b, ']')
+	}
+	return b
+}
+
+// collectChain records the non-computed properties directly above the
+// identifier at w.stack[i+1] (skipping `?.`), for dotted renames.
+func (w *walker) collectChain(i int) {
+	child := w.stack[i+1]
+	for ; i >= 0; i-- {
+		switch p := w.stack[i].(type) {
+		case *ast.Optional:
+			child = p
+			continue
+		case *ast.DotExpression:
+			if ast.Node(p.Left) != child {
+				return
+			}
+			_, opt := p.Left.(*ast.Optional)
+			s := int32(p.Identifier.Idx) - 1
+			w.props = append(w.props, propSeg{
+				name:     p.Identifier.Name.String(),
+				start:    s,
+				end:      int32(identEnd(w.src, int(s), &p.Identifier)),
+				optional: opt,
+			})
+			child = p
+		default:
+			return
+		}
+	}
+}
+
+// identEnd is the end of an identifier in src. goja computes it from the
+// decoded name's length in UTF-16-with-BOM units, which is wrong for
+// non-ASCII and escaped names, so the source is re-scanned then.
+func identEnd(src string, start int, id *ast.Identifier) int {
+	name := id.Name.String()
+	if strings.HasPrefix(src[start:], name) {
+		return start + len(name)
+	}
+	i := start
+	for i < len(src) {
+		c := src[i]
+		if c == '\\' { // \uXXXX or \u{…}
+			i += 2
+			if i < len(src) && src[i] == '{' {
+				for i < len(src) && src[i] != '}' {
+					i++
+				}
+				i++
+			} else {
+				i += 4
+			}
+			continue
+		}
+		if c < utf8.RuneSelf {
+			if !isIdentByte(c) {
+				break
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(src[i:])
+		if !isIdentRune(r) {
+			break
+		}
+		i += size
+	}
+	if i > len(src) {
+		i = len(src)
+	}
+	return i
+}
+
+// appendJSNumber formats v as JavaScript's Number.prototype.toString does.
+func appendJSNumber(b []byte, v float64) []byte {
+	if v == 0 {
+		return append(b, '0')
+	}
+	if v == math.Trunc(v) && math.Abs(v) < 1e21 {
+		return strconv.AppendFloat(b, v, 'f', -1, 64)
+	}
+	// Shortest round-trip digits, then JavaScript's choice of notation.
+	digits := strconv.AppendFloat(nil, math.Abs(v), 'e', -1, 64)
+	mant, exp, _ := strings.Cut(string(digits), "e")
+	e, _ := strconv.Atoi(exp)
+	ds := strings.Replace(mant, ".", "", 1)
+	k := len(ds)
+	n := e + 1 // decimal point position
+	if v < 0 {
+		b = append(b, '-')
+	}
+	switch {
+	case k <= n && n <= 21:
+		b = append(b, ds...)
+		for i := k; i < n; i++ {
+			b = append(b, '0')
+		}
+	case 0 < n && n <= 21:
+		b = append(b, ds[:n]...)
+		b = append(b, '.')
+		b = append(b, ds[n:]...)
+	case -6 < n && n <= 0:
+		b = append(b, "0."...)
+		for i := 0; i < -n; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, ds...)
+	default:
+		b = append(b, ds[0])
+		if k > 1 {
+			b = append(b, '.')
+			b = append(b, ds[1:]...)
+		}
+		b = append(b, 'e')
+		if n-1 >= 0 {
+			b = append(b, '+')
+		}
+		b = strconv.AppendInt(b, int64(n-1), 10)
+	}
+	return b
+}
+
+func isIdentRune(r rune) bool {
+	return r == '$' || r == '_' || r == '\u200c' || r == '\u200d' ||
+		unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc, unicode.Nl, unicode.Pc)
+}
