@@ -36,6 +36,7 @@ func Extract(script string, evalVersion int, invalid map[string]bool) Identifier
 		return errorInfo()
 	}
 	w := newWalker(src)
+	defer w.free()
 	w.program(prog)
 	if w.failed {
 		return errorInfo()

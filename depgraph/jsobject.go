@@ -57,7 +57,9 @@ func ParseJSObject(body string) ([]JSProperty, error) {
 	}
 	w := newWalker(src)
 	w.program(prog)
-	if w.failed {
+	failed := w.failed
+	w.free()
+	if failed {
 		return nil, ErrSyntax
 	}
 	obj := exportedObject(prog)

@@ -83,6 +83,7 @@ func scan(src, root string) (Scan, error) {
 
 func walkScan(src string, prog *ast.Program, root string) *Scan {
 	w := newWalker(src)
+	defer w.free()
 	w.chains = true
 	w.program(prog)
 	if w.failed {

@@ -25,6 +25,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -105,6 +106,11 @@ func (s *orderedSet) add(v string) {
 	s.list = append(s.list, v)
 }
 
+func (s *orderedSet) reset() {
+	s.list = nil
+	s.seen = nil
+}
+
 func (s *orderedSet) has(v string) bool {
 	if s.seen != nil {
 		_, ok := s.seen[v]
@@ -118,17 +124,53 @@ func (s *orderedSet) has(v string) bool {
 	return false
 }
 
+// walkers are pooled: a binding's analysis is a few microseconds, and
+// growing the same slices again for every one of them would be most of it.
+var walkers = sync.Pool{New: func() any { return new(walker) }}
+
+// newWalker returns a reset walker from the pool; release it with free once
+// nothing refers to its slices any more.
 func newWalker(src string) *walker {
-	w := &walker{src: src}
-	w.scopes = append(w.scopes, scope{parent: -1, isFunc: true})
+	w := walkers.Get().(*walker)
+	w.src = src
+	w.cur = 0
+	w.depth = 0
+	w.failed = false
+	w.chains = false
+	w.scopes = w.scopes[:0]
+	w.stack = w.stack[:0]
+	w.occs = w.occs[:0]
+	w.props = w.props[:0]
+	w.params.reset()
+	w.variables.reset()
+	w.pushScope(-1, true)
 	return w
+}
+
+func (w *walker) free() {
+	if cap(w.occs) > 4096 || cap(w.scopes) > 1024 {
+		return // let a huge script's slices go
+	}
+	w.src = ""
+	walkers.Put(w)
+}
+
+// pushScope reuses the names slice of a scope left from an earlier walk.
+func (w *walker) pushScope(parent int32, isFunc bool) {
+	if len(w.scopes) < cap(w.scopes) {
+		w.scopes = w.scopes[:len(w.scopes)+1]
+		sc := &w.scopes[len(w.scopes)-1]
+		sc.parent, sc.isFunc, sc.names = parent, isFunc, sc.names[:0]
+		return
+	}
+	w.scopes = append(w.scopes, scope{parent: parent, isFunc: isFunc})
 }
 
 // --- scopes ---
 
 func (w *walker) open(isFunc bool) int32 {
 	saved := w.cur
-	w.scopes = append(w.scopes, scope{parent: w.cur, isFunc: isFunc})
+	w.pushScope(w.cur, isFunc)
 	w.cur = int32(len(w.scopes) - 1)
 	return saved
 }

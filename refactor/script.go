@@ -3,6 +3,7 @@
 package refactor
 
 import (
+	"errors"
 	"sort"
 	"strings"
 
@@ -11,6 +12,20 @@ import (
 
 // ErrSyntax is returned for a script that does not parse.
 var ErrSyntax = depgraph.ErrSyntax
+
+// ErrInvalidName is returned when a name is not a dotted JavaScript
+// identifier: splicing it in could change what the code does.
+var ErrInvalidName = errors.New("refactor: not a valid entity name")
+
+// validDotted reports whether name is identifiers joined by dots.
+func validDotted(name string) bool {
+	for _, seg := range strings.Split(name, ".") {
+		if !depgraph.IsValidIdentifier(seg) {
+			return false
+		}
+	}
+	return true
+}
 
 // Edit replaces the bytes [Start, End) of a text with New.
 type Edit struct {
@@ -35,6 +50,9 @@ type ScriptResult struct {
 // a shorthand property {Api1} becomes {Api1: Api2}; a dotted rename keeps
 // `?.` and whitespace and compares every segment.
 func Script(script, oldName, newName string, isJSObject bool) (ScriptResult, error) {
+	if !validDotted(oldName) || !validDotted(newName) {
+		return ScriptResult{}, ErrInvalidName
+	}
 	oldSegs := strings.Split(oldName, ".")
 	var (
 		sc  depgraph.Scan

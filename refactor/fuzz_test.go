@@ -1,0 +1,40 @@
+package refactor
+
+import (
+	"testing"
+
+	"github.com/appsmith-rts/rts/depgraph"
+)
+
+// FuzzScript: a rename never panics, and when the input parsed and
+// something was renamed, the output parses too.
+func FuzzScript(f *testing.F) {
+	for _, s := range []string{
+		"Api1.data", "{Api1}", "Api1?.data.x", "JSObject1?.myFun1()", "(Api1) => Api1",
+		"export default {\n\tf: () => Api1.run(),\n\tg: \"export default\"\n}",
+		"`${Api1.data}` + Api1[0]", "(() => { try {} catch (Api1) { Api1 } })()",
+		"x => ({Api1, y: Api1.z})", "Api1 . data", "'é' + Api1 + café",
+	} {
+		f.Add(s, "Api1", "Api2", false)
+		f.Add(s, "Api1.data", "Api1.rows", true)
+		f.Add(s, "JSObject1.myFun1", "JSObject1.myFun2", false)
+	}
+	f.Fuzz(func(t *testing.T, script, oldName, newName string, js bool) {
+		got, err := Script(script, oldName, newName, js)
+		if err == ErrInvalidName && validDotted(oldName) && validDotted(newName) {
+			t.Fatalf("valid names %q, %q rejected", oldName, newName)
+		}
+		if err != nil || got.Count == 0 {
+			return
+		}
+		var perr error
+		if js {
+			_, perr = depgraph.ScanJSObject(got.Script, "x")
+		} else {
+			_, perr = depgraph.ScanScript(got.Script, "x")
+		}
+		if perr != nil {
+			t.Fatalf("rename of %q→%q made %q from %q, which does not parse", oldName, newName, got.Script, script)
+		}
+	})
+}
