@@ -1,0 +1,700 @@
+package depgraph
+
+import (
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// EntityKind tells widgets, actions and JS objects apart.
+type EntityKind uint8
+
+const (
+	WidgetEntity EntityKind = iota
+	ActionEntity
+	JSObjectEntity
+)
+
+func (k EntityKind) String() string {
+	switch k {
+	case ActionEntity:
+		return "action"
+	case JSObjectEntity:
+		return "jsobject"
+	}
+	return "widget"
+}
+
+// Entity is a widget, an action or a JS object of a page.
+type Entity struct {
+	Name string
+	Kind EntityKind
+	Type string // widget type (TABLE_WIDGET_V2) or plugin type (API, DB)
+	// OnLoad: an action, or a function of a JS object, that runs when the
+	// page loads. Such an entity is used even if nothing refers to it.
+	OnLoad bool
+}
+
+// BindingKind is where a binding's code sits, which decides whether it takes
+// part in evaluation order.
+type BindingKind uint8
+
+const (
+	KindBinding  BindingKind = iota // a widget property
+	KindTrigger                     // a widget event handler: runs on events, never evaluated
+	KindAction                      // an action's configuration
+	KindJSObject                    // a JS object member
+)
+
+func (k BindingKind) String() string {
+	switch k {
+	case KindTrigger:
+		return "trigger"
+	case KindAction:
+		return "action"
+	case KindJSObject:
+		return "jsobject"
+	}
+	return "binding"
+}
+
+// Binding is one node's code: the `{{ }}` snippets of a widget property or
+// action setting, or a JS object member's value.
+type Binding struct {
+	Node     string // Table1.tableData, Api1.config.body, JSObject1.myFun1
+	Entity   string
+	Kind     BindingKind
+	Snippets []string
+	// Function marks a JS object member that is a function: calling itself
+	// is recursion, not a cycle.
+	Function bool
+}
+
+// Edge goes from a binding node to a reference its code makes, whose root
+// is an entity of the same page.
+type Edge struct {
+	Page, From, To string
+	Kind           BindingKind
+}
+
+// Unknown is a reference whose root is neither an entity of the page, nor a
+// local, nor a known global.
+type Unknown struct {
+	Page, From, Ref string
+	// Reason: "other-page" (an entity of another page: Page names it),
+	// "misspelt" (close to an entity of the page: Suggestion names it), or
+	// "unknown" (nothing like it).
+	Reason     string
+	OtherPage  string
+	Suggestion string
+}
+
+// Graph is the dependency graph of one app: per page, binding nodes at
+// property-path granularity and the edges their references make. It is
+// updated incrementally: each Set/Remove re-analyses only the binding or
+// entity given, patches edges and cycles, and returns what changed.
+//
+// A Graph is not safe for concurrent use; callers serialise updates and
+// queries (the store holds one lock per app).
+type Graph struct {
+	App   string
+	pages []*page
+	byKey map[string]*page
+	// entityPages counts, per entity name, the pages that have it, for
+	// telling "on another page" from "unknown".
+	entityPages map[string]map[*page]bool
+}
+
+type page struct {
+	name     string
+	entities []*entity
+	byName   map[string]*entity
+	nodes    map[string]*node
+	// refIndex: reference root → nodes whose code refers to it. It is how
+	// a new or removed entity finds the bindings that mention it.
+	refIndex map[string]map[*node]struct{}
+	sccSeq   int
+	sccs     map[int][]*node // cyclic strongly connected components
+	sccPaths map[int][]string
+	seq      int             // insertion counter for stable order
+}
+
+type entity struct {
+	Entity
+	nodes []*node
+	order int
+}
+
+type node struct {
+	name     string
+	ent      *entity
+	kind     BindingKind
+	function bool
+	refs     []string
+	errors   int // snippets that did not parse
+	out      []*node
+	in       map[*node]struct{}
+	scc      int
+	order    int
+}
+
+// NewGraph returns an empty graph for an app.
+func NewGraph(app string) *Graph {
+	return &Graph{App: app, byKey: map[string]*page{}, entityPages: map[string]map[*page]bool{}}
+}
+
+// AddPage adds an empty page (pages keep the order they were added in).
+func (g *Graph) AddPage(name string) {
+	g.page(name)
+}
+
+func (g *Graph) page(name string) *page {
+	if p, ok := g.byKey[name]; ok {
+		return p
+	}
+	p := &page{
+		name: name, byName: map[string]*entity{}, nodes: map[string]*node{},
+		refIndex: map[string]map[*node]struct{}{}, sccs: map[int][]*node{}, sccPaths: map[int][]string{},
+	}
+	g.pages = append(g.pages, p)
+	g.byKey[name] = p
+	return p
+}
+
+// Pages lists the page names in order.
+func (g *Graph) Pages() []string {
+	out := make([]string, len(g.pages))
+	for i, p := range g.pages {
+		out[i] = p.name
+	}
+	return out
+}
+
+// Change is what one update did to the graph.
+type Change struct {
+	Page                          string
+	EdgesAdded, EdgesRemoved      []Edge
+	CyclesFound, CyclesResolved   [][]string
+	UnknownFound, UnknownResolved []Unknown
+	// Nodes whose code or whose dependencies changed.
+	Nodes []string
+}
+
+// Empty reports whether the update changed nothing visible.
+func (c *Change) Empty() bool {
+	return len(c.EdgesAdded)+len(c.EdgesRemoved)+len(c.CyclesFound)+len(c.CyclesResolved)+
+		len(c.UnknownFound)+len(c.UnknownResolved)+len(c.Nodes) == 0
+}
+
+// --- bulk load ---
+
+// PageInput is everything of one page, for a bulk load.
+type PageInput struct {
+	Name     string
+	Entities []Entity
+	Bindings []Binding
+}
+
+// Load builds the graph of whole pages at once: the bindings are analysed in
+// parallel on all cores, then linked, then cycles found in one pass per page.
+// It is the fast path for opening an app; incremental updates follow.
+func (g *Graph) Load(pages []PageInput) {
+	type job struct {
+		b    *Binding
+		refs []string
+		errs int
+	}
+	var jobs []job
+	for i := range pages {
+		for j := range pages[i].Bindings {
+			jobs = append(jobs, job{b: &pages[i].Bindings[j]})
+		}
+	}
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	chunk := (len(jobs) + workers - 1) / workers
+	for w := 0; w < workers && w*chunk < len(jobs); w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(jobs))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := lo; k < hi; k++ {
+				jobs[k].refs, jobs[k].errs = analyse(jobs[k].b.Snippets)
+			}
+		}()
+	}
+	wg.Wait()
+
+	k := 0
+	for i := range pages {
+		p := g.page(pages[i].Name)
+		for _, e := range pages[i].Entities {
+			g.putEntity(p, e)
+		}
+		for j := range pages[i].Bindings {
+			b := &pages[i].Bindings[j]
+			n := g.newNode(p, b)
+			n.refs, n.errors = jobs[k].refs, jobs[k].errs
+			k++
+			p.index(n)
+		}
+		for _, n := range p.sortedNodes() {
+			p.link(n)
+		}
+		p.findAllCycles()
+	}
+}
+
+// analyse extracts the references of a binding's snippets, each once, in
+// order.
+func analyse(snippets []string) ([]string, int) {
+	var refs []string
+	errs := 0
+	for _, s := range snippets {
+		info := Extract(s, 2, nil)
+		if info.IsError {
+			errs++
+			continue
+		}
+		for _, r := range info.References {
+			if !containsString(refs, r) {
+				refs = append(refs, r)
+			}
+		}
+	}
+	return refs, errs
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// --- entities ---
+
+func (g *Graph) putEntity(p *page, e Entity) *entity {
+	if ent, ok := p.byName[e.Name]; ok {
+		ent.Entity = e
+		return ent
+	}
+	p.seq++
+	ent := &entity{Entity: e, order: p.seq}
+	p.entities = append(p.entities, ent)
+	p.byName[e.Name] = ent
+	if g.entityPages[e.Name] == nil {
+		g.entityPages[e.Name] = map[*page]bool{}
+	}
+	g.entityPages[e.Name][p] = true
+	return ent
+}
+
+// SetEntity adds an entity to a page, or updates its kind, type and
+// on-load flag. References to its name elsewhere on the page become edges.
+func (g *Graph) SetEntity(pageName string, e Entity) Change {
+	p := g.page(pageName)
+	_, existed := p.byName[e.Name]
+	var before snapshot
+	if !existed {
+		before = p.snapshotOf(p.referrers(e.Name))
+	}
+	g.putEntity(p, e)
+	ch := Change{Page: p.name}
+	if !existed {
+		touched := p.referrers(e.Name)
+		for _, n := range touched {
+			p.link(n)
+		}
+		g.diff(p, before, touched, &ch)
+		p.updateCycles(touched, &ch)
+	}
+	return ch
+}
+
+// RemoveEntity removes an entity and all its bindings from a page.
+// References to it become unknown.
+func (g *Graph) RemoveEntity(pageName, name string) Change {
+	p := g.page(pageName)
+	ent, ok := p.byName[name]
+	ch := Change{Page: p.name}
+	if !ok {
+		return ch
+	}
+	for len(ent.nodes) > 0 {
+		c := g.RemoveBinding(pageName, ent.nodes[len(ent.nodes)-1].name)
+		ch.merge(c)
+	}
+	referrers := p.referrers(name)
+	before := p.snapshotOf(referrers)
+	delete(p.byName, name)
+	for i, e := range p.entities {
+		if e == ent {
+			p.entities = append(p.entities[:i], p.entities[i+1:]...)
+			break
+		}
+	}
+	delete(g.entityPages[name], p)
+	if len(g.entityPages[name]) == 0 {
+		delete(g.entityPages, name)
+	}
+	for _, n := range referrers {
+		p.link(n)
+	}
+	g.diff(p, before, referrers, &ch)
+	p.updateCycles(referrers, &ch)
+	return ch
+}
+
+// --- bindings ---
+
+func (g *Graph) newNode(p *page, b *Binding) *node {
+	ent := p.byName[b.Entity]
+	if ent == nil {
+		ent = g.putEntity(p, Entity{Name: b.Entity})
+	}
+	p.seq++
+	n := &node{name: b.Node, ent: ent, kind: b.Kind, function: b.Function, in: map[*node]struct{}{}, order: p.seq}
+	p.nodes[b.Node] = n
+	ent.nodes = append(ent.nodes, n)
+	return n
+}
+
+// SetBinding adds or replaces the code of one binding node and patches the
+// graph: only this node's snippets are analysed.
+func (g *Graph) SetBinding(pageName string, b Binding) Change {
+	p := g.page(pageName)
+	refs, errs := analyse(b.Snippets)
+	ch := Change{Page: p.name}
+	n, existed := p.nodes[b.Node]
+	touched := []*node{}
+	var before snapshot
+	if existed {
+		before = p.snapshotOf([]*node{n})
+		p.unindex(n)
+		n.kind, n.function = b.Kind, b.Function
+	} else {
+		n = g.newNode(p, &b)
+		// Bindings that refer to this entity may now reach the new node.
+		touched = append(touched, p.referrers(b.Entity)...)
+		before = p.snapshotOf(touched)
+	}
+	n.refs, n.errors = refs, errs
+	p.index(n)
+	touched = append(touched, n)
+	for _, t := range touched {
+		p.link(t)
+	}
+	g.diff(p, before, touched, &ch)
+	p.updateCycles(touched, &ch)
+	ch.Nodes = appendUnique(ch.Nodes, n.name)
+	return ch
+}
+
+// RemoveBinding removes one binding node.
+func (g *Graph) RemoveBinding(pageName, nodeName string) Change {
+	p := g.page(pageName)
+	ch := Change{Page: p.name}
+	n, ok := p.nodes[nodeName]
+	if !ok {
+		return ch
+	}
+	dependents := make([]*node, 0, len(n.in))
+	for d := range n.in {
+		if d != n {
+			dependents = append(dependents, d)
+		}
+	}
+	sortNodes(dependents)
+	before := p.snapshotOf(append([]*node{n}, dependents...))
+	p.unindex(n)
+	n.refs = nil
+	p.link(n) // drops its out-edges and their reverse entries
+	delete(p.nodes, nodeName)
+	for i, x := range n.ent.nodes {
+		if x == n {
+			n.ent.nodes = append(n.ent.nodes[:i], n.ent.nodes[i+1:]...)
+			break
+		}
+	}
+	for _, d := range dependents {
+		p.link(d)
+	}
+	g.diff(p, before, append([]*node{n}, dependents...), &ch)
+	p.updateCycles(append([]*node{n}, dependents...), &ch)
+	ch.Nodes = appendUnique(ch.Nodes, nodeName)
+	return ch
+}
+
+func (p *page) index(n *node) {
+	for _, r := range n.refs {
+		root := RootOf(r)
+		set := p.refIndex[root]
+		if set == nil {
+			set = map[*node]struct{}{}
+			p.refIndex[root] = set
+		}
+		set[n] = struct{}{}
+	}
+}
+
+func (p *page) unindex(n *node) {
+	for _, r := range n.refs {
+		root := RootOf(r)
+		if set := p.refIndex[root]; set != nil {
+			delete(set, n)
+			if len(set) == 0 {
+				delete(p.refIndex, root)
+			}
+		}
+	}
+}
+
+// referrers are the nodes whose code refers to name, in stable order.
+func (p *page) referrers(name string) []*node {
+	set := p.refIndex[name]
+	out := make([]*node, 0, len(set))
+	for n := range set {
+		if _, live := p.nodes[n.name]; live {
+			out = append(out, n)
+		}
+	}
+	sortNodes(out)
+	return out
+}
+
+// link recomputes a node's dependency edges from its references.
+func (p *page) link(n *node) {
+	for _, t := range n.out {
+		delete(t.in, n)
+	}
+	n.out = n.out[:0]
+	for _, r := range n.refs {
+		ent := p.byName[RootOf(r)]
+		if ent == nil {
+			continue
+		}
+		for _, t := range ent.nodes {
+			if t == n && n.function {
+				continue // recursion
+			}
+			if reaches(r, t.name, ent) && !containsNode(n.out, t) {
+				n.out = append(n.out, t)
+				t.in[n] = struct{}{}
+			}
+		}
+	}
+}
+
+// reaches reports whether reference r reaches binding node name of ent:
+// the same path, a path under the other, or a meta property whose default
+// property is the node (Input1.text reaches Input1.defaultText).
+func reaches(r, name string, ent *entity) bool {
+	if overlaps(r, name) {
+		return true
+	}
+	defaults := metaDefaults[ent.Type]
+	if defaults == nil {
+		return false
+	}
+	rest := strings.TrimPrefix(r, ent.Name+".")
+	if rest == r {
+		return false
+	}
+	meta := rest
+	if i := strings.IndexAny(rest, ".["); i >= 0 {
+		meta = rest[:i]
+	}
+	if d, ok := defaults[meta]; ok {
+		return overlaps(ent.Name+"."+d, name)
+	}
+	return false
+}
+
+// overlaps: a equals b, or one is a path under the other.
+func overlaps(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if !strings.HasPrefix(b, a) {
+		return false
+	}
+	return len(a) == len(b) || b[len(a)] == '.' || b[len(a)] == '['
+}
+
+func containsNode(list []*node, n *node) bool {
+	for _, x := range list {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+func sortNodes(list []*node) {
+	sort.Slice(list, func(i, j int) bool { return list[i].order < list[j].order })
+}
+
+func (p *page) sortedNodes() []*node {
+	out := make([]*node, 0, len(p.nodes))
+	for _, n := range p.nodes {
+		out = append(out, n)
+	}
+	sortNodes(out)
+	return out
+}
+
+func appendUnique(list []string, s string) []string {
+	if containsString(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func (c *Change) merge(o Change) {
+	c.EdgesAdded = append(c.EdgesAdded, o.EdgesAdded...)
+	c.EdgesRemoved = append(c.EdgesRemoved, o.EdgesRemoved...)
+	c.CyclesFound = append(c.CyclesFound, o.CyclesFound...)
+	c.CyclesResolved = append(c.CyclesResolved, o.CyclesResolved...)
+	c.UnknownFound = append(c.UnknownFound, o.UnknownFound...)
+	c.UnknownResolved = append(c.UnknownResolved, o.UnknownResolved...)
+	for _, n := range o.Nodes {
+		c.Nodes = appendUnique(c.Nodes, n)
+	}
+}
+
+// --- edges and unknowns of nodes, before and after an update ---
+
+// snapshot holds the edges and unknown references of some nodes.
+type snapshot struct {
+	edges   map[Edge]bool
+	unknown map[[2]string]bool // (from, ref)
+}
+
+func (p *page) snapshotOf(nodes []*node) snapshot {
+	s := snapshot{edges: map[Edge]bool{}, unknown: map[[2]string]bool{}}
+	for _, n := range nodes {
+		for _, r := range n.refs {
+			root := RootOf(r)
+			if p.byName[root] != nil {
+				s.edges[Edge{Page: p.name, From: n.name, To: r, Kind: n.kind}] = true
+			} else if !knownGlobals[root] {
+				s.unknown[[2]string{n.name, r}] = true
+			}
+		}
+	}
+	return s
+}
+
+func (g *Graph) diff(p *page, before snapshot, nodes []*node, ch *Change) {
+	live := make([]*node, 0, len(nodes))
+	for _, n := range nodes {
+		if p.nodes[n.name] == n {
+			live = append(live, n)
+		}
+	}
+	after := p.snapshotOf(live)
+	for e := range after.edges {
+		if !before.edges[e] {
+			ch.EdgesAdded = append(ch.EdgesAdded, e)
+		}
+	}
+	for e := range before.edges {
+		if !after.edges[e] {
+			ch.EdgesRemoved = append(ch.EdgesRemoved, e)
+		}
+	}
+	for u := range after.unknown {
+		if !before.unknown[u] {
+			ch.UnknownFound = append(ch.UnknownFound, g.classify(p, u[0], u[1]))
+		}
+	}
+	for u := range before.unknown {
+		if !after.unknown[u] {
+			ch.UnknownResolved = append(ch.UnknownResolved, Unknown{Page: p.name, From: u[0], Ref: u[1]})
+		}
+	}
+	sortEdges(ch.EdgesAdded)
+	sortEdges(ch.EdgesRemoved)
+	sortUnknown(ch.UnknownFound)
+	sortUnknown(ch.UnknownResolved)
+	for _, n := range nodes {
+		ch.Nodes = appendUnique(ch.Nodes, n.name)
+	}
+}
+
+func sortEdges(es []Edge) {
+	sort.Slice(es, func(i, j int) bool {
+		if es[i].From != es[j].From {
+			return es[i].From < es[j].From
+		}
+		return es[i].To < es[j].To
+	})
+}
+
+func sortUnknown(us []Unknown) {
+	sort.Slice(us, func(i, j int) bool {
+		if us[i].From != us[j].From {
+			return us[i].From < us[j].From
+		}
+		return us[i].Ref < us[j].Ref
+	})
+}
+
+// classify explains an unknown reference.
+func (g *Graph) classify(p *page, from, ref string) Unknown {
+	u := Unknown{Page: p.name, From: from, Ref: ref, Reason: "unknown"}
+	root := RootOf(ref)
+	for _, q := range g.pages {
+		if q != p && g.entityPages[root][q] {
+			u.Reason, u.OtherPage = "other-page", q.name
+			return u
+		}
+	}
+	best, bestDist := "", 3
+	if len(root) >= 3 {
+		for _, e := range p.entities {
+			d := editDistance(strings.ToLower(root), strings.ToLower(e.Name), 3)
+			if d < bestDist || d == bestDist && d < 3 && e.Name < best {
+				best, bestDist = e.Name, d
+			}
+		}
+	}
+	if best != "" {
+		u.Reason, u.Suggestion = "misspelt", best
+	}
+	return u
+}
+
+// editDistance is the Levenshtein distance of a and b, or max when it is at
+// least max (the search is cut short there).
+func editDistance(a, b string, max int) int {
+	if d := len(a) - len(b); d >= max || -d >= max {
+		return max
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= max {
+			return max
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], max)
+}
