@@ -117,7 +117,7 @@ type page struct {
 	sccSeq   int
 	sccs     map[int][]*node // cyclic strongly connected components
 	sccPaths map[int][]string
-	seq      int             // insertion counter for stable order
+	seq      int // insertion counter for stable order
 }
 
 type entity struct {
