@@ -13,6 +13,13 @@ type Occurrence struct {
 	Start, End int  // byte offsets in the analysed text
 	Free       bool // resolves to no declaration in the script (a global)
 	Shorthand  bool // the value of a shorthand property {Name}
+	// Key and KeyStart: for the value of a property {Key: Name}, the key
+	// (written as an identifier) and where it starts.
+	Key      string
+	KeyStart int
+	// Captured: renaming this occurrence to the new name given to the scan
+	// would bind it to a local declaration of that name instead.
+	Captured bool
 	// Props are the non-computed member names directly above the
 	// identifier: for `Api1?.data.x`, data (Optional) then x.
 	Props []Prop
@@ -26,26 +33,42 @@ type Prop struct {
 }
 
 // Scan is the analysis of one script for renaming: every identifier in
-// reference position whose name is root, with its scope resolved.
+// reference position whose name is root, with its scope resolved, and every
+// string naming root passed to resetWidget, showModal, closeModal or
+// navigateTo.
 type Scan struct {
 	Text        string // the text the offsets refer to
 	Occurrences []Occurrence
+	Strings     []StringArg
+}
+
+// StringArg is a name written as a string: `showModal("Modal1")`. Start and
+// End bound the string's contents.
+type StringArg struct {
+	Func       string
+	Start, End int
 }
 
 // ScanScript finds the occurrences of root in a binding script, parsed as
 // Appsmith parses a binding for a rename (wrapped, never trimmed or
-// unescaped). Offsets are into script itself.
-func ScanScript(script, root string) (Scan, error) {
+// unescaped). Offsets are into script itself. newRoot, if not "", is the
+// name root is to become: occurrences it would be captured by are marked.
+func ScanScript(script, root, newRoot string) (Scan, error) {
 	src := wrapPrefix + script + wrapSuffix
-	s, err := scan(src, root)
+	s, err := scan(src, root, newRoot)
 	if err != nil {
 		return Scan{}, err
 	}
 	s.Text = script
+	for i := range s.Strings {
+		s.Strings[i].Start -= len(wrapPrefix)
+		s.Strings[i].End -= len(wrapPrefix)
+	}
 	for i := range s.Occurrences {
 		o := &s.Occurrences[i]
 		o.Start -= len(wrapPrefix)
 		o.End -= len(wrapPrefix)
+		o.KeyStart -= len(wrapPrefix)
 		for j := range o.Props {
 			o.Props[j].Start -= len(wrapPrefix)
 			o.Props[j].End -= len(wrapPrefix)
@@ -54,14 +77,14 @@ func ScanScript(script, root string) (Scan, error) {
 	return s, nil
 }
 
-// ScanJSObject finds the occurrences of root in a JS object body
-// (`export default {…}`). Offsets are into body.
-func ScanJSObject(body, root string) (Scan, error) {
+// ScanJSObject is ScanScript for a JS object body (`export default {…}`).
+// Offsets are into body.
+func ScanJSObject(body, root, newRoot string) (Scan, error) {
 	src, prog, err := parseJSObjectBody(body)
 	if err != nil {
 		return Scan{}, err
 	}
-	s := walkScan(src, prog, root)
+	s := walkScan(src, prog, root, newRoot)
 	if s == nil {
 		return Scan{}, ErrSyntax
 	}
@@ -69,19 +92,19 @@ func ScanJSObject(body, root string) (Scan, error) {
 	return *s, nil
 }
 
-func scan(src, root string) (Scan, error) {
+func scan(src, root, newRoot string) (Scan, error) {
 	prog, err := parseProgram(src)
 	if err != nil {
 		return Scan{}, err
 	}
-	s := walkScan(src, prog, root)
+	s := walkScan(src, prog, root, newRoot)
 	if s == nil {
 		return Scan{}, ErrSyntax
 	}
 	return *s, nil
 }
 
-func walkScan(src string, prog *ast.Program, root string) *Scan {
+func walkScan(src string, prog *ast.Program, root, newRoot string) *Scan {
 	w := newWalker(src)
 	defer w.free()
 	w.chains = true
@@ -101,11 +124,20 @@ func walkScan(src string, prog *ast.Program, root string) *Scan {
 			End:       int(oc.end),
 			Free:      !w.bound(oc.name, oc.scope),
 			Shorthand: oc.shorthand,
+			Captured:  newRoot != "" && w.bound(newRoot, oc.scope),
+		}
+		if oc.keyName != "" && !oc.keyQuoted {
+			o.Key, o.KeyStart = oc.keyName, int(oc.keyStart)
 		}
 		for _, p := range w.props[oc.chainFrom:oc.chainTo] {
 			o.Props = append(o.Props, Prop{Name: p.name, Start: int(p.start), End: int(p.end), Optional: p.optional})
 		}
 		s.Occurrences = append(s.Occurrences, o)
+	}
+	for _, a := range w.strs {
+		if a.value == root && !w.bound(a.fn, a.scope) {
+			s.Strings = append(s.Strings, StringArg{Func: a.fn, Start: int(a.start), End: int(a.end)})
+		}
 	}
 	return s
 }
@@ -136,3 +168,25 @@ func isIdentPartOnly(r rune) bool {
 }
 
 func isLetterRune(r rune) bool { return unicode.IsLetter(r) || unicode.Is(unicode.Nl, r) }
+
+// ScanJSObjectThis lists the `this.name` member accesses of a JS object body
+// made where `this` is the object (in its members, not in functions nested
+// inside them): renaming a member renames these too.
+func ScanJSObjectThis(body string) ([]Prop, error) {
+	src, prog, err := parseJSObjectBody(body)
+	if err != nil {
+		return nil, err
+	}
+	w := newWalker(src)
+	defer w.free()
+	w.chains = true
+	w.program(prog)
+	if w.failed {
+		return nil, ErrSyntax
+	}
+	out := make([]Prop, 0, len(w.thisProps))
+	for _, p := range w.thisProps {
+		out = append(out, Prop{Name: p.name, Start: int(p.start), End: int(p.end)})
+	}
+	return out, nil
+}

@@ -46,9 +46,22 @@ type occurrence struct {
 	scope      int32
 	ref        string // the reference as Appsmith extracts it (a chain like Api1.data[0])
 	shorthand  bool   // value of a shorthand property {name}
+	keyName    string // for the value of {key: value}: the key
+	keyStart   int32
+	keyQuoted  bool
 	// chain: the non-computed properties above the identifier, skipping `?.`,
 	// as indexes into walker.props (only when walker.chains is set).
 	chainFrom, chainTo int32
+}
+
+// stringArg is a string literal passed as the first argument to one of
+// Appsmith's global functions that take a widget or page name
+// (showModal("Modal1")). Users expect a rename to follow it.
+type stringArg struct {
+	fn         string
+	value      string
+	start, end int32 // the literal's contents, without quotes
+	scope      int32
 }
 
 type propSeg struct {
@@ -66,7 +79,10 @@ type walker struct {
 
 	occs      []occurrence
 	props     []propSeg
-	chains    bool // record property chains (for renames)
+	chains    bool // record property chains and string arguments (for renames)
+	strs      []stringArg
+	thisProps []propSeg // this.name, where this is the JS object
+	funcDepth int       // enclosing non-arrow functions
 	params    orderedSet
 	variables orderedSet
 	buf       []byte
@@ -141,6 +157,9 @@ func newWalker(src string) *walker {
 	w.stack = w.stack[:0]
 	w.occs = w.occs[:0]
 	w.props = w.props[:0]
+	w.strs = w.strs[:0]
+	w.thisProps = w.thisProps[:0]
+	w.funcDepth = 0
 	w.params.reset()
 	w.variables.reset()
 	w.pushScope(-1, true)
@@ -426,12 +445,14 @@ func (w *walker) function(f *ast.FunctionLiteral) {
 		return
 	}
 	w.push(f)
+	w.funcDepth++
 	saved := w.open(true)
 	w.paramList(f.ParameterList)
 	if f.Body != nil {
 		w.stmts(f.Body.List)
 	}
 	w.close(saved)
+	w.funcDepth--
 	w.pop()
 	w.recordParams(f.ParameterList)
 }
@@ -528,6 +549,10 @@ func (w *walker) exprInner(e ast.Expression) {
 	case *ast.Identifier:
 		w.identifier(e, false)
 	case *ast.DotExpression:
+		if _, this := e.Left.(*ast.ThisExpression); this && w.chains && w.funcDepth <= 1 {
+			s := int32(e.Identifier.Idx) - 1
+			w.thisProps = append(w.thisProps, propSeg{name: e.Identifier.Name.String(), start: s, end: int32(identEnd(w.src, int(s), &e.Identifier))})
+		}
 		w.expr(e.Left)
 	case *ast.BracketExpression:
 		w.expr(e.Left)
@@ -537,6 +562,9 @@ func (w *walker) exprInner(e ast.Expression) {
 	case *ast.OptionalChain:
 		w.expr(e.Expression)
 	case *ast.CallExpression:
+		if w.chains {
+			w.stringArgument(e)
+		}
 		w.expr(e.Callee)
 		w.exprs(e.ArgumentList)
 	case *ast.NewExpression:
@@ -569,7 +597,16 @@ func (w *walker) exprInner(e ast.Expression) {
 				if p.Computed {
 					w.expr(p.Key)
 				}
+				n := len(w.occs)
 				w.expr(p.Value)
+				if key, ok := p.Key.(*ast.StringLiteral); ok && !p.Computed && p.Kind == ast.PropertyKindValue &&
+					len(w.occs) > n && w.occs[n].start == int32(p.Value.Idx0())-1 {
+					if _, isID := p.Value.(*ast.Identifier); isID {
+						// {key: value}: a rename to key may turn it back into {key}.
+						w.occs[n].keyName, w.occs[n].keyStart = key.Value.String(), int32(key.Idx)-1
+						w.occs[n].keyQuoted = key.Literal != key.Value.String()
+					}
+				}
 			case *ast.PropertyShort:
 				if p.Initializer != nil {
 					// {a = 1} is only valid as a destructuring target.
@@ -659,6 +696,29 @@ func (w *walker) identifier(id *ast.Identifier, shorthand bool) {
 		oc.chainTo = int32(len(w.props))
 	}
 	w.occs = append(w.occs, oc)
+}
+
+// nameTakingFunctions are Appsmith's global functions whose first argument
+// names a widget (or, for navigateTo, a page).
+var nameTakingFunctions = map[string]bool{
+	"resetWidget": true, "showModal": true, "closeModal": true, "navigateTo": true,
+}
+
+func (w *walker) stringArgument(call *ast.CallExpression) {
+	callee, ok := call.Callee.(*ast.Identifier)
+	if !ok || len(call.ArgumentList) == 0 || !nameTakingFunctions[callee.Name.String()] {
+		return
+	}
+	lit, ok := call.ArgumentList[0].(*ast.StringLiteral)
+	if !ok || len(lit.Literal) < 2 {
+		return
+	}
+	start := int32(lit.Idx) // after the opening quote
+	end := start + int32(len(lit.Literal)) - 2
+	if lit.Literal[1:len(lit.Literal)-1] != lit.Value.String() {
+		return // escapes inside: not a plain name
+	}
+	w.strs = append(w.strs, stringArg{fn: callee.Name.String(), value: lit.Value.String(), start: start, end: end, scope: w.cur})
 }
 
 // climbable reports whether parent, a node directly above child (ignoring

@@ -29,9 +29,9 @@ func FuzzScript(f *testing.F) {
 		}
 		var perr error
 		if js {
-			_, perr = depgraph.ScanJSObject(got.Script, "x")
+			_, perr = depgraph.ScanJSObject(got.Script, "x", "")
 		} else {
-			_, perr = depgraph.ScanScript(got.Script, "x")
+			_, perr = depgraph.ScanScript(got.Script, "x", "")
 		}
 		if perr != nil {
 			t.Fatalf("rename of %q→%q made %q from %q, which does not parse", oldName, newName, got.Script, script)

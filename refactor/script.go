@@ -59,9 +59,9 @@ func Script(script, oldName, newName string, isJSObject bool) (ScriptResult, err
 		err error
 	)
 	if isJSObject {
-		sc, err = depgraph.ScanJSObject(script, oldSegs[0])
+		sc, err = depgraph.ScanJSObject(script, oldSegs[0], "")
 	} else {
-		sc, err = depgraph.ScanScript(script, oldSegs[0])
+		sc, err = depgraph.ScanScript(script, oldSegs[0], "")
 	}
 	if err != nil {
 		return ScriptResult{}, ErrSyntax
@@ -97,6 +97,10 @@ func EditsFor(sc depgraph.Scan, oldSegs, newSegs []string) ([]Edit, int) {
 		switch {
 		case len(oldSegs) == 1 && o.Shorthand:
 			edits = append(edits, Edit{o.Start, o.End, o.Name + ": " + newSegs[0]})
+		case len(oldSegs) == 1 && o.Key != "" && o.Key == newSegs[0]:
+			// {Api2: Api1} renamed to Api2 is {Api2}: the reverse of
+			// expanding a shorthand, so a rename and its reverse round-trip.
+			edits = append(edits, Edit{o.KeyStart, o.End, newSegs[0]})
 		case len(newSegs) == len(oldSegs):
 			if newSegs[0] != oldSegs[0] {
 				edits = append(edits, Edit{o.Start, o.End, newSegs[0]})

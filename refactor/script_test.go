@@ -77,7 +77,7 @@ func assertParses(t *testing.T, script string, js bool) {
 	if js {
 		_, err = depgraph.ParseJSObject(script)
 	} else {
-		_, err = depgraph.ScanScript(script, "x")
+		_, err = depgraph.ScanScript(script, "x", "")
 	}
 	if err != nil {
 		t.Errorf("renamed script does not parse: %q", script)
