@@ -1,0 +1,268 @@
+package appmodel
+
+import (
+	"iter"
+
+	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/tidwall/gjson"
+)
+
+// Format is the on-disk shape an app was loaded from.
+type Format uint8
+
+const (
+	// FormatGit is Appsmith's git format: one file per widget, action and JS
+	// object under pages/<page>/.
+	FormatGit Format = iota + 1
+	// FormatExport is the single JSON file Appsmith exports and imports.
+	FormatExport
+)
+
+func (f Format) String() string {
+	switch f {
+	case FormatGit:
+		return "git"
+	case FormatExport:
+		return "export"
+	}
+	return "unknown"
+}
+
+// Kind is the kind of an entity, with the names the graph JSON uses.
+type Kind string
+
+const (
+	KindWidget   Kind = "widget"
+	KindAction   Kind = "action"
+	KindJSObject Kind = "jsobject"
+)
+
+// BindingKind is the kind of a binding, and of the edges it produces.
+type BindingKind string
+
+const (
+	// BindingWidget is a path in a widget's dynamicBindingPathList.
+	BindingWidget BindingKind = "binding"
+	// BindingTrigger is a widget event handler (dynamicTriggerPathList): it
+	// runs on events, so it matters for renames and impact but not for
+	// evaluation order.
+	BindingTrigger BindingKind = "trigger"
+	// BindingAction is a path in an action's dynamicBindingPathList.
+	BindingAction BindingKind = "action"
+	// BindingJSObject is one member of a JS object.
+	BindingJSObject BindingKind = "jsobject"
+)
+
+// App is an Appsmith application: its pages in order.
+type App struct {
+	// Name is exportedApplication.name for an export; for the git format,
+	// which stores no name, the folder's base name.
+	Name   string
+	Format Format
+	// Path is the folder (git) or file (export) the app was loaded from; ""
+	// when the export came from a reader.
+	Path string
+	// EvaluationVersion is the app's evaluationVersion (2 when absent).
+	EvaluationVersion int
+	Pages             []*Page
+}
+
+// Page holds the entities of one page. Entity names are page-scoped.
+type Page struct {
+	Name string
+	// ID identifies the page within its source: the directory name in the
+	// git format, the gitSyncId (else id) of the pageList entry in an export.
+	ID string
+	// File is the page's own JSON file (git) or the export file.
+	File string
+	// JSON is the page document (git: the whole page file; export: the
+	// pageList entry).
+	JSON      gjson.Result
+	Widgets   []*Widget
+	Actions   []*Action
+	JSObjects []*JSObject
+}
+
+// Widget is one widget of a page's DSL, except the root MainContainer and
+// the canvases that only hold children (see README: entities).
+type Widget struct {
+	Name string // widgetName
+	Type string // e.g. TABLE_WIDGET_V2
+	ID   string // widgetId
+	// File holds the widget: its own JSON file in the git format, the export
+	// file otherwise.
+	File string
+	// JSON is the widget object; JSON.Index is its byte offset in File.
+	JSON     gjson.Result
+	Bindings []Binding
+}
+
+// Action is a query or API (pluginType other than JS).
+type Action struct {
+	Name          string
+	ID            string
+	PluginType    string // DB, API, SAAS, …
+	PluginID      string
+	ExecuteOnLoad bool
+	// File holds the action: queries/<q>/metadata.json, or the export file.
+	File string
+	// JSON is unpublishedAction; JSON.Index is its byte offset in File.
+	JSON gjson.Result
+	// BodyFile is the sibling queries/<q>/<q>.txt whose text replaces
+	// actionConfiguration.body (git format only); "" when there is none.
+	BodyFile string
+	Body     string // BodyFile's text
+	Bindings []Binding
+}
+
+// JSObject is a JS object (action collection) and its members.
+type JSObject struct {
+	Name string
+	ID   string
+	// File holds the object's metadata: jsobjects/<j>/metadata.json, or the
+	// export file.
+	File string
+	// JSON is unpublishedCollection; JSON.Index is its byte offset in File.
+	JSON gjson.Result
+	// Body is the source `export default { … }` and BodyLoc where it is
+	// stored (the .js file, or a JSON string in the export file).
+	Body    string
+	BodyLoc Location
+	// Members are the object's properties in source order; their offsets
+	// are into Body.
+	Members []depgraph.JSProperty
+	// ParseErr is set when Body does not parse; the object then has no
+	// members and no bindings (Appsmith's parser gives up the same way).
+	ParseErr error
+	Bindings []Binding
+}
+
+// Binding is one analysed value of an entity: a widget or action binding
+// path, or a JS object member.
+type Binding struct {
+	Entity string
+	// Path is the key: "primaryColumns.name.computedValue", "config.body"
+	// is stored as "body" (Node adds "config."), "datasourceUrl", or a JS
+	// member name.
+	Path string
+	// Node is the graph node: "<Widget>.<path>", "<Action>.config.<path>",
+	// "<Action>.datasourceUrl", "<JSObject>.<member>".
+	Node string
+	Kind BindingKind
+	// Value is the text analysed: the value converted as JavaScript's
+	// toString would ("" when absent), or a JS member's trimmed code.
+	Value string
+	// Snippets are the code pieces sent to reference extraction: the
+	// `{{ }}` contents of Value, or the whole member code for a JS object.
+	// They are substrings of Value.
+	Snippets []string
+	// Loc is where Value is stored, for writing an edited value back.
+	Loc Location
+}
+
+// Encoding says how a Location's bytes relate to a binding's Value.
+type Encoding uint8
+
+const (
+	// NoValue: the path leads nowhere (Value is ""); nothing to edit.
+	NoValue Encoding = iota
+	// JSONString: the range is a JSON string literal, quotes included,
+	// that decodes to Value.
+	JSONString
+	// JSONOther: the range is a JSON number, boolean, null, object or
+	// array; Value is its JavaScript string form and cannot be edited in
+	// place as text.
+	JSONOther
+	// Text: the range holds Value's text itself (a query's .txt body).
+	Text
+	// InBody: the range is into the JS object's Body (a member's value;
+	// for a method it starts at the parameter list, where Value reads
+	// "function (…) {…}"). BodyLoc says where Body itself lives.
+	InBody
+	// Derived: the value is computed from stored data (a string's length or
+	// one of its characters, as lodash get reads it); nothing to edit.
+	Derived
+)
+
+// Location is a byte range in a file.
+type Location struct {
+	File       string
+	Start, End int
+	Encoding   Encoding
+}
+
+// EntityInfo names an entity of a page.
+type EntityInfo struct {
+	Name string
+	Kind Kind
+	Type string // widget type or action plugin type; "" for JS objects
+}
+
+// Entities lists the page's entities in the contract's order: widgets,
+// actions, JS objects.
+func (p *Page) Entities() []EntityInfo {
+	out := make([]EntityInfo, 0, len(p.Widgets)+len(p.Actions)+len(p.JSObjects))
+	for _, w := range p.Widgets {
+		out = append(out, EntityInfo{Name: w.Name, Kind: KindWidget, Type: w.Type})
+	}
+	for _, a := range p.Actions {
+		out = append(out, EntityInfo{Name: a.Name, Kind: KindAction, Type: a.PluginType})
+	}
+	for _, j := range p.JSObjects {
+		out = append(out, EntityInfo{Name: j.Name, Kind: KindJSObject})
+	}
+	return out
+}
+
+// EntityNames is the set of entity names of the page.
+func (p *Page) EntityNames() map[string]Kind {
+	m := make(map[string]Kind, len(p.Widgets)+len(p.Actions)+len(p.JSObjects))
+	for _, w := range p.Widgets {
+		m[w.Name] = KindWidget
+	}
+	for _, a := range p.Actions {
+		m[a.Name] = KindAction
+	}
+	for _, j := range p.JSObjects {
+		m[j.Name] = KindJSObject
+	}
+	return m
+}
+
+// Bindings yields every binding of the page in the contract's order
+// (widgets, actions, JS objects; within an entity, its Bindings order).
+func (p *Page) Bindings() iter.Seq[*Binding] {
+	return func(yield func(*Binding) bool) {
+		for _, w := range p.Widgets {
+			for i := range w.Bindings {
+				if !yield(&w.Bindings[i]) {
+					return
+				}
+			}
+		}
+		for _, a := range p.Actions {
+			for i := range a.Bindings {
+				if !yield(&a.Bindings[i]) {
+					return
+				}
+			}
+		}
+		for _, j := range p.JSObjects {
+			for i := range j.Bindings {
+				if !yield(&j.Bindings[i]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Page returns the page with the given name, or nil.
+func (a *App) Page(name string) *Page {
+	for _, p := range a.Pages {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package appmodel
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Span is a byte range [Start, End) in a string.
+type Span struct{ Start, End int }
+
+// SplitTemplate returns the JavaScript snippets of a binding value: the
+// contents of its `{{ … }}` parts, as Appsmith's getDynamicBindings finds
+// them. The snippets are substrings of value; empty ones are dropped.
+func SplitTemplate(value string) []string {
+	spans := TemplateSpans(value)
+	if len(spans) == 0 {
+		return nil
+	}
+	out := make([]string, len(spans))
+	for i, s := range spans {
+		out[i] = value[s.Start:s.End]
+	}
+	return out
+}
+
+// TemplateSpans is SplitTemplate with byte ranges into value instead of
+// strings, for callers that rewrite the snippets in place.
+func TemplateSpans(value string) []Span {
+	// Appsmith trims first; keep offsets into the untrimmed value.
+	lead := leadingJSSpace(value)
+	end := len(value) - trailingJSSpace(value[lead:])
+	s := value[lead:end]
+	if s == "" || !strings.Contains(s, "{{") {
+		return nil
+	}
+	var spans []Span
+	for _, seg := range dynamicStringSegments(s) {
+		if !hasDataBind(s[seg.Start:seg.End]) {
+			continue
+		}
+		// segment.substring(2, length - 2): two UTF-16 units off each end.
+		a := seg.Start + utf16Prefix(s[seg.Start:seg.End], 2)
+		b := seg.End - utf16Suffix(s[seg.Start:seg.End], 2)
+		if a >= b {
+			continue // "{{}}": an empty snippet, which Appsmith filters out
+		}
+		spans = append(spans, Span{lead + a, lead + b})
+	}
+	return spans
+}
+
+// dynamicStringSegments ports Appsmith's getDynamicStringSegments, with the
+// recursion on the rest of the string turned into a loop. All delimiters are
+// ASCII, so scanning bytes finds the same cuts as scanning UTF-16 units.
+func dynamicStringSegments(s string) []Span {
+	var segs []Span
+	base := 0 // start of the string the current recursion level sees
+	for {
+		rest := s[base:]
+		open := strings.Index(rest, "{{")
+		if open < 0 {
+			// No binding left: the whole rest is one (plain) segment.
+			return append(segs, Span{base, len(s)})
+		}
+		levelStart := len(segs)
+		if open > 0 {
+			segs = append(segs, Span{base, base + open})
+		}
+		from := base + open
+		sum := 0
+		cut := -1
+		for i := from; i < len(s); i++ {
+			switch s[i] {
+			case '{':
+				sum++
+			case '}':
+				sum--
+				if sum == 0 && i > from && s[i-1] == '}' {
+					cut = i + 1
+				}
+			}
+			if cut >= 0 {
+				break
+			}
+		}
+		if cut < 0 {
+			if sum != 0 {
+				// Unbalanced: this level's whole string is one segment,
+				// and what this level pushed is discarded.
+				return append(segs[:levelStart], Span{base, len(s)})
+			}
+			// Balanced but never closed by "}}" (e.g. "{{a}b}"): Appsmith
+			// keeps only the text before the "{{".
+			return segs
+		}
+		segs = append(segs, Span{from, cut})
+		if cut == len(s) {
+			return segs
+		}
+		base = cut
+	}
+}
+
+// hasDataBind is Appsmith's isDynamicValue: /{{([\s\S]*?)}}/ matches
+// somewhere in the segment, i.e. some "{{" is followed later by "}}".
+func hasDataBind(seg string) bool {
+	i := strings.Index(seg, "{{")
+	return i >= 0 && strings.Contains(seg[i+2:], "}}")
+}
+
+// utf16Prefix is the byte length of the runes making up the first n UTF-16
+// code units of s. Where JavaScript would split a surrogate pair, the whole
+// rune is taken: Go strings cannot hold half a pair, and such a snippet does
+// not parse either way.
+func utf16Prefix(s string, n int) int {
+	i := 0
+	for units := 0; units < n && i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		units += utf16Len(r)
+	}
+	return i
+}
+
+func utf16Suffix(s string, n int) int {
+	i := len(s)
+	for units := 0; units < n && i > 0; {
+		r, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+		units += utf16Len(r)
+	}
+	return len(s) - i
+}
+
+func utf16Len(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}
+
+// isJSSpace is JavaScript's \s (WhiteSpace and LineTerminator), which is
+// what String.prototype.trim removes.
+func isJSSpace(r rune) bool {
+	switch r {
+	case '\t', '\n', '\v', '\f', '\r', ' ', 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff:
+		return true
+	}
+	return 0x2000 <= r && r <= 0x200a
+}
+
+func leadingJSSpace(s string) int {
+	i := 0
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !isJSSpace(rune(c)) {
+				break
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isJSSpace(r) {
+			break
+		}
+		i += size
+	}
+	return i
+}
+
+func trailingJSSpace(s string) int {
+	n := len(s)
+	for n > 0 {
+		if c := s[n-1]; c < utf8.RuneSelf {
+			if !isJSSpace(rune(c)) {
+				break
+			}
+			n--
+			continue
+		}
+		r, size := utf8.DecodeLastRuneInString(s[:n])
+		if !isJSSpace(r) {
+			break
+		}
+		n -= size
+	}
+	return len(s) - n
+}
+
+// jsTrim is String.prototype.trim.
+func jsTrim(s string) string {
+	s = s[leadingJSSpace(s):]
+	return s[:len(s)-trailingJSSpace(s)]
+}
