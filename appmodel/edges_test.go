@@ -43,7 +43,7 @@ func readExpected(t testing.TB, name string) *expectedEdges {
 	t.Helper()
 	path, err := shareddata.Path("testdata", "apps", name+".edges.json.gz")
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -65,7 +65,7 @@ func loadRealApp(t testing.TB, name string) *App {
 	t.Helper()
 	dir, err := shareddata.Path("testdata", "apps", name)
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	app, err := LoadDir(dir)
 	if err != nil {

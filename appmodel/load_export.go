@@ -42,6 +42,9 @@ func loadExport(file, text string) (*App, error) {
 		Path:              file,
 		EvaluationVersion: evalVersion(doc.Get("exportedApplication")),
 	}
+	for _, a := range doc.Get("customJSLibList.#.accessor|@flatten").Array() {
+		app.Libraries = append(app.Libraries, a.Str)
+	}
 	top := new(object)
 	byRef := map[string]*Page{}
 	// Pages that exist only in published form are not part of the edited
@@ -96,7 +99,13 @@ func loadExport(file, text string) (*App, error) {
 	}
 	doc.Get("actionList").ForEach(func(_, item gjson.Result) bool {
 		ua := item.Get("unpublishedAction")
-		if !live(ua) || item.Get("pluginType").Str == "JS" {
+		if !live(ua) {
+			return true
+		}
+		if item.Get("pluginType").Str == "JS" {
+			if p, ok, _ := pageOf("JS function", item, ua); ok {
+				p.noteJSAction(ua)
+			}
 			return true
 		}
 		p, ok, err := pageOf("action", item, ua)
@@ -134,6 +143,7 @@ func loadExport(file, text string) (*App, error) {
 		if !body.Exists() {
 			j.BodyLoc = Location{File: file, Start: -1, End: -1, Encoding: NoValue}
 		}
+		j.OnLoadFunctions = p.jsOnLoad[j.Name]
 		buildJSObjectBindings(j)
 		p.JSObjects = append(p.JSObjects, j)
 		return true

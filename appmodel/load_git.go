@@ -48,6 +48,7 @@ func LoadDir(dir string) (*App, error) {
 	}
 	app := &App{Name: name, Format: FormatGit, Path: dir, EvaluationVersion: evalVersion(appJSON)}
 
+	app.Libraries = gitLibraries(filepath.Join(dir, "jslibs"))
 	pagesDir := filepath.Join(dir, "pages")
 	entries, err := readDirSorted(pagesDir)
 	if err != nil {
@@ -193,6 +194,7 @@ func loadGitActions(p *Page, dir string, top *object) error {
 			return err
 		}
 		if doc.Get("pluginType").Str == "JS" {
+			p.noteJSAction(doc.Get("unpublishedAction"))
 			continue
 		}
 		ua := doc.Get("unpublishedAction")
@@ -263,6 +265,7 @@ func loadGitJSObjects(p *Page, dir string) error {
 			Name: name.Str, ID: doc.Get("id").Str, File: file, JSON: uc, Body: body,
 			BodyLoc: Location{File: bodyFile, Start: 0, End: len(body), Encoding: Text},
 		}
+		j.OnLoadFunctions = p.jsOnLoad[j.Name]
 		buildJSObjectBindings(j)
 		p.JSObjects = append(p.JSObjects, j)
 	}
@@ -303,4 +306,22 @@ func readDirSorted(dir string) ([]os.DirEntry, error) {
 		return 0
 	})
 	return entries, nil
+}
+
+// gitLibraries reads the accessors of the custom JS libraries in jslibs/.
+// The folder is optional; a file that does not parse is skipped, since it
+// only refines which references count as unknown.
+func gitLibraries(dir string) []string {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	var names []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || !gjson.ValidBytes(b) {
+			continue
+		}
+		for _, a := range gjson.GetBytes(b, "accessor").Array() {
+			names = append(names, a.Str)
+		}
+	}
+	return names
 }

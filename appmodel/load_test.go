@@ -253,7 +253,7 @@ func TestLoadExported(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path, err := shareddata.Path("testdata", "exported", name)
 			if err != nil {
-				t.Skip(err)
+				t.Fatal(err)
 			}
 			app, err := Load(path)
 			if err != nil {
@@ -324,7 +324,7 @@ func TestExportedShapes(t *testing.T) {
 	for name, want := range cases {
 		path, err := shareddata.Path("testdata", "exported", name)
 		if err != nil {
-			t.Skip(err)
+			t.Fatal(err)
 		}
 		app, err := LoadExportFile(path)
 		if err != nil {

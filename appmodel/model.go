@@ -2,6 +2,7 @@ package appmodel
 
 import (
 	"iter"
+	"strings"
 
 	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/tidwall/gjson"
@@ -64,7 +65,10 @@ type App struct {
 	Path string
 	// EvaluationVersion is the app's evaluationVersion (2 when absent).
 	EvaluationVersion int
-	Pages             []*Page
+	// Libraries are the globals of the app's custom JS libraries (their
+	// accessors, e.g. dayjs), from jslibs/*.json or customJSLibList.
+	Libraries []string
+	Pages     []*Page
 }
 
 // Page holds the entities of one page. Entity names are page-scoped.
@@ -77,7 +81,10 @@ type Page struct {
 	File string
 	// JSON is the page document (git: the whole page file; export: the
 	// pageList entry).
-	JSON      gjson.Result
+	JSON gjson.Result
+	// jsOnLoad: JS object name → its functions that run on page load, read
+	// from the JS actions before the JS objects are built.
+	jsOnLoad  map[string][]string
 	Widgets   []*Widget
 	Actions   []*Action
 	JSObjects []*JSObject
@@ -131,6 +138,9 @@ type JSObject struct {
 	// Members are the object's properties in source order; their offsets
 	// are into Body.
 	Members []depgraph.JSProperty
+	// OnLoadFunctions are the members Appsmith runs when the page loads
+	// (their JS actions have executeOnLoad).
+	OnLoadFunctions []string
 	// ParseErr is set when Body does not parse; the object then has no
 	// members and no bindings (Appsmith's parser gives up the same way).
 	ParseErr error
@@ -265,4 +275,20 @@ func (a *App) Page(name string) *Page {
 		}
 	}
 	return nil
+}
+
+// noteJSAction records a JS object function's action (pluginType JS):
+// whether it runs on page load, which matters for unused-entity reports.
+func (p *Page) noteJSAction(ua gjson.Result) {
+	if !ua.Get("executeOnLoad").Bool() {
+		return
+	}
+	obj, fn, ok := strings.Cut(ua.Get("fullyQualifiedName").Str, ".")
+	if !ok {
+		return
+	}
+	if p.jsOnLoad == nil {
+		p.jsOnLoad = map[string][]string{}
+	}
+	p.jsOnLoad[obj] = append(p.jsOnLoad[obj], fn)
 }

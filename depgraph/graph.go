@@ -104,6 +104,34 @@ type Graph struct {
 	// entityPages counts, per entity name, the pages that have it, for
 	// telling "on another page" from "unknown".
 	entityPages map[string]map[*page]bool
+	// libraries are the globals of the app's installed JS libraries.
+	libraries map[string]bool
+}
+
+// SetLibraries declares the global names the app's custom JS libraries
+// define (their accessors, e.g. dayjs): references to them are not unknown.
+func (g *Graph) SetLibraries(names []string) {
+	g.libraries = map[string]bool{}
+	for _, n := range names {
+		g.libraries[n] = true
+	}
+}
+
+// isUnknown reports whether ref, made by node n, names nothing known.
+func (g *Graph) isUnknown(p *page, n *node, ref string) bool {
+	root := RootOf(ref)
+	if p.byName[root] != nil || knownGlobals[root] || g.libraries[root] {
+		return false
+	}
+	// Appsmith generates table column code that ends in
+	// `tableData.length > 0 ? … : <column>`: a dead branch naming the
+	// column, never an entity.
+	if n.kind == KindBinding {
+		if rest, ok := strings.CutSuffix(n.name, "."+root+".computedValue"); ok && strings.HasSuffix(rest, ".primaryColumns") {
+			return false
+		}
+	}
+	return true
 }
 
 type page struct {
@@ -200,33 +228,37 @@ type PageInput struct {
 // parallel on all cores, then linked, then cycles found in one pass per page.
 // It is the fast path for opening an app; incremental updates follow.
 func (g *Graph) Load(pages []PageInput) {
-	type job struct {
-		b    *Binding
-		refs []string
-		errs int
-	}
-	var jobs []job
+	// Snippets recur across an app (theme bindings, copied widgets and
+	// pages): each distinct one is analysed once, the distinct ones spread
+	// over all cores.
+	index := map[string]int{}
+	var uniq []string
 	for i := range pages {
 		for j := range pages[i].Bindings {
-			jobs = append(jobs, job{b: &pages[i].Bindings[j]})
+			for _, s := range pages[i].Bindings[j].Snippets {
+				if _, ok := index[s]; !ok {
+					index[s] = len(uniq)
+					uniq = append(uniq, s)
+				}
+			}
 		}
 	}
+	infos := make([]IdentifierInfo, len(uniq))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
-	chunk := (len(jobs) + workers - 1) / workers
-	for w := 0; w < workers && w*chunk < len(jobs); w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(jobs))
+	chunk := (len(uniq) + workers - 1) / workers
+	for w := 0; w < workers && w*chunk < len(uniq); w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(uniq))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for k := lo; k < hi; k++ {
-				jobs[k].refs, jobs[k].errs = analyse(jobs[k].b.Snippets)
+				infos[k] = Extract(uniq[k], 2, nil)
 			}
 		}()
 	}
 	wg.Wait()
 
-	k := 0
 	for i := range pages {
 		p := g.page(pages[i].Name)
 		for _, e := range pages[i].Entities {
@@ -235,8 +267,18 @@ func (g *Graph) Load(pages []PageInput) {
 		for j := range pages[i].Bindings {
 			b := &pages[i].Bindings[j]
 			n := g.newNode(p, b)
-			n.refs, n.errors = jobs[k].refs, jobs[k].errs
-			k++
+			for _, s := range b.Snippets {
+				info := &infos[index[s]]
+				if info.IsError {
+					n.errors++
+					continue
+				}
+				for _, r := range info.References {
+					if !containsString(n.refs, r) {
+						n.refs = append(n.refs, r)
+					}
+				}
+			}
 			p.index(n)
 		}
 		for _, n := range p.sortedNodes() {
@@ -300,7 +342,7 @@ func (g *Graph) SetEntity(pageName string, e Entity) Change {
 	_, existed := p.byName[e.Name]
 	var before snapshot
 	if !existed {
-		before = p.snapshotOf(p.referrers(e.Name))
+		before = g.snapshotOf(p, p.referrers(e.Name))
 	}
 	g.putEntity(p, e)
 	ch := Change{Page: p.name}
@@ -329,7 +371,7 @@ func (g *Graph) RemoveEntity(pageName, name string) Change {
 		ch.merge(c)
 	}
 	referrers := p.referrers(name)
-	before := p.snapshotOf(referrers)
+	before := g.snapshotOf(p, referrers)
 	delete(p.byName, name)
 	for i, e := range p.entities {
 		if e == ent {
@@ -373,14 +415,14 @@ func (g *Graph) SetBinding(pageName string, b Binding) Change {
 	touched := []*node{}
 	var before snapshot
 	if existed {
-		before = p.snapshotOf([]*node{n})
+		before = g.snapshotOf(p, []*node{n})
 		p.unindex(n)
 		n.kind, n.function = b.Kind, b.Function
 	} else {
 		n = g.newNode(p, &b)
 		// Bindings that refer to this entity may now reach the new node.
 		touched = append(touched, p.referrers(b.Entity)...)
-		before = p.snapshotOf(touched)
+		before = g.snapshotOf(p, touched)
 	}
 	n.refs, n.errors = refs, errs
 	p.index(n)
@@ -409,7 +451,7 @@ func (g *Graph) RemoveBinding(pageName, nodeName string) Change {
 		}
 	}
 	sortNodes(dependents)
-	before := p.snapshotOf(append([]*node{n}, dependents...))
+	before := g.snapshotOf(p, append([]*node{n}, dependents...))
 	p.unindex(n)
 	n.refs = nil
 	p.link(n) // drops its out-edges and their reverse entries
@@ -574,14 +616,13 @@ type snapshot struct {
 	unknown map[[2]string]bool // (from, ref)
 }
 
-func (p *page) snapshotOf(nodes []*node) snapshot {
+func (g *Graph) snapshotOf(p *page, nodes []*node) snapshot {
 	s := snapshot{edges: map[Edge]bool{}, unknown: map[[2]string]bool{}}
 	for _, n := range nodes {
 		for _, r := range n.refs {
-			root := RootOf(r)
-			if p.byName[root] != nil {
+			if p.byName[RootOf(r)] != nil {
 				s.edges[Edge{Page: p.name, From: n.name, To: r, Kind: n.kind}] = true
-			} else if !knownGlobals[root] {
+			} else if g.isUnknown(p, n, r) {
 				s.unknown[[2]string{n.name, r}] = true
 			}
 		}
@@ -596,7 +637,7 @@ func (g *Graph) diff(p *page, before snapshot, nodes []*node, ch *Change) {
 			live = append(live, n)
 		}
 	}
-	after := p.snapshotOf(live)
+	after := g.snapshotOf(p, live)
 	for e := range after.edges {
 		if !before.edges[e] {
 			ch.EdgesAdded = append(ch.EdgesAdded, e)

@@ -203,3 +203,21 @@ func assertSameGraph(t *testing.T, step int, got, want *Graph) {
 		t.Errorf("step %d: evaluation sets differ", step)
 	}
 }
+
+func TestGraphLibrariesAndTableColumnsAreNotUnknown(t *testing.T) {
+	g := NewGraph("app")
+	g.SetLibraries([]string{"dayjs"})
+	g.Load([]PageInput{{
+		Name:     "P",
+		Entities: []Entity{widget("Table1", "TABLE_WIDGET_V2"), widget("Text1", "TEXT_WIDGET")},
+		Bindings: []Binding{
+			bind("Text1.text", "dayjs().format() + jspdf.x"),
+			bind("Table1.primaryColumns.created_at.computedValue",
+				`(() => { const tableData = Table1.processedTableData || []; return tableData.length > 0 ? tableData.map((currentRow) => currentRow["created_at"]) : created_at })()`),
+		},
+	}})
+	r, _ := g.PageReport("P")
+	if len(r.Unknown) != 1 || r.Unknown[0].Ref != "jspdf.x" {
+		t.Errorf("unknown: %+v", r.Unknown)
+	}
+}

@@ -62,7 +62,7 @@ func (g *Graph) pageReport(p *page) PageReport {
 				if root != n.ent.Name {
 					used[root] = true
 				}
-			} else if !knownGlobals[root] {
+			} else if g.isUnknown(p, n, ref) {
 				r.Unknown = append(r.Unknown, g.classify(p, n.name, ref))
 			}
 		}

@@ -1,0 +1,65 @@
+package appmodel
+
+import "github.com/appsmith-rts/rts/depgraph"
+
+// GraphInput turns the app into the dependency graph's input: per page, its
+// entities and every binding's snippets.
+func GraphInput(app *App) []depgraph.PageInput {
+	pages := make([]depgraph.PageInput, 0, len(app.Pages))
+	for _, p := range app.Pages {
+		pages = append(pages, PageGraphInput(p))
+	}
+	return pages
+}
+
+// PageGraphInput is GraphInput for one page.
+func PageGraphInput(p *Page) depgraph.PageInput {
+	in := depgraph.PageInput{Name: p.Name}
+	for _, w := range p.Widgets {
+		in.Entities = append(in.Entities, depgraph.Entity{Name: w.Name, Kind: depgraph.WidgetEntity, Type: w.Type})
+	}
+	for _, a := range p.Actions {
+		in.Entities = append(in.Entities, depgraph.Entity{Name: a.Name, Kind: depgraph.ActionEntity, Type: a.PluginType, OnLoad: a.ExecuteOnLoad})
+	}
+	for _, j := range p.JSObjects {
+		in.Entities = append(in.Entities, depgraph.Entity{Name: j.Name, Kind: depgraph.JSObjectEntity, OnLoad: len(j.OnLoadFunctions) > 0})
+	}
+	for b := range p.Bindings() {
+		in.Bindings = append(in.Bindings, GraphBinding(p, b))
+	}
+	return in
+}
+
+// GraphBinding is one binding as the graph takes it.
+func GraphBinding(p *Page, b *Binding) depgraph.Binding {
+	gb := depgraph.Binding{Node: b.Node, Entity: b.Entity, Snippets: b.Snippets}
+	switch b.Kind {
+	case BindingTrigger:
+		gb.Kind = depgraph.KindTrigger
+	case BindingAction:
+		gb.Kind = depgraph.KindAction
+	case BindingJSObject:
+		gb.Kind = depgraph.KindJSObject
+		for _, j := range p.JSObjects {
+			if j.Name != b.Entity {
+				continue
+			}
+			for _, m := range j.Members {
+				if m.Key == b.Path {
+					gb.Function = m.Kind == depgraph.Function
+				}
+			}
+		}
+	default:
+		gb.Kind = depgraph.KindBinding
+	}
+	return gb
+}
+
+// BuildGraph loads the app's dependency graph.
+func BuildGraph(app *App) *depgraph.Graph {
+	g := depgraph.NewGraph(app.Name)
+	g.SetLibraries(app.Libraries)
+	g.Load(GraphInput(app))
+	return g
+}
