@@ -1,6 +1,7 @@
 package refactor
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/appsmith-rts/rts/depgraph"
@@ -35,6 +36,36 @@ func FuzzScript(f *testing.F) {
 		}
 		if perr != nil {
 			t.Fatalf("rename of %q→%q made %q from %q, which does not parse", oldName, newName, got.Script, script)
+		}
+	})
+}
+
+// FuzzBatch: a batch rename over a template value or JS object never
+// panics, and a value that changed contains the new name.
+func FuzzBatch(f *testing.F) {
+	for _, s := range []string{
+		"{{Api1.data}}", "x {{ {a: Api1} }} y {{Api1", "{{ {{Api1}} }}", "{{`${Api1.x}`}}}}",
+		"export default {\n\tf: () => Api1.run()\n}",
+	} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, value string, js bool) {
+		kind := "widget"
+		if js {
+			kind = "jsobject"
+		}
+		edits, total, err := Batch("Api1", "Users", []BatchEntity{{Name: "W", Kind: kind, Bindings: []BatchBinding{{Path: "p", Value: value}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range edits {
+			if e.RefactorCount <= 0 || !strings.Contains(e.Value, "Users") {
+				t.Fatalf("edit without the new name: %+v", e)
+			}
+		}
+		if total < 0 {
+			t.Fatal("negative count")
 		}
 	})
 }
