@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		code       int
+		stdout     string // substring
+		stderrLine string // the whole stderr, one line; "" when not checked
+	}{
+		{name: "no command", args: nil, code: 2},
+		{name: "help", args: []string{"help"}, code: 0, stdout: "serve"},
+		{name: "help lists every command", args: []string{"--help"}, code: 0, stdout: "version"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2,
+			stderrLine: `rts: unknown command "frobnicate" (run 'rts help')`},
+		{name: "version", args: []string{"version"}, code: 0, stdout: "rts "},
+		{name: "version with argument", args: []string{"version", "x"}, code: 2,
+			stderrLine: `rts version: unexpected argument "x"`},
+		{name: "serve help", args: []string{"serve", "--help"}, code: 0, stdout: "--addr"},
+		{name: "serve unknown flag", args: []string{"serve", "--bogus"}, code: 2,
+			stderrLine: "rts serve: flag provided but not defined: -bogus"},
+		{name: "serve bad addr", args: []string{"serve", "--addr", "nowhere"}, code: 2,
+			stderrLine: `rts serve: --addr "nowhere": want HOST:PORT`},
+		{name: "serve bad env port", args: []string{"serve"}, env: map[string]string{"APPSMITH_RTS_PORT": "x"}, code: 2,
+			stderrLine: `rts serve: APPSMITH_RTS_PORT: invalid port "x"`},
+		{name: "serve bad env level", args: []string{"serve"}, env: map[string]string{"APPSMITH_LOG_LEVEL": "loud"}, code: 2,
+			stderrLine: `rts serve: APPSMITH_LOG_LEVEL: unknown level "loud" (want debug, info, warn, error or silent)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"APPSMITH_RTS_HOST", "APPSMITH_RTS_PORT", "APPSMITH_RTS_SECRET", "APPSMITH_LOG_LEVEL"} {
+				t.Setenv(k, tt.env[k])
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.stdout) {
+				t.Errorf("stdout %q lacks %q", stdout.String(), tt.stdout)
+			}
+			if tt.stderrLine != "" && stderr.String() != tt.stderrLine+"\n" {
+				t.Errorf("stderr %q, want %q", stderr.String(), tt.stderrLine+"\n")
+			}
+		})
+	}
+}
+
+// TestServeBinary builds rts, starts `rts serve` on a free port, talks to
+// it and stops it with a signal, as supervisord or Docker would.
+func TestServeBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool on PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "rts")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+			cmd.Env = append(os.Environ(), "APPSMITH_RTS_SECRET=s3cret", "APPSMITH_LOG_LEVEL=info")
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+			lines := bufio.NewScanner(stderr)
+			var base string
+			for lines.Scan() {
+				if addr, ok := strings.CutPrefix(lines.Text(), "rts listening on "); ok {
+					base = addr
+					break
+				}
+			}
+			if base == "" {
+				t.Fatal("no listening line on stderr")
+			}
+			rest := make(chan string, 1)
+			go func() {
+				var b strings.Builder
+				for lines.Scan() {
+					b.WriteString(lines.Text() + "\n")
+				}
+				rest <- b.String()
+			}()
+
+			res, err := http.Get(base + "/rts-api/v1/health-check")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || string(body) != `{"success":true}` {
+				t.Errorf("health check: %d %s", res.StatusCode, body)
+			}
+			req, _ := http.NewRequest("POST", base+"/rts-api/v1/ast/single-script-data", strings.NewReader(`{"script":"Api1.data"}`))
+			req.Header.Set("Content-Type", "application/json")
+			if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 401 {
+				t.Errorf("without the secret: %v %v", res, err)
+			}
+			req, _ = http.NewRequest("POST", base+"/rts-api/v1/ast/single-script-data", strings.NewReader(`{"script":"Api1.data"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Rts-Secret", "s3cret")
+			if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+				t.Errorf("with the secret: %v %v", res, err)
+			}
+			http.DefaultClient.CloseIdleConnections()
+
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Errorf("exit after %v: %v", sig, err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatalf("still running 15 s after %v", sig)
+			}
+			if log := <-rest; !strings.Contains(log, "server stopped") {
+				t.Errorf("stderr after the listening line:\n%s", log)
+			}
+		})
+	}
+}

@@ -1,0 +1,168 @@
+// Package config owns the settings of `rts serve`: which flags and
+// environment variables exist, their defaults, and how they combine (a flag
+// wins over its variable, a variable over the default).
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults, as Appsmith's newest RTS binds (loopback, 8091).
+const (
+	DefaultHost            = "127.0.0.1"
+	DefaultPort            = "8091"
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// LevelSilent is above every level slog logs at, for APPSMITH_LOG_LEVEL=silent.
+const LevelSilent = slog.Level(100)
+
+// Config is what `rts serve` runs with.
+type Config struct {
+	// Addr is the listen address, host:port; port 0 picks a free port.
+	Addr string
+	// Secret, when not empty, is required in the x-rts-secret header of every
+	// /rts-api request except the health check.
+	Secret string
+	// LogLevel is the least severe level logged.
+	LogLevel slog.Level
+	// LogFormat is "text" or "json".
+	LogFormat string
+	// ShutdownTimeout bounds how long a stop waits for in-flight requests.
+	ShutdownTimeout time.Duration
+}
+
+// ErrHelp is returned when the arguments ask for help (-h, --help).
+var ErrHelp = flag.ErrHelp
+
+// Load reads the configuration from the arguments that follow `serve` and
+// from the environment (getenv, usually os.Getenv). Every error is a usage
+// error fit for one line on stderr.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Secret:          getenv("APPSMITH_RTS_SECRET"),
+		LogFormat:       "text",
+		ShutdownTimeout: DefaultShutdownTimeout,
+	}
+	host := getenv("APPSMITH_RTS_HOST")
+	if host == "" {
+		host = DefaultHost
+	}
+	port := getenv("APPSMITH_RTS_PORT")
+	if port == "" {
+		port = DefaultPort
+	}
+	portErr := checkPort(port)
+	cfg.Addr = net.JoinHostPort(host, port)
+
+	var level string
+	fs := flagSet(&cfg, &level, io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	// A bad variable is reported only when no flag overrides it, so that a
+	// command line can fix a broken environment.
+	addrSet := false
+	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+	if !addrSet && portErr != nil {
+		return Config{}, fmt.Errorf("APPSMITH_RTS_PORT: %w", portErr)
+	}
+	if err := checkAddr(cfg.Addr); err != nil {
+		return Config{}, fmt.Errorf("--addr %q: %w", cfg.Addr, err)
+	}
+	var err error
+	if level != "" {
+		if cfg.LogLevel, err = ParseLevel(level); err != nil {
+			return Config{}, fmt.Errorf("--log-level: %w", err)
+		}
+	} else if env := getenv("APPSMITH_LOG_LEVEL"); env != "" {
+		if cfg.LogLevel, err = ParseLevel(env); err != nil {
+			return Config{}, fmt.Errorf("APPSMITH_LOG_LEVEL: %w", err)
+		}
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return Config{}, fmt.Errorf("--log-format %q: want text or json", cfg.LogFormat)
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		return Config{}, fmt.Errorf("--shutdown-timeout %v: must be positive", cfg.ShutdownTimeout)
+	}
+	return cfg, nil
+}
+
+// Usage writes the flags of `rts serve` to out.
+func Usage(out io.Writer) {
+	flagSet(&Config{}, new(string), out).Usage()
+}
+
+func flagSet(cfg *Config, level *string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("rts serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "")
+	fs.StringVar(level, "log-level", "", "")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "")
+	fs.Usage = func() {
+		fmt.Fprint(out, `usage: rts serve [flags]
+
+flags (each wins over its environment variable):
+  --addr HOST:PORT          listen address (APPSMITH_RTS_HOST, default 127.0.0.1;
+                            APPSMITH_RTS_PORT, default 8091)
+  --log-level LEVEL         debug, info, warn, error or silent
+                            (APPSMITH_LOG_LEVEL, default info)
+  --log-format FORMAT       text or json (default text)
+  --shutdown-timeout DUR    how long a stop waits for in-flight requests (default 10s)
+
+environment:
+  APPSMITH_RTS_SECRET       when set, every /rts-api request except the health
+                            check must carry it in the x-rts-secret header
+`)
+	}
+	return fs
+}
+
+// ParseLevel maps a level name to slog's. It accepts the names of the
+// loglevel library Appsmith's RTS uses (trace, debug, info, warn, error,
+// silent), in any case; trace logs as debug.
+func ParseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "trace", "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	case "silent":
+		return LevelSilent, nil
+	}
+	return 0, fmt.Errorf("unknown level %q (want debug, info, warn, error or silent)", s)
+}
+
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want HOST:PORT")
+	}
+	return checkPort(port)
+}
+
+func checkPort(port string) error {
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n > 65535 {
+		return fmt.Errorf("invalid port %q", port)
+	}
+	return nil
+}

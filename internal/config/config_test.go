@@ -1,0 +1,104 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoad(t *testing.T) {
+	base := Config{Addr: "127.0.0.1:8091", LogLevel: slog.LevelInfo, LogFormat: "text", ShutdownTimeout: 10 * time.Second}
+	with := func(f func(*Config)) Config { c := base; f(&c); return c }
+
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    Config
+		wantErr string // substring; empty means success
+	}{
+		{name: "defaults", want: base},
+		{name: "env host and port",
+			env:  map[string]string{"APPSMITH_RTS_HOST": "0.0.0.0", "APPSMITH_RTS_PORT": "9000"},
+			want: with(func(c *Config) { c.Addr = "0.0.0.0:9000" })},
+		{name: "env ipv6 host is bracketed",
+			env:  map[string]string{"APPSMITH_RTS_HOST": "::1"},
+			want: with(func(c *Config) { c.Addr = "[::1]:8091" })},
+		{name: "flag wins over env",
+			args: []string{"--addr", "127.0.0.1:0"},
+			env:  map[string]string{"APPSMITH_RTS_HOST": "0.0.0.0", "APPSMITH_RTS_PORT": "9000"},
+			want: with(func(c *Config) { c.Addr = "127.0.0.1:0" })},
+		{name: "flag fixes a bad env port",
+			args: []string{"-addr=:8092"},
+			env:  map[string]string{"APPSMITH_RTS_PORT": "http"},
+			want: with(func(c *Config) { c.Addr = ":8092" })},
+		{name: "secret from env",
+			env:  map[string]string{"APPSMITH_RTS_SECRET": "s3cret"},
+			want: with(func(c *Config) { c.Secret = "s3cret" })},
+		{name: "env level, any case",
+			env:  map[string]string{"APPSMITH_LOG_LEVEL": "DEBUG"},
+			want: with(func(c *Config) { c.LogLevel = slog.LevelDebug })},
+		{name: "loglevel trace is debug",
+			env:  map[string]string{"APPSMITH_LOG_LEVEL": "trace"},
+			want: with(func(c *Config) { c.LogLevel = slog.LevelDebug })},
+		{name: "silent",
+			env:  map[string]string{"APPSMITH_LOG_LEVEL": "silent"},
+			want: with(func(c *Config) { c.LogLevel = LevelSilent })},
+		{name: "level flag wins over env",
+			args: []string{"--log-level", "error"},
+			env:  map[string]string{"APPSMITH_LOG_LEVEL": "bogus"},
+			want: with(func(c *Config) { c.LogLevel = slog.LevelError })},
+		{name: "json format and shutdown timeout",
+			args: []string{"--log-format", "json", "--shutdown-timeout", "3s"},
+			want: with(func(c *Config) { c.LogFormat = "json"; c.ShutdownTimeout = 3 * time.Second })},
+
+		{name: "bad env port", env: map[string]string{"APPSMITH_RTS_PORT": "80a"}, wantErr: `APPSMITH_RTS_PORT: invalid port "80a"`},
+		{name: "env port out of range", env: map[string]string{"APPSMITH_RTS_PORT": "65536"}, wantErr: "APPSMITH_RTS_PORT"},
+		{name: "bad env level", env: map[string]string{"APPSMITH_LOG_LEVEL": "loud"}, wantErr: `APPSMITH_LOG_LEVEL: unknown level "loud"`},
+		{name: "addr without port", args: []string{"--addr", "localhost"}, wantErr: `--addr "localhost": want HOST:PORT`},
+		{name: "addr bad port", args: []string{"--addr", "localhost:x"}, wantErr: `invalid port "x"`},
+		{name: "unknown flag", args: []string{"--mongo", "x"}, wantErr: "flag provided but not defined: -mongo"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
+		{name: "bad format", args: []string{"--log-format", "xml"}, wantErr: "want text or json"},
+		{name: "bad level flag", args: []string{"--log-level", "x"}, wantErr: "--log-level"},
+		{name: "zero shutdown timeout", args: []string{"--shutdown-timeout", "0s"}, wantErr: "must be positive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Load(tt.args, func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load error = %v, want one containing %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("error %q is not one line", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if got != tt.want {
+				t.Errorf("Load = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "--help"} {
+		if _, err := Load([]string{arg}, func(string) string { return "" }); !errors.Is(err, ErrHelp) {
+			t.Errorf("Load(%s) error = %v, want ErrHelp", arg, err)
+		}
+	}
+	var b bytes.Buffer
+	Usage(&b)
+	for _, want := range []string{"--addr", "--log-level", "APPSMITH_RTS_SECRET", "APPSMITH_RTS_PORT"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("usage lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -1,0 +1,342 @@
+package transport
+
+import (
+	"errors"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/refactor"
+)
+
+// Validation messages of Appsmith's express-validator rules (routes/ast_routes.ts).
+const (
+	msgScript     = "Script is required and can only be a string"
+	msgScripts    = "Multiple scripts are required"
+	msgOldName    = "OldName is required and can only be a string"
+	msgNewName    = "NewName is required and can only be a string"
+	msgIsJSObject = "isJSObject is required and can only be a boolean"
+	// The rest are ours. Appsmith does not check script elements (it hangs)
+	// nor names (it splices any text into the code).
+	msgScriptItem     = "Every script must be a string"
+	msgOldNameInvalid = "OldName must be a JavaScript identifier or identifiers joined by dots"
+	msgNewNameInvalid = "NewName must be a JavaScript identifier or identifiers joined by dots"
+)
+
+// validDotted is refactor's rule for names: identifiers joined by dots.
+func validDotted(name string) bool {
+	for seg := range strings.SplitSeq(name, ".") {
+		if !depgraph.IsValidIdentifier(seg) {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldError is one express-validator v6 ValidationError.
+type fieldError struct {
+	param string
+	msg   string
+	value []byte // raw JSON of the value; nil when the field is absent
+}
+
+// sendValidation answers Appsmith's 400 validation envelope: data.error
+// holds the first message, validationErrors every error in rule order.
+func (x *exchange) sendValidation(errs []fieldError) {
+	b := append(x.out[:0], `{"success":false,"message":"Validation error","data":{"error":[`...)
+	b = appendString(b, errs[0].msg)
+	b = append(b, `],"validationErrors":[`...)
+	for i, e := range errs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		if e.value != nil {
+			b = append(b, `"value":`...)
+			b = appendJSValue(b, e.value)
+			b = append(b, ',')
+		}
+		b = append(b, `"msg":`...)
+		b = appendString(b, e.msg)
+		b = append(b, `,"param":`...)
+		b = appendString(b, e.param)
+		b = append(b, `,"location":"body"}`...)
+	}
+	x.out = append(b, "]}}"...)
+	x.send(http.StatusBadRequest)
+}
+
+// check returns the error for a field of the wrong kind, or false.
+func (b *body) check(v span, param, msg string, ok bool) (fieldError, bool) {
+	if ok {
+		return fieldError{}, false
+	}
+	e := fieldError{param: param, msg: msg}
+	if v.kind != kindAbsent {
+		e.value = b.raw(v)
+	}
+	return e, true
+}
+
+// evalVersionOf is Appsmith's `evalVersion || 2` followed by its
+// `evalVersion > 1` test: 0 or absent is 2, above 1 is 2, other numbers
+// are the legacy version 1. A non-number counts as absent.
+func (b *body) evalVersionOf() int {
+	if b.evalVersion.kind != kindNumber {
+		return 2
+	}
+	if f := b.number(b.evalVersion); f != 0 && f <= 1 {
+		return 1
+	}
+	return 2
+}
+
+// boolOf reads what express-validator's isBoolean() accepts: true, false,
+// the strings "true", "false", "1", "0" and the numbers 1 and 0. Unlike
+// Appsmith, which then tests JavaScript truthiness, "false" and "0" mean
+// false here.
+func (b *body) boolOf(v span) (val, ok bool) {
+	switch v.kind {
+	case kindTrue:
+		return true, true
+	case kindFalse:
+		return false, true
+	case kindNumber:
+		switch b.number(v) {
+		case 1:
+			return true, true
+		case 0:
+			return false, true
+		}
+	case kindString:
+		switch b.str(v) { // decoded: "\u0074rue" is "true" to JavaScript too
+		case "true", "1":
+			return true, true
+		case "false", "0":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+func (h *Handler) serveSingle(x *exchange) {
+	var b body
+	if !h.readJSON(x, &b) {
+		return
+	}
+	if e, bad := b.check(b.script, "script", msgScript, b.script.kind == kindString); bad {
+		x.sendValidation([]fieldError{e})
+		return
+	}
+	info := extract(b.str(b.script), b.evalVersionOf(), nil)
+	out := append(x.out[:0], `{"success":true,"data":`...)
+	out = appendInfo(out, &info)
+	x.out = append(out, '}')
+	x.send(http.StatusOK)
+}
+
+func (h *Handler) serveMultiple(x *exchange) {
+	var b body
+	if !h.readJSON(x, &b) {
+		return
+	}
+	items := b.arrayItems(b.scripts)
+	if e, bad := b.check(b.scripts, "scripts", msgScripts, b.scripts.kind == kindArray && len(items) > 0); bad {
+		x.sendValidation([]fieldError{e})
+		return
+	}
+	var errs []fieldError
+	for i, it := range items {
+		if it.kind != kindString {
+			errs = append(errs, fieldError{param: "scripts[" + strconv.Itoa(i) + "]", msg: msgScriptItem, value: b.raw(it)})
+		}
+	}
+	if len(errs) > 0 {
+		x.sendValidation(errs)
+		return
+	}
+	scripts := make([]string, len(items))
+	for i, it := range items {
+		scripts[i] = b.str(it)
+	}
+	infos, err := extractAll(x, scripts, b.evalVersionOf())
+	if err != nil {
+		x.timedOut(http.StatusServiceUnavailable)
+		return
+	}
+	out := append(x.out[:0], `{"success":true,"data":[`...)
+	for i := range infos {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendInfo(out, &infos[i])
+	}
+	x.out = append(out, "]}"...)
+	x.send(http.StatusOK)
+}
+
+// arrayItems lists the elements of an array span; nil for other kinds.
+func (b *body) arrayItems(v span) []span {
+	if v.kind != kindArray {
+		return nil
+	}
+	var items []span
+	i := skipWS(b.buf, v.start+1)
+	if b.buf[i] == ']' {
+		return nil
+	}
+	for {
+		i = skipWS(b.buf, i)
+		end, _ := skipValue(b.buf, i) // the body parsed, so no error
+		items = append(items, span{kind: kindOf(b.buf[i]), start: i, end: end})
+		i = skipWS(b.buf, end)
+		if b.buf[i] == ']' {
+			return items
+		}
+		i++ // ','
+	}
+}
+
+var errTimeout = errors.New("request timed out")
+
+// The analyses are variables only so that tests can make them panic.
+var (
+	extract        = depgraph.Extract
+	refactorScript = refactor.Script
+)
+
+// workerPanic carries a panic of a worker goroutine, with that goroutine's
+// stack, to the request goroutine, where finish recovers it.
+type workerPanic struct {
+	value any
+	stack []byte
+}
+
+// extractAll analyses the scripts in order, on up to GOMAXPROCS goroutines
+// (the request's own included) when there are several. It stops early when
+// the request's time is up or its client went away.
+func extractAll(x *exchange, scripts []string, evalVersion int) ([]depgraph.IdentifierInfo, error) {
+	infos := make([]depgraph.IdentifierInfo, len(scripts))
+	ctx := x.r.Context()
+	expired := func() bool { return ctx.Err() != nil || time.Now().After(x.deadline) }
+
+	workers := min(runtime.GOMAXPROCS(0), len(scripts))
+	if workers <= 1 {
+		for i, s := range scripts {
+			if expired() {
+				return nil, errTimeout
+			}
+			infos[i] = extract(s, evalVersion, nil)
+		}
+		return infos, nil
+	}
+
+	var (
+		next     atomic.Int64
+		stop     atomic.Bool
+		timedOut atomic.Bool
+		panicked atomic.Pointer[workerPanic]
+		wg       sync.WaitGroup
+	)
+	work := func() {
+		defer func() {
+			if v := recover(); v != nil {
+				panicked.CompareAndSwap(nil, &workerPanic{value: v, stack: debug.Stack()})
+				stop.Store(true)
+			}
+		}()
+		for !stop.Load() {
+			i := int(next.Add(1) - 1)
+			if i >= len(scripts) {
+				return
+			}
+			if expired() {
+				timedOut.Store(true)
+				stop.Store(true)
+				return
+			}
+			infos[i] = extract(scripts[i], evalVersion, nil)
+		}
+	}
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(*p)
+	}
+	if timedOut.Load() {
+		return nil, errTimeout
+	}
+	return infos, nil
+}
+
+func (h *Handler) serveRefactor(x *exchange) {
+	var b body
+	if !h.readJSON(x, &b) {
+		return
+	}
+	isJSObject, boolOK := b.boolOf(b.isJSObject)
+	var errs [4]fieldError
+	n := 0
+	for _, c := range [...]struct {
+		v     span
+		param string
+		msg   string
+		ok    bool
+	}{
+		{b.script, "script", msgScript, b.script.kind == kindString},
+		{b.oldName, "oldName", msgOldName, b.oldName.kind == kindString},
+		{b.newName, "newName", msgNewName, b.newName.kind == kindString},
+		{b.isJSObject, "isJSObject", msgIsJSObject, boolOK},
+	} {
+		if e, bad := b.check(c.v, c.param, c.msg, c.ok); bad {
+			errs[n] = e
+			n++
+		}
+	}
+	if n > 0 {
+		x.sendValidation(errs[:n])
+		return
+	}
+	// Appsmith splices any text in as the new name; refactor refuses names
+	// that are not identifiers, and this says which field was wrong.
+	oldName, newName := b.str(b.oldName), b.str(b.newName)
+	if !validDotted(oldName) {
+		errs[n] = fieldError{param: "oldName", msg: msgOldNameInvalid, value: b.raw(b.oldName)}
+		n++
+	}
+	if !validDotted(newName) {
+		errs[n] = fieldError{param: "newName", msg: msgNewNameInvalid, value: b.raw(b.newName)}
+		n++
+	}
+	if n > 0 {
+		x.sendValidation(errs[:n])
+		return
+	}
+	res, err := refactorScript(b.str(b.script), oldName, newName, isJSObject)
+	if errors.Is(err, refactor.ErrSyntax) {
+		x.sendRaw(http.StatusOK, `{"success":false,"data":{"error":"Syntax Error"}}`)
+		return
+	}
+	if errors.Is(err, refactor.ErrInvalidName) { // should validDotted ever disagree
+		x.sendError(http.StatusBadRequest, "OldName and NewName must be JavaScript identifiers joined by dots")
+		return
+	}
+	if err != nil {
+		panic(err) // answered as Appsmith's 500 by finish, and logged
+	}
+	out := append(x.out[:0], `{"success":true,"data":{"script":`...)
+	out = appendString(out, res.Script)
+	out = append(out, `,"refactorCount":`...)
+	out = strconv.AppendInt(out, int64(res.Count), 10)
+	x.out = append(out, "}}"...)
+	x.send(http.StatusOK)
+}

@@ -1,0 +1,474 @@
+package transport
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Defaults for Options.
+const (
+	// DefaultMaxBodyBytes is Express's `express.json({limit: "5mb"})`.
+	DefaultMaxBodyBytes = 5 << 20
+	// DefaultRequestTimeout bounds reading, analysing and answering one
+	// request; Appsmith's calls take milliseconds.
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Options configures a Handler. The zero value serves without a secret,
+// logs nothing and keeps its metrics in a registry of its own.
+type Options struct {
+	// Logger receives one debug line per request (method, route, status,
+	// duration) and the panics recovered. Nil discards.
+	Logger *slog.Logger
+	// Registerer is where the Handler registers its metrics and the Go and
+	// process collectors; Gatherer is what GET /metrics exposes. When
+	// Registerer is nil a new registry is used for both. When only Gatherer
+	// is nil, Registerer must also be a Gatherer (a *prometheus.Registry).
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+	// Secret, when not empty, must be sent in the x-rts-secret header of
+	// every /rts-api request except the health check.
+	Secret string
+	// MaxBodyBytes limits a request body (0: DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// RequestTimeout limits one request (0: DefaultRequestTimeout).
+	RequestTimeout time.Duration
+}
+
+// Handler serves Appsmith's RTS HTTP API and /metrics. It is safe for
+// concurrent use.
+type Handler struct {
+	log       *slog.Logger
+	hasSecret bool
+	secretSum [sha256.Size]byte
+	maxBody   int64
+	timeout   time.Duration
+	metrics   http.Handler
+
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	routes   [numRoutes]route
+}
+
+type routeID uint8
+
+const (
+	routeUnmatched routeID = iota
+	routeHealth
+	routeSingle
+	routeMultiple
+	routeRefactor
+	routeMetrics
+	numRoutes
+)
+
+// Route paths, which are also the route label of the metrics.
+const (
+	PathHealthCheck    = "/rts-api/v1/health-check"
+	PathSingleScript   = "/rts-api/v1/ast/single-script-data"
+	PathMultipleScript = "/rts-api/v1/ast/multiple-script-data"
+	PathEntityRefactor = "/rts-api/v1/ast/entity-refactor"
+	PathMetrics        = "/metrics"
+	apiPrefix          = "/rts-api"
+	unmatchedLabel     = "unmatched"
+)
+
+type route struct {
+	label  string
+	method string
+	open   bool // never behind the secret
+	serve  func(*Handler, *exchange)
+
+	observer prometheus.Observer
+	counters [600]atomic.Pointer[prometheus.Counter] // by status code
+}
+
+// exchange is the state of one request, pooled with its buffers.
+type exchange struct {
+	w        http.ResponseWriter
+	r        *http.Request
+	status   int
+	deadline time.Time
+	in, out  []byte
+}
+
+// keepBuffer is the largest buffer returned to the pool, so that one large
+// request does not pin megabytes for the life of the process.
+const keepBuffer = 64 << 10
+
+var exchanges = sync.Pool{New: func() any {
+	return &exchange{in: make([]byte, 0, 4096), out: make([]byte, 0, 4096)}
+}}
+
+// NewHandler builds a Handler and registers its metrics.
+func NewHandler(o Options) (*Handler, error) {
+	h := &Handler{
+		log:     o.Logger,
+		maxBody: o.MaxBodyBytes,
+		timeout: o.RequestTimeout,
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.timeout <= 0 {
+		h.timeout = DefaultRequestTimeout
+	}
+	if o.Secret != "" {
+		// Hashing first makes the comparison constant-time in the length too.
+		h.hasSecret, h.secretSum = true, sha256.Sum256([]byte(o.Secret))
+	}
+
+	reg, gat := o.Registerer, o.Gatherer
+	if reg == nil {
+		r := prometheus.NewRegistry()
+		reg, gat = r, r
+	}
+	if gat == nil {
+		g, ok := reg.(prometheus.Gatherer)
+		if !ok {
+			return nil, errors.New("transport: Options.Gatherer is nil and Registerer is not a Gatherer")
+		}
+		gat = g
+	}
+	h.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rts_http_requests_total",
+		Help: "HTTP requests answered, by route pattern and status code.",
+	}, []string{"route", "code"})
+	h.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "rts_http_request_duration_seconds",
+		Help: "Time from receiving a request's headers to its answer, by route pattern.",
+		// Appsmith's backend logs RTS calls slower than 50 ms; most take well
+		// under one, so the buckets start at 100 µs.
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"route"})
+	for _, c := range []prometheus.Collector{
+		h.requests, h.duration,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		if err := reg.Register(c); err != nil {
+			var already prometheus.AlreadyRegisteredError
+			if errors.As(err, &already) && c != h.requests && c != h.duration {
+				continue // the caller registered its own Go or process collector
+			}
+			return nil, fmt.Errorf("transport: registering metrics: %w", err)
+		}
+	}
+	h.metrics = promhttp.HandlerFor(gat, promhttp.HandlerOpts{
+		ErrorLog:      slog.NewLogLogger(h.log.Handler(), slog.LevelError),
+		ErrorHandling: promhttp.ContinueOnError,
+	})
+
+	h.routes = [numRoutes]route{
+		routeUnmatched: {label: unmatchedLabel, serve: (*Handler).serveNotFound},
+		routeHealth:    {label: PathHealthCheck, method: http.MethodGet, open: true, serve: (*Handler).serveHealth},
+		routeSingle:    {label: PathSingleScript, method: http.MethodPost, serve: (*Handler).serveSingle},
+		routeMultiple:  {label: PathMultipleScript, method: http.MethodPost, serve: (*Handler).serveMultiple},
+		routeRefactor:  {label: PathEntityRefactor, method: http.MethodPost, serve: (*Handler).serveRefactor},
+		routeMetrics:   {label: PathMetrics, method: http.MethodGet, open: true, serve: (*Handler).serveMetrics},
+	}
+	for i := range h.routes {
+		h.routes[i].observer = h.duration.WithLabelValues(h.routes[i].label)
+	}
+	return h, nil
+}
+
+// routeOf maps a path to its route as Express's router would: exact, or
+// differing in case or by one trailing slash.
+func routeOf(path string) routeID {
+	if id := exactRoute(path); id != routeUnmatched {
+		return id
+	}
+	if len(path) > 1 && len(path) <= len(PathMultipleScript)+1 {
+		return exactRoute(strings.ToLower(strings.TrimSuffix(path, "/")))
+	}
+	return routeUnmatched
+}
+
+func exactRoute(path string) routeID {
+	switch path {
+	case PathHealthCheck:
+		return routeHealth
+	case PathSingleScript:
+		return routeSingle
+	case PathMultipleScript:
+		return routeMultiple
+	case PathEntityRefactor:
+		return routeRefactor
+	case PathMetrics:
+		return routeMetrics
+	}
+	return routeUnmatched
+}
+
+// ServeHTTP answers one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := routeOf(r.URL.Path)
+	if rt := &h.routes[id]; rt.method != r.Method && !(r.Method == http.MethodHead && rt.method == http.MethodGet) {
+		id = routeUnmatched // Express answers a wrong method with 404 too
+	}
+	// Conn deadlines bound the body read and the answer under any server;
+	// the analysis itself checks x.deadline where it can stop.
+	x := exchanges.Get().(*exchange)
+	x.w, x.r, x.status, x.deadline = w, r, 0, start.Add(h.timeout)
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(x.deadline)
+	_ = rc.SetWriteDeadline(x.deadline)
+	defer h.finish(x, id, start)
+
+	if h.hasSecret && h.guarded(id, r.URL.Path) && !h.authorized(r) {
+		x.sendRaw(http.StatusUnauthorized, `{"success":false,"message":"Unauthorized"}`)
+		return
+	}
+	h.routes[id].serve(h, x)
+}
+
+// guarded reports whether the secret applies: every /rts-api request, the
+// health check excepted (the Java backend and Docker probe it bare).
+func (h *Handler) guarded(id routeID, path string) bool {
+	if id != routeUnmatched {
+		return !h.routes[id].open
+	}
+	return len(path) >= len(apiPrefix) && strings.EqualFold(path[:len(apiPrefix)], apiPrefix) &&
+		(len(path) == len(apiPrefix) || path[len(apiPrefix)] == '/') &&
+		routeOf(path) != routeHealth
+}
+
+func (h *Handler) authorized(r *http.Request) bool {
+	got := sha256.Sum256([]byte(r.Header.Get("X-Rts-Secret")))
+	return subtle.ConstantTimeCompare(got[:], h.secretSum[:]) == 1
+}
+
+// finish recovers a panic of the route into the 500 answer Appsmith
+// intends, then records the request.
+func (h *Handler) finish(x *exchange, id routeID, start time.Time) {
+	rt := &h.routes[id]
+	if v := recover(); v != nil {
+		stack := debug.Stack()
+		if wp, ok := v.(workerPanic); ok {
+			v, stack = wp.value, wp.stack
+		}
+		h.log.LogAttrs(context.Background(), slog.LevelError, "panic serving request",
+			slog.String("method", x.r.Method), slog.String("route", rt.label),
+			slog.String("panic", panicText(v)), slog.String("stack", string(stack)))
+		if x.status == 0 {
+			x.sendError(http.StatusInternalServerError, "Something went wrong")
+		}
+	}
+	elapsed := time.Since(start)
+	rt.observer.Observe(elapsed.Seconds())
+	rt.counter(h, x.status).Inc()
+	if h.log.Enabled(context.Background(), slog.LevelDebug) {
+		attrs := []slog.Attr{
+			slog.String("method", x.r.Method), slog.String("route", rt.label),
+			slog.Int("status", x.status), slog.Duration("duration", elapsed),
+		}
+		// The Java backend tags its calls; logging the tag correlates the two logs.
+		if id := x.r.Header.Get("X-Appsmith-Request-Id"); id != "" && len(id) <= 128 {
+			attrs = append(attrs, slog.String("request_id", id))
+		}
+		h.log.LogAttrs(context.Background(), slog.LevelDebug, "request", attrs...)
+	}
+	x.w, x.r = nil, nil
+	if cap(x.in) <= keepBuffer && cap(x.out) <= keepBuffer {
+		exchanges.Put(x)
+	}
+}
+
+// panicText describes a panic value without its data: a runtime error's
+// text (an index, a nil map) never holds request data, any other value (an
+// error message, a string) might quote a script, so only its type is told.
+func panicText(v any) string {
+	if re, ok := v.(runtime.Error); ok {
+		return re.Error()
+	}
+	return fmt.Sprintf("%T value", v)
+}
+
+// counter returns the request counter of this route and status code,
+// creating the series on first use so that only codes seen are exported.
+func (rt *route) counter(h *Handler, code int) prometheus.Counter {
+	if code < 100 || code >= len(rt.counters) {
+		return h.requests.WithLabelValues(rt.label, strconv.Itoa(code))
+	}
+	if c := rt.counters[code].Load(); c != nil {
+		return *c
+	}
+	c := h.requests.WithLabelValues(rt.label, strconv.Itoa(code))
+	rt.counters[code].Store(&c)
+	return c
+}
+
+var contentTypeJSON = []string{"application/json; charset=utf-8"}
+
+// send writes x.out as the JSON answer.
+func (x *exchange) send(status int) {
+	hdr := x.w.Header()
+	hdr["Content-Type"] = contentTypeJSON
+	// Small answers get their Content-Length from net/http for free.
+	if len(x.out) > 2048 {
+		hdr["Content-Length"] = []string{strconv.Itoa(len(x.out))}
+	}
+	x.status = status
+	x.w.WriteHeader(status)
+	_, _ = x.w.Write(x.out)
+}
+
+// timedOut answers a request that ran out of time. The answer gets a
+// moment of its own to be written, and the connection is not reused: a
+// read that hit the deadline has cancelled its context.
+// It is 408 when the body did not arrive in time, 503 when the analysis
+// did not finish in time.
+func (x *exchange) timedOut(status int) {
+	_ = http.NewResponseController(x.w).SetWriteDeadline(time.Now().Add(timeoutGrace))
+	x.w.Header().Set("Connection", "close")
+	x.sendError(status, "Request timed out")
+}
+
+// timeoutGrace is how long the answer to a timed-out request may take.
+const timeoutGrace = time.Second
+
+func (x *exchange) sendRaw(status int, body string) {
+	x.out = append(x.out[:0], body...)
+	x.send(status)
+}
+
+// sendError answers {"success":false,"message":msg,"data":{"error":msg}},
+// the shape of Appsmith's BaseController.sendError with one message.
+func (x *exchange) sendError(status int, msg string) {
+	b := append(x.out[:0], `{"success":false,"message":`...)
+	b = appendString(b, msg)
+	b = append(b, `,"data":{"error":`...)
+	b = appendString(b, msg)
+	x.out = append(b, "}}"...)
+	x.send(status)
+}
+
+func (h *Handler) serveHealth(x *exchange) {
+	x.sendRaw(http.StatusOK, `{"success":true}`)
+}
+
+func (h *Handler) serveMetrics(x *exchange) {
+	x.status = http.StatusOK
+	h.metrics.ServeHTTP(x.w, x.r)
+}
+
+// serveNotFound is Express's `Cannot GET /path` 404, in JSON.
+func (h *Handler) serveNotFound(x *exchange) {
+	x.sendError(http.StatusNotFound, "Cannot "+x.r.Method+" "+x.r.URL.Path)
+}
+
+// readJSON reads and parses the request body into b. It answers the
+// request itself and returns false when the body is unusable. As with
+// Express, a body that is not declared JSON is not read and counts as {}.
+func (h *Handler) readJSON(x *exchange, b *body) bool {
+	r := x.r
+	if !isJSON(r.Header.Get("Content-Type")) {
+		*b = body{}
+		return true
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		x.sendError(http.StatusUnsupportedMediaType, "Unsupported Content-Encoding")
+		return false
+	}
+	if r.ContentLength > h.maxBody {
+		x.w.Header().Set("Connection", "close")
+		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(h.maxBody))
+		return false
+	}
+	in, err := readBody(r.Body, x.in[:0], r.ContentLength, h.maxBody)
+	x.in = in
+	if errors.Is(err, errTooLarge) {
+		x.w.Header().Set("Connection", "close")
+		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(h.maxBody))
+		return false
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		x.timedOut(http.StatusRequestTimeout)
+		return false
+	}
+	if err != nil {
+		x.w.Header().Set("Connection", "close")
+		x.sendError(http.StatusBadRequest, "Request body could not be read")
+		return false
+	}
+	if err := parseBody(in, b); err != nil {
+		msg := "Malformed JSON: " + err.Error()
+		if err == errNotObject {
+			msg = errNotObject.msg
+		}
+		x.sendError(http.StatusBadRequest, msg)
+		return false
+	}
+	return true
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// maxPrealloc is the largest body buffer allocated before its bytes arrive.
+const maxPrealloc = 256 << 10
+
+// readBody reads all of r into buf, failing with errTooLarge past limit
+// bytes. length is the declared Content-Length, or -1.
+func readBody(r io.Reader, buf []byte, length, limit int64) ([]byte, error) {
+	if length >= 0 && length < maxPrealloc && int64(cap(buf)) < length+1 {
+		// One extra byte lets the loop below see EOF without growing. Large
+		// declared lengths grow with the data instead, so that clients
+		// announcing 5 MB and sending nothing cannot make us hold it.
+		buf = make([]byte, 0, length+1)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return buf, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// isJSON is body-parser's type check for `application/json`: parameters
+// and case do not matter.
+func isJSON(ct string) bool {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.EqualFold(strings.TrimSpace(ct), "application/json")
+}
+
+func sizeText(n int64) string {
+	if n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
