@@ -41,6 +41,7 @@ func loadExport(file, text string) (*App, error) {
 		Format:            FormatExport,
 		Path:              file,
 		EvaluationVersion: evalVersion(doc.Get("exportedApplication")),
+		exportText:        text,
 	}
 	for _, a := range doc.Get("customJSLibList.#.accessor|@flatten").Array() {
 		app.Libraries = append(app.Libraries, a.Str)

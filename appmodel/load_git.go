@@ -109,6 +109,7 @@ func loadGitPage(dir, name string) (*Page, error) {
 		return nil, err
 	}
 	p := &Page{Name: name, ID: name, File: file, JSON: doc}
+	p.keep(file, text)
 	if n := doc.Get("unpublishedPage.name"); n.Type == gjson.String && n.Str != "" {
 		p.Name = n.Str
 	}
@@ -149,7 +150,7 @@ func loadGitWidgets(p *Page, dir string, top *object) error {
 		if !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		text, err := readFile(path)
+		text, err := p.readFile(path)
 		if err != nil {
 			return err
 		}
@@ -182,7 +183,7 @@ func loadGitActions(p *Page, dir string, top *object) error {
 		}
 		qdir := filepath.Join(dir, e.Name())
 		file := filepath.Join(qdir, "metadata.json")
-		text, err := readFile(file)
+		text, err := p.readFile(file)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // not a query folder
@@ -208,7 +209,7 @@ func loadGitActions(p *Page, dir string, top *object) error {
 			File: file, JSON: ua,
 		}
 		bodyFile := filepath.Join(qdir, e.Name()+".txt")
-		body, err := readFile(bodyFile)
+		body, err := p.readFile(bodyFile)
 		switch {
 		case err == nil:
 			a.BodyFile, a.Body = bodyFile, body
@@ -237,7 +238,7 @@ func loadGitJSObjects(p *Page, dir string) error {
 		}
 		jdir := filepath.Join(dir, e.Name())
 		file := filepath.Join(jdir, "metadata.json")
-		text, err := readFile(file)
+		text, err := p.readFile(file)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
@@ -257,7 +258,7 @@ func loadGitJSObjects(p *Page, dir string) error {
 		if err != nil {
 			return err
 		}
-		body, err := readFile(bodyFile)
+		body, err := p.readFile(bodyFile)
 		if err != nil {
 			return err
 		}

@@ -65,6 +65,7 @@ type App struct {
 	Path string
 	// EvaluationVersion is the app's evaluationVersion (2 when absent).
 	EvaluationVersion int
+	exportText        string // the export file's text (export format)
 	// Libraries are the globals of the app's custom JS libraries (their
 	// accessors, e.g. dayjs), from jslibs/*.json or customJSLibList.
 	Libraries []string
@@ -84,7 +85,11 @@ type Page struct {
 	JSON gjson.Result
 	// jsOnLoad: JS object name → its functions that run on page load, read
 	// from the JS actions before the JS objects are built.
-	jsOnLoad  map[string][]string
+	jsOnLoad map[string][]string
+	// texts are the files the page was read from, as read: a rename edits
+	// them without reading them again. They share memory with the parsed
+	// JSON, so keeping them costs nothing extra.
+	texts     map[string]string
 	Widgets   []*Widget
 	Actions   []*Action
 	JSObjects []*JSObject
@@ -291,4 +296,34 @@ func (p *Page) noteJSAction(ua gjson.Result) {
 		p.jsOnLoad = map[string][]string{}
 	}
 	p.jsOnLoad[obj] = append(p.jsOnLoad[obj], fn)
+}
+
+// readFile reads one of the page's files and keeps its text.
+func (p *Page) readFile(path string) (string, error) {
+	text, err := readFile(path)
+	if err == nil {
+		p.keep(path, text)
+	}
+	return text, err
+}
+
+func (p *Page) keep(path, text string) {
+	if p.texts == nil {
+		p.texts = map[string]string{}
+	}
+	p.texts[path] = text
+}
+
+// FileText returns the text a file of the app had when the app was loaded
+// (the export file, or any file of a git-format page).
+func (a *App) FileText(path string) (string, bool) {
+	if a.exportText != "" && path == a.Path {
+		return a.exportText, true
+	}
+	for _, p := range a.Pages {
+		if t, ok := p.texts[path]; ok {
+			return t, true
+		}
+	}
+	return "", false
 }

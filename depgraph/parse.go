@@ -49,6 +49,10 @@ func nestingTooDeep(src string) bool {
 	if len(src) < maxNesting {
 		return false
 	}
+	// Nesting deeper than maxNesting needs that many opening brackets.
+	if strings.Count(src, "(")+strings.Count(src, "[")+strings.Count(src, "{") <= maxNesting {
+		return false
+	}
 	depth := 0
 	for i := 0; i < len(src); i++ {
 		switch c := src[i]; c {
@@ -84,19 +88,20 @@ func nestingTooDeep(src string) bool {
 	return false
 }
 
-// neutralizeExportDefault overwrites the `export default` of a JS object body
-// with text of the same length that goja parses (`void` and spaces), so every
-// offset stays valid for the original text. goja has no module grammar.
+// neutralizedAt overwrites the `export default` found at or after from
+// with text of the same length that goja parses (`void` and spaces), so
+// every offset stays valid for the original text; goja has no module
+// grammar. It returns the rewritten text and where to look for the next
+// occurrence, or ok false when there is none.
+//
 // Appsmith instead replaces every occurrence, even inside strings, with a
-// longer declaration and restores only the first; trying one occurrence at
-// a time, and keeping the one that parses, leaves strings untouched.
-func neutralizedCandidates(src string) []string {
-	var out []string
-	from := 0
-	for len(out) < 8 {
+// longer declaration and restores only the first. Trying one occurrence
+// at a time and keeping the one that parses leaves strings untouched.
+func neutralizedAt(src string, from int) (out string, next int, ok bool) {
+	for {
 		i := strings.Index(src[from:], "export")
 		if i < 0 {
-			break
+			return "", 0, false
 		}
 		i += from
 		from = i + len("export")
@@ -119,9 +124,8 @@ func neutralizedCandidates(src string) []string {
 		for k := j; k < end; k++ {
 			b[k] = ' '
 		}
-		out = append(out, string(b))
+		return string(b), from, true
 	}
-	return out
 }
 
 func isJSSpace(c byte) bool {
@@ -135,10 +139,16 @@ func isIdentByte(c byte) bool {
 // parseJSObjectBody parses a JS object body (`export default {…}`) in place.
 // It returns the text goja parsed (same length as body) and the program.
 func parseJSObjectBody(body string) (string, *ast.Program, error) {
-	for _, src := range neutralizedCandidates(body) {
+	from := 0
+	for tries := 0; tries < 8; tries++ {
+		src, next, ok := neutralizedAt(body, from)
+		if !ok {
+			break
+		}
 		if prog, err := parseProgram(src); err == nil {
 			return src, prog, nil
 		}
+		from = next
 	}
 	prog, err := parseProgram(body)
 	return body, prog, err

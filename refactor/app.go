@@ -1,7 +1,6 @@
 package refactor
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,12 +40,12 @@ type Change struct {
 	After  string     `json:"after"`
 }
 
-// FileEdits are byte edits to one file, and the SHA-256 of the text they
-// were planned on: applying them to anything else would corrupt it.
+// FileEdits are byte edits to one file and the text they were planned on:
+// applying them to anything else would corrupt it.
 type FileEdits struct {
-	File  string
-	Sum   [32]byte
-	Edits []Edit
+	File   string
+	Before string
+	Edits  []Edit
 }
 
 // Move renames a file or folder named after the entity (git format).
@@ -227,6 +226,10 @@ func (pl *planner) jsObject(name string) *appmodel.JSObject {
 
 func (pl *planner) read(file string) (string, error) {
 	if text, ok := pl.files[file]; ok {
+		return text, nil
+	}
+	if text, ok := pl.app.FileText(file); ok {
+		pl.files[file] = text
 		return text, nil
 	}
 	b, err := os.ReadFile(file)
@@ -754,7 +757,7 @@ func (pl *planner) finish() (*Plan, error) {
 		if _, err := Apply(pl.files[f], edits); err != nil {
 			return nil, &Conflict{Reason: "edits overlap", Where: []string{f}}
 		}
-		pl.plan.Files = append(pl.plan.Files, FileEdits{File: f, Sum: sha256.Sum256([]byte(pl.files[f])), Edits: edits})
+		pl.plan.Files = append(pl.plan.Files, FileEdits{File: f, Before: pl.files[f], Edits: edits})
 	}
 	// Files move before the folders holding them, deepest first.
 	sort.SliceStable(pl.plan.Moves, func(i, j int) bool {

@@ -1,7 +1,6 @@
 package refactor
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -14,34 +13,35 @@ type FileResult struct {
 	Before, After string
 }
 
-// Preview applies a plan in memory: it reads each file, checks that every
-// edit still finds the text it was planned on, and returns the new texts.
-// Nothing is written.
+// Preview applies a plan in memory to the texts it was planned on and
+// returns the new texts. Nothing is read or written.
 func Preview(p *Plan) ([]FileResult, error) {
 	out := make([]FileResult, 0, len(p.Files))
 	for _, f := range p.Files {
-		b, err := os.ReadFile(f.File)
-		if err != nil {
-			return nil, err
-		}
-		before := string(b)
-		if f.Sum != sha256.Sum256(b) {
-			return nil, &Conflict{Reason: "file changed since the rename was planned", Where: []string{f.File}}
-		}
-		after, err := Apply(before, f.Edits)
+		after, err := Apply(f.Before, f.Edits)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.File, err)
 		}
-		out = append(out, FileResult{File: f.File, Before: before, After: after})
+		out = append(out, FileResult{File: f.File, Before: f.Before, After: after})
 	}
 	return out, nil
 }
 
-// ApplyPlan writes a plan to disk whole or not at all: every new text is
-// computed and checked first, written to a temporary file beside its
-// original, and only then renamed over it; the planned moves follow. If
-// any step fails, what was already replaced is put back.
+// ApplyPlan writes a plan to disk whole or not at all: every file must
+// still hold the text the plan was made on; every new text is written to a
+// temporary file beside its original and only then renamed over it; the
+// planned moves follow. If any step fails, what was already replaced is
+// put back.
 func ApplyPlan(p *Plan) error {
+	for _, f := range p.Files {
+		b, err := os.ReadFile(f.File)
+		if err != nil {
+			return err
+		}
+		if string(b) != f.Before {
+			return &Conflict{Reason: "file changed since the rename was planned", Where: []string{f.File}}
+		}
+	}
 	results, err := Preview(p)
 	if err != nil {
 		return err

@@ -76,6 +76,7 @@ const (
 	routeSingle
 	routeMultiple
 	routeRefactor
+	routeBatch
 	routeMetrics
 	numRoutes
 )
@@ -86,6 +87,7 @@ const (
 	PathSingleScript   = "/rts-api/v1/ast/single-script-data"
 	PathMultipleScript = "/rts-api/v1/ast/multiple-script-data"
 	PathEntityRefactor = "/rts-api/v1/ast/entity-refactor"
+	PathRefactorBatch  = "/rts-api/v1/refactor/batch"
 	PathMetrics        = "/metrics"
 	apiPrefix          = "/rts-api"
 	unmatchedLabel     = "unmatched"
@@ -186,6 +188,7 @@ func NewHandler(o Options) (*Handler, error) {
 		routeSingle:    {label: PathSingleScript, method: http.MethodPost, serve: (*Handler).serveSingle},
 		routeMultiple:  {label: PathMultipleScript, method: http.MethodPost, serve: (*Handler).serveMultiple},
 		routeRefactor:  {label: PathEntityRefactor, method: http.MethodPost, serve: (*Handler).serveRefactor},
+		routeBatch:     {label: PathRefactorBatch, method: http.MethodPost, serve: (*Handler).serveBatch},
 		routeMetrics:   {label: PathMetrics, method: http.MethodGet, open: true, serve: (*Handler).serveMetrics},
 	}
 	for i := range h.routes {
@@ -216,6 +219,8 @@ func exactRoute(path string) routeID {
 		return routeMultiple
 	case PathEntityRefactor:
 		return routeRefactor
+	case PathRefactorBatch:
+		return routeBatch
 	case PathMetrics:
 		return routeMetrics
 	}
@@ -384,35 +389,13 @@ func (h *Handler) serveNotFound(x *exchange) {
 // request itself and returns false when the body is unusable. As with
 // Express, a body that is not declared JSON is not read and counts as {}.
 func (h *Handler) readJSON(x *exchange, b *body) bool {
-	r := x.r
-	if !isJSON(r.Header.Get("Content-Type")) {
+	in, ok := h.readRaw(x)
+	if !ok {
+		return false
+	}
+	if in == nil {
 		*b = body{}
 		return true
-	}
-	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-		x.sendError(http.StatusUnsupportedMediaType, "Unsupported Content-Encoding")
-		return false
-	}
-	if r.ContentLength > h.maxBody {
-		x.w.Header().Set("Connection", "close")
-		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(h.maxBody))
-		return false
-	}
-	in, err := readBody(r.Body, x.in[:0], r.ContentLength, h.maxBody)
-	x.in = in
-	if errors.Is(err, errTooLarge) {
-		x.w.Header().Set("Connection", "close")
-		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(h.maxBody))
-		return false
-	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		x.timedOut(http.StatusRequestTimeout)
-		return false
-	}
-	if err != nil {
-		x.w.Header().Set("Connection", "close")
-		x.sendError(http.StatusBadRequest, "Request body could not be read")
-		return false
 	}
 	if err := parseBody(in, b); err != nil {
 		msg := "Malformed JSON: " + err.Error()
@@ -423,6 +406,45 @@ func (h *Handler) readJSON(x *exchange, b *body) bool {
 		return false
 	}
 	return true
+}
+
+// readRaw reads a JSON request body within the size and time limits. It
+// answers the request itself and returns false when the body is unusable;
+// a body not declared JSON is nil.
+func (h *Handler) readRaw(x *exchange) ([]byte, bool) {
+	r := x.r
+	if !isJSON(r.Header.Get("Content-Type")) {
+		return nil, true
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		x.sendError(http.StatusUnsupportedMediaType, "Unsupported Content-Encoding")
+		return nil, false
+	}
+	if r.ContentLength > h.maxBody {
+		x.w.Header().Set("Connection", "close")
+		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(h.maxBody))
+		return nil, false
+	}
+	in, err := readBody(r.Body, x.in[:0], r.ContentLength, h.maxBody)
+	x.in = in
+	if errors.Is(err, errTooLarge) {
+		x.w.Header().Set("Connection", "close")
+		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(h.maxBody))
+		return nil, false
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		x.timedOut(http.StatusRequestTimeout)
+		return nil, false
+	}
+	if err != nil {
+		x.w.Header().Set("Connection", "close")
+		x.sendError(http.StatusBadRequest, "Request body could not be read")
+		return nil, false
+	}
+	if in == nil {
+		in = []byte{}
+	}
+	return in, true
 }
 
 var errTooLarge = errors.New("request body too large")

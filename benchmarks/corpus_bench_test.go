@@ -1,0 +1,196 @@
+package benchmarks
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/refactor"
+)
+
+// The corpus is read once per test binary.
+var (
+	corpusOnce sync.Once
+	corpusData *Corpus
+	corpusErr  error
+)
+
+func loadCorpus(tb testing.TB) *Corpus {
+	tb.Helper()
+	corpusOnce.Do(func() { corpusData, corpusErr = LoadCorpus("") })
+	if corpusErr != nil {
+		tb.Skipf("conformance corpus not available: %v", corpusErr)
+	}
+	return corpusData
+}
+
+// Sinks keep the compiler from discarding the work measured.
+var (
+	sinkInfo  depgraph.IdentifierInfo
+	sinkRes   refactor.ScriptResult
+	sinkProps []depgraph.JSProperty
+	sinkErr   error
+)
+
+// reportThroughput adds the scripts/s metric: one script per iteration.
+func reportThroughput(b *testing.B) {
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(float64(b.N)/s, "scripts/s")
+	}
+}
+
+// offsets spreads RunParallel goroutines over the corpus.
+var offsets atomic.Uint64
+
+func BenchmarkExtract(b *testing.B) {
+	cases := loadCorpus(b).Extract
+	benchExtract(b, cases)
+}
+
+func BenchmarkExtractParallel(b *testing.B) {
+	cases := loadCorpus(b).Extract
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(offsets.Add(7919)) % len(cases)
+		var info depgraph.IdentifierInfo
+		for pb.Next() {
+			c := &cases[i]
+			info = depgraph.Extract(c.Script, c.EvalVersion, c.Invalid)
+			if i++; i == len(cases) {
+				i = 0
+			}
+		}
+		_ = info
+	})
+	reportThroughput(b)
+}
+
+// Size classes of extract scripts, in bytes.
+const (
+	shortBelow = 100  // short: < 100 B
+	longAbove  = 1024 // long: > 1 KB; medium in between
+)
+
+// BenchmarkExtractBySize shows the per-script cost by script length.
+func BenchmarkExtractBySize(b *testing.B) {
+	var short, medium, long []ExtractCase
+	for _, c := range loadCorpus(b).Extract {
+		switch n := len(c.Script); {
+		case n < shortBelow:
+			short = append(short, c)
+		case n > longAbove:
+			long = append(long, c)
+		default:
+			medium = append(medium, c)
+		}
+	}
+	for _, class := range []struct {
+		name  string
+		cases []ExtractCase
+	}{{"short", short}, {"medium", medium}, {"long", long}} {
+		b.Run(class.name, func(b *testing.B) {
+			if len(class.cases) == 0 {
+				b.Skip("no scripts in this class")
+			}
+			total := 0
+			for _, c := range class.cases {
+				total += len(c.Script)
+			}
+			benchExtract(b, class.cases)
+			b.ReportMetric(float64(total)/float64(len(class.cases)), "bytes/script")
+			b.ReportMetric(float64(len(class.cases)), "scripts")
+		})
+	}
+}
+
+func benchExtract(b *testing.B, cases []ExtractCase) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := &cases[i%len(cases)]
+		sinkInfo = depgraph.Extract(c.Script, c.EvalVersion, c.Invalid)
+	}
+	reportThroughput(b)
+}
+
+func BenchmarkRefactor(b *testing.B) {
+	cases := loadCorpus(b).Refactor
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := &cases[i%len(cases)]
+		sinkRes, sinkErr = refactor.Script(c.Script, c.OldName, c.NewName, c.IsJSObject)
+	}
+	reportThroughput(b)
+}
+
+func BenchmarkRefactorParallel(b *testing.B) {
+	cases := loadCorpus(b).Refactor
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(offsets.Add(7919)) % len(cases)
+		var res refactor.ScriptResult
+		for pb.Next() {
+			c := &cases[i]
+			res, _ = refactor.Script(c.Script, c.OldName, c.NewName, c.IsJSObject)
+			if i++; i == len(cases) {
+				i = 0
+			}
+		}
+		_ = res
+	})
+	reportThroughput(b)
+}
+
+// BenchmarkRefactorBindings is the rename workload the Java backend sends
+// most: single bindings (isJSObject false), without the JS object bodies
+// that dominate BenchmarkRefactor's time.
+func BenchmarkRefactorBindings(b *testing.B) {
+	var cases []RefactorCase
+	for _, c := range loadCorpus(b).Refactor {
+		if !c.IsJSObject {
+			cases = append(cases, c)
+		}
+	}
+	if len(cases) == 0 {
+		b.Skip("no binding rename cases")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := &cases[i%len(cases)]
+		sinkRes, sinkErr = refactor.Script(c.Script, c.OldName, c.NewName, c.IsJSObject)
+	}
+	reportThroughput(b)
+}
+
+func BenchmarkJSObject(b *testing.B) {
+	bodies := loadCorpus(b).JSObject
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sinkProps, sinkErr = depgraph.ParseJSObject(bodies[i%len(bodies)])
+	}
+	reportThroughput(b)
+}
+
+func BenchmarkJSObjectParallel(b *testing.B) {
+	bodies := loadCorpus(b).JSObject
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(offsets.Add(7919)) % len(bodies)
+		var props []depgraph.JSProperty
+		for pb.Next() {
+			props, _ = depgraph.ParseJSObject(bodies[i])
+			if i++; i == len(bodies) {
+				i = 0
+			}
+		}
+		_ = props
+	})
+	reportThroughput(b)
+}
