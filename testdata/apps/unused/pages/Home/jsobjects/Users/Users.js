@@ -1,0 +1,3 @@
+export default {
+	load: async () => getUsers.run(),
+}
