@@ -3,6 +3,8 @@ package appmodel
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/appsmith-rts/rts/depgraph"
 )
 
 // Span is a byte range [Start, End) in a string.
@@ -27,8 +29,8 @@ func SplitTemplate(value string) []string {
 // strings, for callers that rewrite the snippets in place.
 func TemplateSpans(value string) []Span {
 	// Appsmith trims first; keep offsets into the untrimmed value.
-	lead := leadingJSSpace(value)
-	end := len(value) - trailingJSSpace(value[lead:])
+	lead := depgraph.LeadingJSSpace(value)
+	end := len(value) - depgraph.TrailingJSSpace(value[lead:])
 	s := value[lead:end]
 	if s == "" || !strings.Contains(s, "{{") {
 		return nil
@@ -139,56 +141,8 @@ func utf16Len(r rune) int {
 	return 1
 }
 
-// isJSSpace is JavaScript's \s (WhiteSpace and LineTerminator), which is
-// what String.prototype.trim removes.
-func isJSSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff:
-		return true
-	}
-	return 0x2000 <= r && r <= 0x200a
-}
-
-func leadingJSSpace(s string) int {
-	i := 0
-	for i < len(s) {
-		if c := s[i]; c < utf8.RuneSelf {
-			if !isJSSpace(rune(c)) {
-				break
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !isJSSpace(r) {
-			break
-		}
-		i += size
-	}
-	return i
-}
-
-func trailingJSSpace(s string) int {
-	n := len(s)
-	for n > 0 {
-		if c := s[n-1]; c < utf8.RuneSelf {
-			if !isJSSpace(rune(c)) {
-				break
-			}
-			n--
-			continue
-		}
-		r, size := utf8.DecodeLastRuneInString(s[:n])
-		if !isJSSpace(r) {
-			break
-		}
-		n -= size
-	}
-	return len(s) - n
-}
-
 // jsTrim is String.prototype.trim.
 func jsTrim(s string) string {
-	s = s[leadingJSSpace(s):]
-	return s[:len(s)-trailingJSSpace(s)]
+	s = s[depgraph.LeadingJSSpace(s):]
+	return s[:len(s)-depgraph.TrailingJSSpace(s)]
 }

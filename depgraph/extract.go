@@ -86,10 +86,10 @@ func RootOf(ref string) string {
 // the g flag removes the leading whitespace, or if there is none the
 // trailing whitespace, never both; evalVersion 1 then unescapes.
 func sanitizeScript(js string, evalVersion int) string {
-	if n := leadingJSSpace(js); n > 0 {
+	if n := LeadingJSSpace(js); n > 0 {
 		js = js[n:]
 	} else {
-		js = js[:len(js)-trailingJSSpace(js)]
+		js = js[:len(js)-TrailingJSSpace(js)]
 	}
 	if evalVersion == 1 {
 		js = unescapeJS(js)
@@ -106,7 +106,9 @@ func isJSWhitespace(r rune) bool {
 	return 0x2000 <= r && r <= 0x200a
 }
 
-func leadingJSSpace(s string) int {
+// LeadingJSSpace is the length of the JavaScript whitespace (\s: what
+// String.prototype.trim removes) s starts with.
+func LeadingJSSpace(s string) int {
 	i := 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -118,7 +120,8 @@ func leadingJSSpace(s string) int {
 	return i
 }
 
-func trailingJSSpace(s string) int {
+// TrailingJSSpace is the length of the JavaScript whitespace s ends with.
+func TrailingJSSpace(s string) int {
 	n := 0
 	for len(s)-n > 0 {
 		r, size := utf8.DecodeLastRuneInString(s[:len(s)-n])

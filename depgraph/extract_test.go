@@ -149,7 +149,7 @@ func TestAppendJSNumber(t *testing.T) {
 		0: "0", 1: "1", -2: "-2", 1000: "1000", 1.5: "1.5", 0.1: "0.1", 1e21: "1e+21", 1.5e300: "1.5e+300",
 		0.000001: "0.000001", 1e-7: "1e-7", 123456789012345680000: "123456789012345680000", 2.5e-8: "2.5e-8",
 	} {
-		if got := string(appendJSNumber(nil, v)); got != want {
+		if got := string(AppendJSNumber(nil, v)); got != want {
 			t.Errorf("%v: got %q want %q", v, got, want)
 		}
 	}

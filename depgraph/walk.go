@@ -782,7 +782,7 @@ func appendChain(b []byte, n ast.Node) []byte {
 		b = appendChain(b, n.Left)
 		v, _ := finiteIndex(n.Member)
 		b = append(b, '[')
-		b = appendJSNumber(b, v)
+		b = AppendJSNumber(b, v)
 		return append(b, ']')
 	}
 	return b
@@ -858,53 +858,64 @@ func identEnd(src string, start int, id *ast.Identifier) int {
 	return i
 }
 
-// appendJSNumber formats v as JavaScript's Number.prototype.toString does.
-func appendJSNumber(b []byte, v float64) []byte {
-	if v == 0 {
-		return append(b, '0')
+// AppendJSNumber appends v as JavaScript's Number.prototype.toString
+// writes it (a finite number: 1000, 1.5, 1e+21, 1e-7).
+func AppendJSNumber(dst []byte, f float64) []byte {
+	switch {
+	case f == 0:
+		return append(dst, '0') // also -0
+	case f < 0:
+		dst = append(dst, '-')
+		f = -f
 	}
-	if v == math.Trunc(v) && math.Abs(v) < 1e21 {
-		return strconv.AppendFloat(b, v, 'f', -1, 64)
+	// Shortest round-trip digits, as ECMAScript's Number::toString picks.
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
+	mant, exp := e, 0
+	for i, c := range e {
+		if c == 'e' {
+			mant = e[:i]
+			exp, _ = strconv.Atoi(string(e[i+1:]))
+			break
+		}
 	}
-	// Shortest round-trip digits, then JavaScript's choice of notation.
-	digits := strconv.AppendFloat(nil, math.Abs(v), 'e', -1, 64)
-	mant, exp, _ := strings.Cut(string(digits), "e")
-	e, _ := strconv.Atoi(exp)
-	ds := strings.Replace(mant, ".", "", 1)
-	k := len(ds)
-	n := e + 1 // decimal point position
-	if v < 0 {
-		b = append(b, '-')
+	var dbuf [24]byte
+	digits := dbuf[:0]
+	for _, c := range mant {
+		if c != '.' {
+			digits = append(digits, c)
+		}
 	}
+	k, n := len(digits), exp+1 // value = 0.digits × 10^n
 	switch {
 	case k <= n && n <= 21:
-		b = append(b, ds...)
-		for i := k; i < n; i++ {
-			b = append(b, '0')
+		dst = append(dst, digits...)
+		for range n - k {
+			dst = append(dst, '0')
 		}
 	case 0 < n && n <= 21:
-		b = append(b, ds[:n]...)
-		b = append(b, '.')
-		b = append(b, ds[n:]...)
+		dst = append(dst, digits[:n]...)
+		dst = append(dst, '.')
+		dst = append(dst, digits[n:]...)
 	case -6 < n && n <= 0:
-		b = append(b, "0."...)
-		for i := 0; i < -n; i++ {
-			b = append(b, '0')
+		dst = append(dst, '0', '.')
+		for range -n {
+			dst = append(dst, '0')
 		}
-		b = append(b, ds...)
+		dst = append(dst, digits...)
 	default:
-		b = append(b, ds[0])
+		dst = append(dst, digits[0])
 		if k > 1 {
-			b = append(b, '.')
-			b = append(b, ds[1:]...)
+			dst = append(dst, '.')
+			dst = append(dst, digits[1:]...)
 		}
-		b = append(b, 'e')
+		dst = append(dst, 'e')
 		if n-1 >= 0 {
-			b = append(b, '+')
+			dst = append(dst, '+')
 		}
-		b = strconv.AppendInt(b, int64(n-1), 10)
+		dst = strconv.AppendInt(dst, int64(n-1), 10)
 	}
-	return b
+	return dst
 }
 
 func isIdentRune(r rune) bool {

@@ -91,66 +91,13 @@ func appendInfo(dst []byte, info *depgraph.IdentifierInfo) []byte {
 	return append(dst, `,"isError":false}`...)
 }
 
-// appendJSNumber appends f as JavaScript's Number.prototype.toString does;
-// JSON.stringify writes non-finite numbers as null.
+// appendJSNumber appends f as JSON.stringify does: JavaScript's number
+// form, and null for the non-finite.
 func appendJSNumber(dst []byte, f float64) []byte {
-	switch {
-	case math.IsInf(f, 0) || math.IsNaN(f):
+	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return append(dst, "null"...)
-	case f == 0:
-		return append(dst, '0') // also -0
-	case f < 0:
-		dst = append(dst, '-')
-		f = -f
 	}
-	// Shortest round-trip digits, as ECMAScript's Number::toString picks.
-	var buf [32]byte
-	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
-	mant, exp := e, 0
-	for i, c := range e {
-		if c == 'e' {
-			mant = e[:i]
-			exp, _ = strconv.Atoi(string(e[i+1:]))
-			break
-		}
-	}
-	var dbuf [24]byte
-	digits := dbuf[:0]
-	for _, c := range mant {
-		if c != '.' {
-			digits = append(digits, c)
-		}
-	}
-	k, n := len(digits), exp+1 // value = 0.digits × 10^n
-	switch {
-	case k <= n && n <= 21:
-		dst = append(dst, digits...)
-		for range n - k {
-			dst = append(dst, '0')
-		}
-	case 0 < n && n <= 21:
-		dst = append(dst, digits[:n]...)
-		dst = append(dst, '.')
-		dst = append(dst, digits[n:]...)
-	case -6 < n && n <= 0:
-		dst = append(dst, '0', '.')
-		for range -n {
-			dst = append(dst, '0')
-		}
-		dst = append(dst, digits...)
-	default:
-		dst = append(dst, digits[0])
-		if k > 1 {
-			dst = append(dst, '.')
-			dst = append(dst, digits[1:]...)
-		}
-		dst = append(dst, 'e')
-		if n-1 >= 0 {
-			dst = append(dst, '+')
-		}
-		dst = strconv.AppendInt(dst, int64(n-1), 10)
-	}
-	return dst
+	return depgraph.AppendJSNumber(dst, f)
 }
 
 // maxEchoDepth bounds the nesting appendJSValue rebuilds; deeper values are

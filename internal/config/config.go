@@ -38,7 +38,28 @@ type Config struct {
 	LogFormat string
 	// ShutdownTimeout bounds how long a stop waits for in-flight requests.
 	ShutdownTimeout time.Duration
+	// MongoURI is Appsmith's MongoDB; empty means the embedded store
+	// under DataDir.
+	MongoURI string
+	// DataDir holds the embedded store's files.
+	DataDir string
+	// NoStore runs only the analysis API (no apps API, no graph pushes).
+	NoStore bool
+	// Demo imports a small bundled sample app on first start.
+	Demo bool
+	// RedisURL joins this node to others through Redis; empty: one node.
+	RedisURL string
+	// APIBaseURL is the Appsmith backend's API root, for socket auth
+	// (GET {APIBaseURL}/users/me).
+	APIBaseURL string
+	// AllowedOrigins may open WebSockets; empty: the request's own host.
+	AllowedOrigins []string
+	// ReleaseVersion is sent to editors as info:release_version.
+	ReleaseVersion string
 }
+
+// DefaultDataDir is where the embedded store keeps its files.
+const DefaultDataDir = "./rts-data"
 
 // ErrHelp is returned when the arguments ask for help (-h, --help).
 var ErrHelp = flag.ErrHelp
@@ -51,6 +72,16 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		Secret:          getenv("APPSMITH_RTS_SECRET"),
 		LogFormat:       "text",
 		ShutdownTimeout: DefaultShutdownTimeout,
+		MongoURI:        getenv("APPSMITH_MONGODB_URI"),
+		DataDir:         DefaultDataDir,
+		RedisURL:        getenv("APPSMITH_REDIS_URL"),
+		APIBaseURL:      getenv("APPSMITH_API_BASE_URL"),
+		ReleaseVersion:  getenv("APPSMITH_VERSION"),
+	}
+	for _, o := range strings.Split(getenv("APPSMITH_RTS_ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
+		}
 	}
 	host := getenv("APPSMITH_RTS_HOST")
 	if host == "" {
@@ -98,6 +129,21 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if cfg.ShutdownTimeout <= 0 {
 		return Config{}, fmt.Errorf("--shutdown-timeout %v: must be positive", cfg.ShutdownTimeout)
 	}
+	if cfg.MongoURI != "" && !strings.HasPrefix(cfg.MongoURI, "mongodb") {
+		return Config{}, fmt.Errorf("--mongo %q: want a mongodb:// or mongodb+srv:// URI", cfg.MongoURI)
+	}
+	if cfg.RedisURL != "" && !strings.HasPrefix(cfg.RedisURL, "redis") && !strings.HasPrefix(cfg.RedisURL, "unix") {
+		return Config{}, fmt.Errorf("--redis %q: want a redis:// or rediss:// URL", cfg.RedisURL)
+	}
+	if cfg.APIBaseURL != "" && !strings.HasPrefix(cfg.APIBaseURL, "http://") && !strings.HasPrefix(cfg.APIBaseURL, "https://") {
+		return Config{}, fmt.Errorf("--api-base %q: want an http:// or https:// URL", cfg.APIBaseURL)
+	}
+	if cfg.NoStore && cfg.Demo {
+		return Config{}, errors.New("--demo needs the store; drop --no-store")
+	}
+	if cfg.ReleaseVersion == "" {
+		cfg.ReleaseVersion = "SNAPSHOT"
+	}
 	return cfg, nil
 }
 
@@ -113,6 +159,12 @@ func flagSet(cfg *Config, level *string, out io.Writer) *flag.FlagSet {
 	fs.StringVar(level, "log-level", "", "")
 	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "")
+	fs.StringVar(&cfg.MongoURI, "mongo", cfg.MongoURI, "")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "")
+	fs.BoolVar(&cfg.NoStore, "no-store", false, "")
+	fs.BoolVar(&cfg.Demo, "demo", false, "")
+	fs.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "")
+	fs.StringVar(&cfg.APIBaseURL, "api-base", cfg.APIBaseURL, "")
 	fs.Usage = func() {
 		fmt.Fprint(out, `usage: rts serve [flags]
 
@@ -123,10 +175,22 @@ flags (each wins over its environment variable):
                             (APPSMITH_LOG_LEVEL, default info)
   --log-format FORMAT       text or json (default text)
   --shutdown-timeout DUR    how long a stop waits for in-flight requests (default 10s)
+  --mongo URI               Appsmith's MongoDB (APPSMITH_MONGODB_URI; default: an
+                            embedded store under --data)
+  --data DIR                the embedded store's folder (default ./rts-data)
+  --no-store                serve only the analysis API: no apps API, no pushes
+  --demo                    import a small sample app on first start
+  --redis URL               join other nodes through Redis (APPSMITH_REDIS_URL)
+  --api-base URL            Appsmith's API, for socket auth: GET URL/users/me
+                            (APPSMITH_API_BASE_URL)
 
 environment:
   APPSMITH_RTS_SECRET       when set, every /rts-api request except the health
                             check must carry it in the x-rts-secret header
+  APPSMITH_RTS_ALLOWED_ORIGINS
+                            comma-separated origins allowed to open WebSockets
+                            (default: the request's own host)
+  APPSMITH_VERSION          the release sent to editors as info:release_version
 `)
 	}
 	return fs

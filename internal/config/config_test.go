@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestLoad(t *testing.T) {
-	base := Config{Addr: "127.0.0.1:8091", LogLevel: slog.LevelInfo, LogFormat: "text", ShutdownTimeout: 10 * time.Second}
+	base := Config{Addr: "127.0.0.1:8091", LogLevel: slog.LevelInfo, LogFormat: "text", ShutdownTimeout: 10 * time.Second,
+		DataDir: DefaultDataDir, ReleaseVersion: "SNAPSHOT"}
 	with := func(f func(*Config)) Config { c := base; f(&c); return c }
 
 	tests := []struct {
@@ -51,6 +53,20 @@ func TestLoad(t *testing.T) {
 			args: []string{"--log-level", "error"},
 			env:  map[string]string{"APPSMITH_LOG_LEVEL": "bogus"},
 			want: with(func(c *Config) { c.LogLevel = slog.LevelError })},
+		{name: "store, redis, auth and origins from env",
+			env: map[string]string{"APPSMITH_MONGODB_URI": "mongodb://db:27017/appsmith", "APPSMITH_REDIS_URL": "redis://r:6379",
+				"APPSMITH_API_BASE_URL": "http://localhost:8080/api/v1", "APPSMITH_RTS_ALLOWED_ORIGINS": "https://a.example, https://b.example"},
+			want: with(func(c *Config) {
+				c.MongoURI, c.RedisURL, c.APIBaseURL = "mongodb://db:27017/appsmith", "redis://r:6379", "http://localhost:8080/api/v1"
+				c.AllowedOrigins = []string{"https://a.example", "https://b.example"}
+			})},
+		{name: "store flags win",
+			args: []string{"--mongo", "mongodb://127.0.0.1:1/x", "--data", "/tmp/d", "--demo"},
+			env:  map[string]string{"APPSMITH_MONGODB_URI": "mongodb://db"},
+			want: with(func(c *Config) { c.MongoURI, c.DataDir, c.Demo = "mongodb://127.0.0.1:1/x", "/tmp/d", true })},
+		{name: "bad mongo uri", args: []string{"--mongo", "postgres://x"}, wantErr: "want a mongodb://"},
+		{name: "bad redis url", env: map[string]string{"APPSMITH_REDIS_URL": "localhost:6379"}, wantErr: "want a redis://"},
+		{name: "demo needs the store", args: []string{"--no-store", "--demo"}, wantErr: "--demo needs the store"},
 		{name: "json format and shutdown timeout",
 			args: []string{"--log-format", "json", "--shutdown-timeout", "3s"},
 			want: with(func(c *Config) { c.LogFormat = "json"; c.ShutdownTimeout = 3 * time.Second })},
@@ -60,7 +76,7 @@ func TestLoad(t *testing.T) {
 		{name: "bad env level", env: map[string]string{"APPSMITH_LOG_LEVEL": "loud"}, wantErr: `APPSMITH_LOG_LEVEL: unknown level "loud"`},
 		{name: "addr without port", args: []string{"--addr", "localhost"}, wantErr: `--addr "localhost": want HOST:PORT`},
 		{name: "addr bad port", args: []string{"--addr", "localhost:x"}, wantErr: `invalid port "x"`},
-		{name: "unknown flag", args: []string{"--mongo", "x"}, wantErr: "flag provided but not defined: -mongo"},
+		{name: "unknown flag", args: []string{"--mangos", "x"}, wantErr: "flag provided but not defined: -mangos"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
 		{name: "bad format", args: []string{"--log-format", "xml"}, wantErr: "want text or json"},
 		{name: "bad level flag", args: []string{"--log-level", "x"}, wantErr: "--log-level"},
@@ -81,7 +97,7 @@ func TestLoad(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Load = %+v, want %+v", got, tt.want)
 			}
 		})
