@@ -36,6 +36,19 @@ func loadExport(file, text string) (*App, error) {
 	if !doc.Get("exportedApplication").Exists() && !doc.Get("pageList").Exists() {
 		return nil, fileErr(file, "not an Appsmith export: no exportedApplication or pageList")
 	}
+	for _, f := range []struct {
+		path   string
+		object bool
+	}{{"exportedApplication", true}, {"pageList", false}, {"actionList", false}, {"actionCollectionList", false}} {
+		v := doc.Get(f.path)
+		if v.Exists() && (f.object && !v.IsObject() || !f.object && !v.IsArray()) {
+			kind := "a list"
+			if f.object {
+				kind = "an object"
+			}
+			return nil, fileErr(file, "not an Appsmith export: %s is not %s", f.path, kind)
+		}
+	}
 	app := &App{
 		Name:              doc.Get("exportedApplication.name").Str,
 		Format:            FormatExport,

@@ -66,6 +66,8 @@ type App struct {
 	// EvaluationVersion is the app's evaluationVersion (2 when absent).
 	EvaluationVersion int
 	exportText        string // the export file's text (export format)
+	// texts are file texts given by SetFileText (documents from a store).
+	texts map[string]string
 	// Libraries are the globals of the app's custom JS libraries (their
 	// accessors, e.g. dayjs), from jslibs/*.json or customJSLibList.
 	Libraries []string
@@ -317,6 +319,9 @@ func (p *Page) keep(path, text string) {
 // FileText returns the text a file of the app had when the app was loaded
 // (the export file, or any file of a git-format page).
 func (a *App) FileText(path string) (string, bool) {
+	if t, ok := a.texts[path]; ok {
+		return t, true
+	}
 	if a.exportText != "" && path == a.Path {
 		return a.exportText, true
 	}
@@ -326,4 +331,14 @@ func (a *App) FileText(path string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// SetFileText records the text of a file the model's Locations name, for
+// models built from text that no file holds (a store's documents): renames
+// plan on it instead of reading the file.
+func (a *App) SetFileText(path, text string) {
+	if a.texts == nil {
+		a.texts = map[string]string{}
+	}
+	a.texts[path] = text
 }

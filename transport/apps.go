@@ -1,0 +1,248 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/refactor"
+	"github.com/appsmith-rts/rts/store"
+)
+
+// Apps is what the apps routes need from the store (*store.Store).
+type Apps interface {
+	ListApps(ctx context.Context) ([]store.AppSummary, error)
+	Graph(ctx context.Context, appID, page string) (depgraph.AppReport, error)
+	Dependents(ctx context.Context, appID, page, node string) ([]depgraph.Path, error)
+	Rename(ctx context.Context, appID, page, oldName, newName string, dryRun bool) (*store.RenameResult, error)
+	ImportExport(ctx context.Context, r io.Reader) (string, error)
+}
+
+// Apps routes. The app id is a path segment; the metrics label keeps the
+// pattern so label values stay bounded.
+const (
+	PathApps          = "/rts-api/v1/apps"
+	PathAppsImport    = "/rts-api/v1/apps/import"
+	labelAppGraph     = "/rts-api/v1/apps/{appId}/graph"
+	labelAppDependent = "/rts-api/v1/apps/{appId}/dependents"
+	labelAppRename    = "/rts-api/v1/apps/{appId}/rename"
+	// MaxImportBytes bounds an imported export file, which can be much
+	// larger than an analysis request.
+	MaxImportBytes = 64 << 20
+)
+
+// appRoute matches /rts-api/v1/apps/{appId}/{graph|dependents|rename}.
+func appRoute(path string) (routeID, string) {
+	rest, ok := strings.CutPrefix(path, PathApps+"/")
+	if !ok {
+		return routeUnmatched, ""
+	}
+	id, action, ok := strings.Cut(rest, "/")
+	if !ok || id == "" || strings.Contains(action, "/") {
+		return routeUnmatched, ""
+	}
+	switch action {
+	case "graph":
+		return routeAppGraph, id
+	case "dependents":
+		return routeAppDependents, id
+	case "rename":
+		return routeAppRename, id
+	}
+	return routeUnmatched, ""
+}
+
+func (h *Handler) appID(x *exchange) string {
+	_, id := appRoute(x.r.URL.Path)
+	return id
+}
+
+func (h *Handler) serveApps(x *exchange) {
+	if !h.needApps(x) {
+		return
+	}
+	list, err := h.apps.ListApps(x.r.Context())
+	if err != nil {
+		h.sendStoreError(x, err)
+		return
+	}
+	if list == nil {
+		list = []store.AppSummary{}
+	}
+	h.sendData(x, http.StatusOK, list)
+}
+
+func (h *Handler) serveImport(x *exchange) {
+	if !h.needApps(x) {
+		return
+	}
+	r := x.r
+	if !isJSON(r.Header.Get("Content-Type")) {
+		x.sendError(http.StatusUnsupportedMediaType, "An import is an exported application JSON (Content-Type: application/json)")
+		return
+	}
+	if r.ContentLength > MaxImportBytes {
+		x.w.Header().Set("Connection", "close")
+		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(MaxImportBytes))
+		return
+	}
+	body, err := readBody(r.Body, nil, r.ContentLength, MaxImportBytes)
+	if errors.Is(err, errTooLarge) {
+		x.w.Header().Set("Connection", "close")
+		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(MaxImportBytes))
+		return
+	}
+	if err != nil {
+		x.sendError(http.StatusBadRequest, "Request body could not be read")
+		return
+	}
+	id, err := h.apps.ImportExport(r.Context(), bytes.NewReader(body))
+	if err != nil {
+		h.sendStoreError(x, err)
+		return
+	}
+	h.sendData(x, http.StatusCreated, map[string]string{"id": id})
+}
+
+func (h *Handler) serveAppGraph(x *exchange) {
+	if !h.needApps(x) {
+		return
+	}
+	report, err := h.apps.Graph(x.r.Context(), h.appID(x), x.r.URL.Query().Get("page"))
+	if err != nil {
+		h.sendStoreError(x, err)
+		return
+	}
+	h.sendData(x, http.StatusOK, report)
+}
+
+type pathJSON struct {
+	Node string   `json:"node"`
+	Via  []string `json:"via"`
+}
+
+func (h *Handler) serveAppDependents(x *exchange) {
+	if !h.needApps(x) {
+		return
+	}
+	q := x.r.URL.Query()
+	node, page := q.Get("node"), q.Get("page")
+	if node == "" {
+		x.sendValidation([]fieldError{{param: "node", msg: "node is required: a binding node or a reference, e.g. Api1.data", location: "query"}})
+		return
+	}
+	paths, err := h.apps.Dependents(x.r.Context(), h.appID(x), page, node)
+	if err != nil {
+		h.sendStoreError(x, err)
+		return
+	}
+	out := make([]pathJSON, 0, len(paths))
+	for _, p := range paths {
+		out = append(out, pathJSON{Node: p.Node, Via: p.Via})
+	}
+	h.sendData(x, http.StatusOK, map[string]any{"node": node, "page": page, "dependents": out})
+}
+
+type renameRequest struct {
+	Page    string  `json:"page"`
+	OldName *string `json:"oldName"`
+	NewName *string `json:"newName"`
+	DryRun  bool    `json:"dryRun"`
+}
+
+func (h *Handler) serveAppRename(x *exchange) {
+	if !h.needApps(x) {
+		return
+	}
+	raw, ok := h.readRaw(x)
+	if !ok {
+		return
+	}
+	var req renameRequest
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := json.Unmarshal(raw, &req); err != nil {
+			x.sendError(http.StatusBadRequest, "Malformed JSON: "+err.Error())
+			return
+		}
+	}
+	var errs []fieldError
+	if req.OldName == nil || *req.OldName == "" {
+		errs = append(errs, fieldError{param: "oldName", msg: msgOldName})
+	}
+	if req.NewName == nil || *req.NewName == "" {
+		errs = append(errs, fieldError{param: "newName", msg: msgNewName})
+	}
+	if len(errs) > 0 {
+		x.sendValidation(errs)
+		return
+	}
+	res, err := h.apps.Rename(x.r.Context(), h.appID(x), req.Page, *req.OldName, *req.NewName, req.DryRun)
+	if err != nil {
+		h.sendStoreError(x, err)
+		return
+	}
+	h.sendData(x, http.StatusOK, res)
+}
+
+func (h *Handler) needApps(x *exchange) bool {
+	if h.apps == nil {
+		x.sendError(http.StatusServiceUnavailable, "The apps API needs a store; this server runs without one")
+		return false
+	}
+	return true
+}
+
+// sendStoreError maps the store's and the planner's errors to statuses: a
+// missing app or page 404, bad input or an unusable name 400, a rename in
+// the way of another entity or of concurrent edits 409, MongoDB down 503.
+func (h *Handler) sendStoreError(x *exchange, err error) {
+	var conflict *store.ConflictError
+	var planConflict *refactor.Conflict
+	var nameErr *refactor.NameError
+	switch {
+	case errors.As(err, &conflict):
+		h.sendJSON(x, http.StatusConflict, map[string]any{
+			"success": false, "message": err.Error(),
+			"data": map[string]any{"error": err.Error(), "documents": conflict.Documents},
+		})
+	case errors.As(err, &planConflict):
+		h.sendJSON(x, http.StatusConflict, map[string]any{
+			"success": false, "message": err.Error(),
+			"data": map[string]any{"error": err.Error(), "where": planConflict.Where},
+		})
+	case errors.As(err, &nameErr), errors.Is(err, store.ErrBadInput), errors.Is(err, refactor.ErrInvalidName):
+		x.sendError(http.StatusBadRequest, err.Error())
+	case errors.Is(err, store.ErrNotFound):
+		x.sendError(http.StatusNotFound, err.Error())
+	case errors.Is(err, store.ErrUnavailable):
+		x.sendError(http.StatusServiceUnavailable, "The store is unavailable: "+err.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		x.timedOut(http.StatusServiceUnavailable)
+	default:
+		// A document the store cannot read, a database command error: the
+		// server's fault, logged without the request's data.
+		h.log.Error("apps API failed", "route", x.r.URL.Path, "error", err)
+		x.sendError(http.StatusInternalServerError, "Something went wrong")
+	}
+}
+
+func (h *Handler) sendData(x *exchange, status int, data any) {
+	h.sendJSON(x, status, struct {
+		Success bool `json:"success"`
+		Data    any  `json:"data"`
+	}{true, data})
+}
+
+func (h *Handler) sendJSON(x *exchange, status int, v any) {
+	out, err := marshalNoEscape(v)
+	if err != nil {
+		panic(err)
+	}
+	x.out = append(x.out[:0], out...)
+	x.send(status)
+}
