@@ -2,13 +2,17 @@
 GO      ?= go
 FUZZTIME ?= 2m
 
-.PHONY: run test bench fuzz lint build
+.PHONY: run test bench fuzz lint build web
 
-build:
+# The graph page (web/) is built with npm and embedded in the binary.
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+build: web
 	$(GO) build -o bin/rts ./cmd/rts
 
-run:
-	$(GO) run ./cmd/rts serve
+run: web
+	$(GO) run ./cmd/rts serve --demo
 
 test:
 	$(GO) test -race -count=1 -timeout 15m ./...

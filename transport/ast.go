@@ -41,9 +41,10 @@ func validDotted(name string) bool {
 
 // fieldError is one express-validator v6 ValidationError.
 type fieldError struct {
-	param string
-	msg   string
-	value []byte // raw JSON of the value; nil when the field is absent
+	param    string
+	msg      string
+	value    []byte // raw JSON of the value; nil when the field is absent
+	location string // "body" when empty
 }
 
 // sendValidation answers Appsmith's 400 validation envelope: data.error
@@ -66,7 +67,13 @@ func (x *exchange) sendValidation(errs []fieldError) {
 		b = appendString(b, e.msg)
 		b = append(b, `,"param":`...)
 		b = appendString(b, e.param)
-		b = append(b, `,"location":"body"}`...)
+		loc := e.location
+		if loc == "" {
+			loc = "body"
+		}
+		b = append(b, `,"location":`...)
+		b = appendString(b, loc)
+		b = append(b, '}')
 	}
 	x.out = append(b, "]}}"...)
 	x.send(http.StatusBadRequest)

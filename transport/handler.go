@@ -51,12 +51,15 @@ type Options struct {
 	MaxBodyBytes int64
 	// RequestTimeout limits one request (0: DefaultRequestTimeout).
 	RequestTimeout time.Duration
+	// Apps serves the apps API (/rts-api/v1/apps…); nil answers 503 there.
+	Apps Apps
 }
 
 // Handler serves Appsmith's RTS HTTP API and /metrics. It is safe for
 // concurrent use.
 type Handler struct {
 	log       *slog.Logger
+	apps      Apps
 	hasSecret bool
 	secretSum [sha256.Size]byte
 	maxBody   int64
@@ -77,6 +80,11 @@ const (
 	routeMultiple
 	routeRefactor
 	routeBatch
+	routeApps
+	routeAppsImport
+	routeAppGraph
+	routeAppDependents
+	routeAppRename
 	routeMetrics
 	numRoutes
 )
@@ -123,6 +131,7 @@ var exchanges = sync.Pool{New: func() any {
 // NewHandler builds a Handler and registers its metrics.
 func NewHandler(o Options) (*Handler, error) {
 	h := &Handler{
+		apps:    o.Apps,
 		log:     o.Logger,
 		maxBody: o.MaxBodyBytes,
 		timeout: o.RequestTimeout,
@@ -183,13 +192,18 @@ func NewHandler(o Options) (*Handler, error) {
 	})
 
 	h.routes = [numRoutes]route{
-		routeUnmatched: {label: unmatchedLabel, serve: (*Handler).serveNotFound},
-		routeHealth:    {label: PathHealthCheck, method: http.MethodGet, open: true, serve: (*Handler).serveHealth},
-		routeSingle:    {label: PathSingleScript, method: http.MethodPost, serve: (*Handler).serveSingle},
-		routeMultiple:  {label: PathMultipleScript, method: http.MethodPost, serve: (*Handler).serveMultiple},
-		routeRefactor:  {label: PathEntityRefactor, method: http.MethodPost, serve: (*Handler).serveRefactor},
-		routeBatch:     {label: PathRefactorBatch, method: http.MethodPost, serve: (*Handler).serveBatch},
-		routeMetrics:   {label: PathMetrics, method: http.MethodGet, open: true, serve: (*Handler).serveMetrics},
+		routeUnmatched:     {label: unmatchedLabel, serve: (*Handler).serveNotFound},
+		routeHealth:        {label: PathHealthCheck, method: http.MethodGet, open: true, serve: (*Handler).serveHealth},
+		routeSingle:        {label: PathSingleScript, method: http.MethodPost, serve: (*Handler).serveSingle},
+		routeMultiple:      {label: PathMultipleScript, method: http.MethodPost, serve: (*Handler).serveMultiple},
+		routeRefactor:      {label: PathEntityRefactor, method: http.MethodPost, serve: (*Handler).serveRefactor},
+		routeBatch:         {label: PathRefactorBatch, method: http.MethodPost, serve: (*Handler).serveBatch},
+		routeApps:          {label: PathApps, method: http.MethodGet, serve: (*Handler).serveApps},
+		routeAppsImport:    {label: PathAppsImport, method: http.MethodPost, serve: (*Handler).serveImport},
+		routeAppGraph:      {label: labelAppGraph, method: http.MethodGet, serve: (*Handler).serveAppGraph},
+		routeAppDependents: {label: labelAppDependent, method: http.MethodGet, serve: (*Handler).serveAppDependents},
+		routeAppRename:     {label: labelAppRename, method: http.MethodPost, serve: (*Handler).serveAppRename},
+		routeMetrics:       {label: PathMetrics, method: http.MethodGet, open: true, serve: (*Handler).serveMetrics},
 	}
 	for i := range h.routes {
 		h.routes[i].observer = h.duration.WithLabelValues(h.routes[i].label)
@@ -201,6 +215,9 @@ func NewHandler(o Options) (*Handler, error) {
 // differing in case or by one trailing slash.
 func routeOf(path string) routeID {
 	if id := exactRoute(path); id != routeUnmatched {
+		return id
+	}
+	if id, _ := appRoute(path); id != routeUnmatched {
 		return id
 	}
 	if len(path) > 1 && len(path) <= len(PathMultipleScript)+1 {
@@ -221,6 +238,10 @@ func exactRoute(path string) routeID {
 		return routeRefactor
 	case PathRefactorBatch:
 		return routeBatch
+	case PathApps:
+		return routeApps
+	case PathAppsImport:
+		return routeAppsImport
 	case PathMetrics:
 		return routeMetrics
 	}

@@ -77,7 +77,7 @@ func TestServeBinary(t *testing.T) {
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
+			cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo")
 			cmd.Env = append(os.Environ(), "APPSMITH_RTS_SECRET=s3cret", "APPSMITH_LOG_LEVEL=info")
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
@@ -127,6 +127,18 @@ func TestServeBinary(t *testing.T) {
 			req.Header.Set("X-Rts-Secret", "s3cret")
 			if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
 				t.Errorf("with the secret: %v %v", res, err)
+			}
+			// --demo imported the sample app into the embedded store.
+			req, _ = http.NewRequest("GET", base+"/rts-api/v1/apps", nil)
+			req.Header.Set("X-Rts-Secret", "s3cret")
+			if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+				t.Errorf("apps: %v %v", res, err)
+			} else {
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if !strings.Contains(string(body), `"name":"Demo"`) {
+					t.Errorf("apps: %s", body)
+				}
 			}
 			http.DefaultClient.CloseIdleConnections()
 

@@ -2,19 +2,30 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/appsmith-rts/rts/internal/config"
+	"github.com/appsmith-rts/rts/store"
 	"github.com/appsmith-rts/rts/transport"
+	"github.com/appsmith-rts/rts/web"
 )
+
+// demoApp is a small app (two pages, a cycle, a misspelt reference, an
+// unused query) that `rts serve --demo` imports so a newcomer sees a graph.
+//
+//go:embed demo/demo-app.json
+var demoApp string
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	cfg, err := config.Load(args, os.Getenv)
@@ -32,28 +43,70 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		lh = slog.NewJSONHandler(stderr, opts)
 	}
 	log := slog.New(lh)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 
 	reg := prometheus.NewRegistry()
-	h, err := transport.NewHandler(transport.Options{Logger: log, Registerer: reg, Secret: cfg.Secret})
+	var apps transport.Apps
+	var st *store.Store
+	if !cfg.NoStore {
+		st, err = store.Open(ctx, store.Options{MongoURI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log, Registerer: reg})
+		if err != nil {
+			fmt.Fprintf(stderr, "rts serve: %v\n", err)
+			return 1
+		}
+		defer st.Close(context.Background())
+		apps = st
+		if cfg.Demo {
+			if err := importDemo(ctx, st, log); err != nil {
+				fmt.Fprintf(stderr, "rts serve: demo app: %v\n", err)
+				return 1
+			}
+		}
+	}
+	api, err := transport.NewHandler(transport.Options{Logger: log, Registerer: reg, Secret: cfg.Secret, Apps: apps})
 	if err != nil {
 		fmt.Fprintf(stderr, "rts serve: %v\n", err)
 		return 1
 	}
 	srv := transport.NewServer(transport.ServerOptions{
-		Addr: cfg.Addr, Handler: h, Logger: log, ShutdownTimeout: cfg.ShutdownTimeout,
+		Addr: cfg.Addr, Handler: transport.Root(api, nil, web.Handler()), Logger: log, ShutdownTimeout: cfg.ShutdownTimeout,
 	})
 	if err := srv.Listen(); err != nil {
 		fmt.Fprintf(stderr, "rts serve: %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(stderr, "rts listening on http://%s\n", srv.Addr())
+	if st != nil {
+		fmt.Fprintf(stderr, "graph page: http://%s/\n", srv.Addr())
+	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if err := srv.Run(ctx); err != nil {
 		log.Error("server stopped", "error", err)
 		return 1
 	}
 	log.Info("server stopped")
 	return 0
+}
+
+// importDemo imports the demo app unless the store already has it.
+func importDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	list, err := st.ListApps(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		if a.Name == "Demo" {
+			log.Info("demo app present", "id", a.ID)
+			return nil
+		}
+	}
+	id, err := st.ImportExport(ctx, strings.NewReader(demoApp))
+	if err != nil {
+		return err
+	}
+	log.Info("demo app imported", "id", id)
+	return nil
 }
