@@ -368,7 +368,7 @@ func (g *Graph) RemoveEntity(pageName, name string) Change {
 	}
 	for len(ent.nodes) > 0 {
 		c := g.RemoveBinding(pageName, ent.nodes[len(ent.nodes)-1].name)
-		ch.merge(c)
+		ch.Merge(c)
 	}
 	referrers := p.referrers(name)
 	before := g.snapshotOf(p, referrers)
@@ -596,16 +596,45 @@ func appendUnique(list []string, s string) []string {
 	return append(list, s)
 }
 
-func (c *Change) merge(o Change) {
-	c.EdgesAdded = append(c.EdgesAdded, o.EdgesAdded...)
-	c.EdgesRemoved = append(c.EdgesRemoved, o.EdgesRemoved...)
-	c.CyclesFound = append(c.CyclesFound, o.CyclesFound...)
-	c.CyclesResolved = append(c.CyclesResolved, o.CyclesResolved...)
-	c.UnknownFound = append(c.UnknownFound, o.UnknownFound...)
-	c.UnknownResolved = append(c.UnknownResolved, o.UnknownResolved...)
+// Merge adds o, a change made after c, to c. What one made and the other
+// undid cancels out: an edge added then removed, a cycle found then
+// resolved, an unknown reference found then resolved (and the reverse).
+func (c *Change) Merge(o Change) {
+	c.EdgesAdded, c.EdgesRemoved = mergeOpposites(c.EdgesAdded, c.EdgesRemoved, o.EdgesAdded, o.EdgesRemoved, func(e Edge) Edge { return e })
+	cycleKey := func(p []string) string { return strings.Join(p, "\x00") }
+	c.CyclesFound, c.CyclesResolved = mergeOpposites(c.CyclesFound, c.CyclesResolved, o.CyclesFound, o.CyclesResolved, cycleKey)
+	unknownKey := func(u Unknown) [2]string { return [2]string{u.From, u.Ref} }
+	c.UnknownFound, c.UnknownResolved = mergeOpposites(c.UnknownFound, c.UnknownResolved, o.UnknownFound, o.UnknownResolved, unknownKey)
 	for _, n := range o.Nodes {
 		c.Nodes = appendUnique(c.Nodes, n)
 	}
+}
+
+// mergeOpposites appends later additions and removals to earlier ones,
+// dropping pairs where one undoes the other.
+func mergeOpposites[T any, K comparable](added, removed, laterAdded, laterRemoved []T, key func(T) K) ([]T, []T) {
+	cancel := func(list []T, x T) ([]T, bool) {
+		k := key(x)
+		for i, y := range list {
+			if key(y) == k {
+				return append(list[:i:i], list[i+1:]...), true
+			}
+		}
+		return list, false
+	}
+	for _, x := range laterAdded {
+		var undone bool
+		if removed, undone = cancel(removed, x); !undone {
+			added = append(added, x)
+		}
+	}
+	for _, x := range laterRemoved {
+		var undone bool
+		if added, undone = cancel(added, x); !undone {
+			removed = append(removed, x)
+		}
+	}
+	return added, removed
 }
 
 // --- edges and unknowns of nodes, before and after an update ---

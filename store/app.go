@@ -530,23 +530,23 @@ func diffPage(g *depgraph.Graph, old, cur depgraph.PageInput) depgraph.Change {
 	}
 	for _, b := range old.Bindings {
 		if _, stays := curEnt[b.Entity]; stays && curB[b.Node] == nil {
-			merge(&ch, g.RemoveBinding(cur.Name, b.Node))
+			ch.Merge(g.RemoveBinding(cur.Name, b.Node))
 		}
 	}
 	for _, e := range old.Entities {
 		if _, stays := curEnt[e.Name]; !stays {
-			merge(&ch, g.RemoveEntity(cur.Name, e.Name))
+			ch.Merge(g.RemoveEntity(cur.Name, e.Name))
 		}
 	}
 	for _, e := range cur.Entities {
 		if o, ok := oldEnt[e.Name]; !ok || o != e {
-			merge(&ch, g.SetEntity(cur.Name, e))
+			ch.Merge(g.SetEntity(cur.Name, e))
 		}
 	}
 	for i := range cur.Bindings {
 		b := &cur.Bindings[i]
 		if o := oldB[b.Node]; o == nil || !sameBinding(o, b) {
-			merge(&ch, g.SetBinding(cur.Name, *b))
+			ch.Merge(g.SetBinding(cur.Name, *b))
 		}
 	}
 	return ch
@@ -554,21 +554,6 @@ func diffPage(g *depgraph.Graph, old, cur depgraph.PageInput) depgraph.Change {
 
 func sameBinding(a, b *depgraph.Binding) bool {
 	return a.Entity == b.Entity && a.Kind == b.Kind && a.Function == b.Function && slices.Equal(a.Snippets, b.Snippets)
-}
-
-// merge adds o to c (depgraph keeps its own merge unexported).
-func merge(c *depgraph.Change, o depgraph.Change) {
-	c.EdgesAdded = append(c.EdgesAdded, o.EdgesAdded...)
-	c.EdgesRemoved = append(c.EdgesRemoved, o.EdgesRemoved...)
-	c.CyclesFound = append(c.CyclesFound, o.CyclesFound...)
-	c.CyclesResolved = append(c.CyclesResolved, o.CyclesResolved...)
-	c.UnknownFound = append(c.UnknownFound, o.UnknownFound...)
-	c.UnknownResolved = append(c.UnknownResolved, o.UnknownResolved...)
-	for _, n := range o.Nodes {
-		if !slices.Contains(c.Nodes, n) {
-			c.Nodes = append(c.Nodes, n)
-		}
-	}
 }
 
 // edgeDiff is the change between two whole graphs, as edges.

@@ -377,7 +377,7 @@ func (s *Store) writeRename(ctx context.Context, a *appState, texts map[*documen
 	}
 	var ch depgraph.Change
 	for _, ev := range s.apply(a, fs, EventRenamed) {
-		merge(&ch, ev.Change)
+		ch.Merge(ev.Change)
 	}
 	return ch, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/appsmith-rts/rts/internal/config"
 	"github.com/appsmith-rts/rts/store"
 	"github.com/appsmith-rts/rts/transport"
+	"github.com/appsmith-rts/rts/transport/socketio"
 	"github.com/appsmith-rts/rts/web"
 )
 
@@ -69,8 +70,25 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rts serve: %v\n", err)
 		return 1
 	}
+	sock, err := socketio.New(socketio.Options{
+		APIBaseURL: cfg.APIBaseURL, ReleaseVersion: cfg.ReleaseVersion, AllowedOrigins: cfg.AllowedOrigins,
+		Logger: log.With("component", "socketio"), Registerer: reg,
+		// Without an Appsmith backend nobody can sign in; the graph page
+		// still gets live pushes, read-only.
+		AnonymousViewers: cfg.APIBaseURL == "",
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "rts serve: %v\n", err)
+		return 1
+	}
+	if cfg.APIBaseURL == "" {
+		log.Info("no APPSMITH_API_BASE_URL: sockets are anonymous read-only viewers (graph pushes, no presence)")
+	}
+	if st != nil {
+		defer pushGraphChanges(st, sock, log)()
+	}
 	srv := transport.NewServer(transport.ServerOptions{
-		Addr: cfg.Addr, Handler: transport.Root(api, nil, web.Handler()), Logger: log, ShutdownTimeout: cfg.ShutdownTimeout,
+		Addr: cfg.Addr, Handler: transport.Root(api, sock, web.Handler()), Logger: log, ShutdownTimeout: cfg.ShutdownTimeout,
 	})
 	if err := srv.Listen(); err != nil {
 		fmt.Fprintf(stderr, "rts serve: %v\n", err)
@@ -81,8 +99,16 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "graph page: http://%s/\n", srv.Addr())
 	}
 
-	if err := srv.Run(ctx); err != nil {
-		log.Error("server stopped", "error", err)
+	runErr := srv.Run(ctx)
+	// HTTP requests are drained; WebSockets are hijacked connections the
+	// HTTP server does not track, so they are closed (going away) here.
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := sock.Shutdown(sctx); err != nil {
+		log.Warn("closing sockets", "error", err)
+	}
+	if runErr != nil {
+		log.Error("server stopped", "error", runErr)
 		return 1
 	}
 	log.Info("server stopped")

@@ -1,0 +1,214 @@
+package socketio
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// User is an authenticated Appsmith user.
+type User struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+const (
+	anonymousUser   = "anonymousUser"
+	failureCacheTTL = 5 * time.Second
+	maxAuthBody     = 1 << 20
+	maxAuthEntries  = 100_000
+)
+
+// authenticator answers "who is this SESSION cookie" with
+// GET {base}/users/me, caching each answer briefly under the SHA-256 of the
+// cookie (the cookie itself is neither stored nor logged). Concurrent lookups
+// of one cookie share one request.
+type authenticator struct {
+	ctx     context.Context // the server's: calls end with it, not with one client's request
+	base    string
+	client  *http.Client
+	timeout time.Duration
+	ttl     time.Duration
+	log     *slog.Logger
+	m       *metrics
+
+	mu    sync.Mutex
+	cache map[[32]byte]*authEntry
+}
+
+type authEntry struct {
+	done    chan struct{} // closed when user/expires are set
+	user    *User
+	expires time.Time
+}
+
+func newAuthenticator(ctx context.Context, o *Options, m *metrics) *authenticator {
+	return &authenticator{
+		ctx:     ctx,
+		base:    strings.TrimRight(o.APIBaseURL, "/"),
+		client:  o.HTTPClient,
+		timeout: o.AuthTimeout,
+		ttl:     o.AuthCacheTTL,
+		log:     o.Logger,
+		m:       m,
+		cache:   make(map[[32]byte]*authEntry),
+	}
+}
+
+// sessionCookie returns the SESSION cookie of r, or "".
+func sessionCookie(r *http.Request) string {
+	c, err := r.Cookie("SESSION")
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// lookup returns the user of the cookie, or nil when unauthenticated
+// (no cookie, no API base, anonymousUser, missing email, or any failure).
+func (a *authenticator) lookup(ctx context.Context, cookie string) *User {
+	if cookie == "" || a.base == "" {
+		a.m.auth.WithLabelValues("no_cookie").Inc()
+		return nil
+	}
+	key := sha256.Sum256([]byte(cookie))
+	now := time.Now()
+	a.mu.Lock()
+	e, ok := a.cache[key]
+	if ok {
+		select {
+		case <-e.done:
+			if now.Before(e.expires) {
+				a.mu.Unlock()
+				a.m.auth.WithLabelValues("cached").Inc()
+				return e.user
+			}
+			ok = false // expired: fetch again
+		default: // in flight: wait for it below
+		}
+	}
+	if !ok {
+		if len(a.cache) >= maxAuthEntries {
+			a.pruneLocked(now, true)
+		}
+		e = &authEntry{done: make(chan struct{})}
+		a.cache[key] = e
+		a.mu.Unlock()
+		user, ttl := a.fetch(a.ctx, cookie)
+		a.mu.Lock()
+		e.user, e.expires = user, time.Now().Add(ttl)
+		close(e.done)
+		a.mu.Unlock()
+		return user
+	}
+	a.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.user
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// fetch calls /users/me and returns the user (nil: unauthenticated) and how
+// long the answer may be cached.
+func (a *authenticator) fetch(ctx context.Context, cookie string) (*User, time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/users/me", nil)
+	if err != nil {
+		a.m.auth.WithLabelValues("error").Inc()
+		return nil, failureCacheTTL
+	}
+	req.Header.Set("Cookie", (&http.Cookie{Name: "SESSION", Value: cookie}).String())
+	req.Header.Set("Accept", "application/json")
+	resp, err := a.client.Do(req)
+	if err != nil {
+		a.m.auth.WithLabelValues("error").Inc()
+		a.log.Error("socket auth: /users/me failed", "err", redactURLError(err))
+		return nil, failureCacheTTL
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAuthBody))
+	if err != nil {
+		a.m.auth.WithLabelValues("error").Inc()
+		a.log.Error("socket auth: reading /users/me failed", "err", err)
+		return nil, failureCacheTTL
+	}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		a.m.auth.WithLabelValues("unauthorized").Inc()
+		a.log.Info("socket auth: /users/me refused the session", "status", resp.StatusCode)
+		return nil, min(a.ttl, failureCacheTTL)
+	case resp.StatusCode != http.StatusOK:
+		a.m.auth.WithLabelValues("error").Inc()
+		a.log.Error("socket auth: /users/me answered an error", "status", resp.StatusCode)
+		return nil, min(a.ttl, failureCacheTTL)
+	}
+	var env struct {
+		Data *struct {
+			Email *string `json:"email"`
+			Name  *string `json:"name"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || env.Data == nil || env.Data.Email == nil || *env.Data.Email == "" {
+		a.m.auth.WithLabelValues("anonymous").Inc()
+		return nil, a.ttl
+	}
+	u := &User{Email: *env.Data.Email, Name: *env.Data.Email}
+	if env.Data.Name != nil && *env.Data.Name != "" {
+		u.Name = *env.Data.Name
+	}
+	if u.Email == anonymousUser || u.Name == anonymousUser {
+		a.m.auth.WithLabelValues("anonymous").Inc()
+		return nil, a.ttl
+	}
+	a.m.auth.WithLabelValues("ok").Inc()
+	return u, a.ttl
+}
+
+// prune drops expired entries (all settled entries when full is set and the
+// cache is still over its bound).
+func (a *authenticator) prune(now time.Time) {
+	a.mu.Lock()
+	a.pruneLocked(now, false)
+	a.mu.Unlock()
+}
+
+func (a *authenticator) pruneLocked(now time.Time, full bool) {
+	for k, e := range a.cache {
+		select {
+		case <-e.done:
+			if !now.Before(e.expires) {
+				delete(a.cache, k)
+			}
+		default:
+		}
+	}
+	if full && len(a.cache) >= maxAuthEntries {
+		for k, e := range a.cache {
+			select {
+			case <-e.done:
+				delete(a.cache, k)
+			default:
+			}
+		}
+	}
+}
+
+// redactURLError keeps an error message free of anything but the operation;
+// the request carries the cookie only in a header, which errors never
+// include, but stay on the safe side and drop the URL's query.
+func redactURLError(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,296 @@
+package socketio
+
+import (
+	"encoding/json"
+	"hash/fnv"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// numShards is the number of independently locked parts of a hub. A room
+// lives in shard fnv32a(room) % numShards; see the package doc for the lock
+// order.
+const numShards = 64
+
+// preparedThreshold is the room size from which a broadcast is framed once
+// with websocket.PreparedMessage; below it the plain bytes (also encoded
+// once and shared) are cheaper than preparing a frame.
+const preparedThreshold = 8
+
+// roomIdleTTL keeps a room that has published events (and so a seq) for
+// this long after it became empty and quiet, so seq keeps rising for a
+// client that comes back to it.
+const roomIdleTTL = time.Hour
+
+// hub holds the rooms of one namespace.
+type hub struct {
+	srv    *Server
+	nsp    string // "/" or "/page/edit"
+	prefix string // presence is broadcast for rooms with this prefix ("app:", "page:")
+	shards [numShards]shard
+}
+
+type shard struct {
+	mu    sync.Mutex
+	rooms map[string]*room
+}
+
+type room struct {
+	name     string
+	members  map[*socket]uint64 // member → join order (presence lists users in join order)
+	nextJoin uint64
+	seq      uint64    // last seq pushed with Publish
+	lastPub  time.Time // time of the last Publish
+	hist     history
+}
+
+// history is a room's recovery buffer: the packets pushed to it, oldest
+// first, bounded in count, bytes and age.
+type history struct {
+	entries    []histEntry
+	bytes      int
+	evictedMax uint64 // highest offset dropped so far (0: none)
+}
+
+type histEntry struct {
+	off uint64
+	at  time.Time
+	pkt []byte // the complete Engine.IO frame, shared and never mutated
+}
+
+func newHub(srv *Server, nsp, prefix string) *hub {
+	h := &hub{srv: srv, nsp: nsp, prefix: prefix}
+	for i := range h.shards {
+		h.shards[i].rooms = make(map[string]*room)
+	}
+	return h
+}
+
+func (h *hub) shardFor(name string) *shard {
+	f := fnv.New32a()
+	_, _ = f.Write([]byte(name))
+	return &h.shards[f.Sum32()%numShards]
+}
+
+func (sh *shard) getOrCreate(name string) *room {
+	r := sh.rooms[name]
+	if r == nil {
+		r = &room{name: name, members: make(map[*socket]uint64)}
+		sh.rooms[name] = r
+	}
+	return r
+}
+
+// join adds s to room name and returns the offset counter at the time of
+// the join: the socket is entitled to replay of the room's events after it.
+// Presence goes to the room when the name has the hub's prefix.
+func (h *hub) join(s *socket, name string) uint64 {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	r := sh.getOrCreate(name)
+	if _, ok := r.members[s]; !ok {
+		r.nextJoin++
+		r.members[s] = r.nextJoin
+	}
+	off := h.srv.offset.Load()
+	if strings.HasPrefix(name, h.prefix) {
+		h.presenceLocked(r)
+	}
+	return off
+}
+
+// leave removes s from room name. In /page/edit the room first hears
+// collab:leave_edit with the leaving socket's id; then presence.
+func (h *hub) leave(s *socket, name string) {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	r := sh.rooms[name]
+	if r == nil {
+		return
+	}
+	if _, ok := r.members[s]; !ok {
+		return
+	}
+	delete(r.members, s)
+	if strings.HasPrefix(name, h.prefix) && len(r.members) > 0 {
+		if h.nsp == nspPage {
+			h.broadcastLocked(r, encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id)))
+		}
+		h.presenceLocked(r)
+	}
+	if len(r.members) == 0 && r.seq == 0 && len(r.hist.entries) == 0 {
+		delete(sh.rooms, name)
+	}
+}
+
+// presence re-broadcasts the room's editor list (a repeated
+// collab:start_edit for the room the socket is already in).
+func (h *hub) presence(name string) {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if r := sh.rooms[name]; r != nil && strings.HasPrefix(name, h.prefix) {
+		h.presenceLocked(r)
+	}
+}
+
+type presenceMsg struct {
+	ResourceID string `json:"resourceId"`
+	Users      []User `json:"users"`
+}
+
+// presenceLocked sends collab:online_editors {resourceId, users} to the
+// whole room: the members' users deduplicated by email, in join order.
+func (h *hub) presenceLocked(r *room) {
+	if len(r.members) == 0 {
+		return
+	}
+	type member struct {
+		order uint64
+		u     *User
+	}
+	list := make([]member, 0, len(r.members))
+	for s, order := range r.members {
+		if s.c.user != nil {
+			list = append(list, member{order, s.c.user})
+		}
+	}
+	slices.SortFunc(list, func(a, b member) int {
+		switch {
+		case a.order < b.order:
+			return -1
+		case a.order > b.order:
+			return 1
+		}
+		return 0
+	})
+	msg := presenceMsg{ResourceID: strings.TrimPrefix(r.name, h.prefix), Users: make([]User, 0, len(list))}
+	seen := make(map[string]struct{}, len(list))
+	for _, m := range list {
+		if _, dup := seen[m.u.Email]; dup {
+			continue
+		}
+		seen[m.u.Email] = struct{}{}
+		msg.Users = append(msg.Users, *m.u)
+	}
+	payload, err := json.Marshal(msg)
+	if err != nil {
+		return
+	}
+	h.broadcastLocked(r, encodeEvent(h.nsp, "collab:online_editors", payload))
+}
+
+// broadcast sends pkt to every member of room name (nothing when the room
+// does not exist).
+func (h *hub) broadcast(name string, pkt []byte) {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if r := sh.rooms[name]; r != nil {
+		h.broadcastLocked(r, pkt)
+	}
+}
+
+func (h *hub) broadcastLocked(r *room, pkt []byte) {
+	msg := newOutMsg(pkt, len(r.members))
+	for s := range r.members {
+		s.c.enqueue(msg)
+	}
+}
+
+// newOutMsg wraps a packet shared by n receivers.
+func newOutMsg(pkt []byte, n int) outMsg {
+	if n >= preparedThreshold {
+		if pm, err := websocket.NewPreparedMessage(websocket.TextMessage, pkt); err == nil {
+			return outMsg{pm: pm, n: len(pkt)}
+		}
+	}
+	return outMsg{b: pkt, n: len(pkt)}
+}
+
+// add appends e and evicts what the bounds no longer allow.
+func (hs *history) add(e histEntry, maxN, maxBytes int, cutoff time.Time) {
+	hs.entries = append(hs.entries, e)
+	hs.bytes += len(e.pkt)
+	hs.trim(maxN, maxBytes, cutoff)
+}
+
+// trim evicts from the front while the history has more than maxN entries,
+// more than maxBytes, or entries older than cutoff.
+func (hs *history) trim(maxN, maxBytes int, cutoff time.Time) {
+	k := 0
+	for k < len(hs.entries) {
+		e := hs.entries[k]
+		if len(hs.entries)-k <= maxN && hs.bytes <= maxBytes && !e.at.Before(cutoff) {
+			break
+		}
+		hs.bytes -= len(e.pkt)
+		hs.evictedMax = e.off
+		hs.entries[k] = histEntry{} // release the packet
+		k++
+	}
+	if k > 0 {
+		hs.entries = hs.entries[k:]
+		if len(hs.entries) == 0 {
+			hs.entries = nil
+		}
+	}
+}
+
+// since returns the entries after offset from, or ok=false when some of
+// them were already evicted.
+func (hs *history) since(from uint64) (out []histEntry, ok bool) {
+	if hs.evictedMax > from {
+		return nil, false
+	}
+	i, _ := slices.BinarySearchFunc(hs.entries, from+1, func(e histEntry, t uint64) int {
+		switch {
+		case e.off < t:
+			return -1
+		case e.off > t:
+			return 1
+		}
+		return 0
+	})
+	return hs.entries[i:], true
+}
+
+// sweep trims histories by age and drops rooms that are empty and idle.
+func (h *hub) sweep(now time.Time) {
+	o := &h.srv.opts
+	cutoff := now.Add(-o.RecoveryWindow)
+	for i := range h.shards {
+		sh := &h.shards[i]
+		sh.mu.Lock()
+		for name, r := range sh.rooms {
+			r.hist.trim(o.HistorySize, o.HistoryBytes, cutoff)
+			if len(r.members) == 0 && len(r.hist.entries) == 0 && (r.seq == 0 || now.Sub(r.lastPub) > roomIdleTTL) {
+				delete(sh.rooms, name)
+			}
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// roomCount is the number of rooms (tests, stats).
+func (h *hub) roomCount() int {
+	n := 0
+	for i := range h.shards {
+		sh := &h.shards[i]
+		sh.mu.Lock()
+		n += len(sh.rooms)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+func jsonString(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}

@@ -1,0 +1,493 @@
+package socketio
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Server is the realtime endpoint. It implements http.Handler; mount it at
+// "/rts/" (the socket.io client's path "/rts" requests "/rts/?EIO=4&…").
+// Call Shutdown to close the connections and stop its background janitor.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	m        *metrics
+	auth     *authenticator
+	upgrader websocket.Upgrader
+	root     *hub // namespace "/"
+	page     *hub // namespace "/page/edit"
+	sessions sessionStore
+
+	// offset is the server-wide counter of pushed events; see Publish.
+	offset atomic.Uint64
+	// pubMu serialises Publish (and recovery replays) so that every
+	// connection receives pushed events in offset order; see the package doc.
+	pubMu      sync.Mutex
+	pubMembers []*socket // scratch, guarded by pubMu
+
+	ctx    context.Context // cancelled by Shutdown (aborts in-flight auth)
+	cancel context.CancelFunc
+
+	mu       sync.Mutex // guards conns, handlers, closed
+	conns    map[*conn]struct{}
+	handlers int           // ServeHTTP calls in progress
+	closed   bool          // Shutdown called
+	idle     chan struct{} // closed when closed && handlers == 0
+
+	stopJanitor chan struct{}
+	janitorDone chan struct{}
+}
+
+// New validates opts, fills in defaults and returns a Server.
+func New(opts Options) (*Server, error) {
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("socketio: registering metrics: %w", err)
+	}
+	s := &Server{
+		opts:        opts,
+		log:         opts.Logger,
+		m:           m,
+		conns:       make(map[*conn]struct{}),
+		idle:        make(chan struct{}),
+		stopJanitor: make(chan struct{}),
+		janitorDone: make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.auth = newAuthenticator(s.ctx, &s.opts, m)
+	s.root = newHub(s, nspRoot, prefixApp)
+	s.page = newHub(s, nspPage, prefixPage)
+	s.upgrader = websocket.Upgrader{
+		HandshakeTimeout: 10 * time.Second,
+		// Clients send small packets: a 1 KiB read buffer (instead of
+		// keeping net/http's 4 KiB one) and pooled write buffers keep an
+		// idle connection small.
+		ReadBufferSize:  1024,
+		WriteBufferPool: &sync.Pool{},
+		CheckOrigin:     func(*http.Request) bool { return true }, // checked in ServeHTTP
+	}
+	if opts.APIBaseURL == "" {
+		s.log.Warn("socket: no API base URL; every socket is unauthenticated")
+	}
+	go s.janitor()
+	return s, nil
+}
+
+func (s *Server) hubFor(nsp string) *hub {
+	switch nsp {
+	case nspRoot:
+		return s.root
+	case nspPage:
+		return s.page
+	}
+	return nil
+}
+
+// newID returns 20 URL-safe random characters (like Engine.IO's ids).
+func newID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// Engine.IO handshake error codes (engine.io's Server.errors).
+const (
+	eioErrUnknownTransport = 0
+	eioErrUnknownSID       = 1
+	eioErrBadRequest       = 3
+	eioErrForbidden        = 4
+	eioErrUnsupported      = 5
+)
+
+func writeError(w http.ResponseWriter, status, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}{code, msg})
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// ServeHTTP accepts Engine.IO v4 WebSocket connections
+// (?EIO=4&transport=websocket). Polling is refused with 400 and a JSON error.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		s.m.rejected.WithLabelValues("shutdown").Inc()
+		writeError(w, http.StatusServiceUnavailable, eioErrBadRequest, "server shutting down")
+		return
+	}
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			s.exit()
+		}
+	}()
+
+	q := r.URL.Query()
+	switch {
+	case q.Get("EIO") != "4":
+		s.m.rejected.WithLabelValues("protocol").Inc()
+		writeError(w, http.StatusBadRequest, eioErrUnsupported, "Unsupported protocol version: this server speaks Engine.IO 4 (socket.io v3/v4 clients)")
+		return
+	case q.Get("transport") == "polling":
+		s.m.rejected.WithLabelValues("transport").Inc()
+		writeError(w, http.StatusBadRequest, eioErrUnknownTransport, `Transport unknown: only the websocket transport is supported; connect with transports: ["websocket"]`)
+		return
+	case q.Get("transport") != "websocket":
+		s.m.rejected.WithLabelValues("transport").Inc()
+		writeError(w, http.StatusBadRequest, eioErrUnknownTransport, `Transport unknown: use transport=websocket`)
+		return
+	case q.Get("sid") != "":
+		s.m.rejected.WithLabelValues("transport").Inc()
+		writeError(w, http.StatusBadRequest, eioErrUnknownSID, "Session ID unknown: upgrades from polling are not supported; connect with the websocket transport directly")
+		return
+	case !websocket.IsWebSocketUpgrade(r):
+		s.m.rejected.WithLabelValues("upgrade").Inc()
+		writeError(w, http.StatusBadRequest, eioErrBadRequest, "Bad request: expected a WebSocket upgrade")
+		return
+	case !s.originAllowed(r):
+		s.m.rejected.WithLabelValues("origin").Inc()
+		writeError(w, http.StatusForbidden, eioErrForbidden, "Forbidden: origin not allowed")
+		return
+	}
+
+	// Authenticate before the upgrade: the answer is usually cached, and a
+	// connection then starts with its user settled (no pending joins).
+	user := s.auth.lookup(r.Context(), sessionCookie(r))
+
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.m.rejected.WithLabelValues("upgrade").Inc()
+		return // the upgrader answered the request
+	}
+	c := newConn(s, ws, user)
+	if !s.register(c) {
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseGoingAway, "server shutting down"), time.Now().Add(closeGrace))
+		_ = ws.Close()
+		return
+	}
+	s.m.accepted.Inc()
+	s.m.connections.Inc()
+	o := &s.opts
+	c.send(encodeOpen(c.id, o.PingInterval.Milliseconds(), o.PingTimeout.Milliseconds(), o.MaxPayload))
+	// The reader runs in its own goroutine so that this one, and with it
+	// net/http's per-request state (buffers, headers, contexts), ends now:
+	// an idle connection keeps only its two goroutines and buffers.
+	handedOff = true
+	go c.writeLoop()
+	go c.serve()
+}
+
+// serve is the reader goroutine: it reads until the connection ends, then
+// tears the connection down (rooms, sessions, metrics).
+func (c *conn) serve() {
+	s := c.srv
+	defer s.exit()
+	reason := c.readLoop()
+	c.stop(0, "")
+	<-c.writerDone
+	persist := recoverable(reason)
+	for _, sock := range c.sockets {
+		c.closeSocket(sock, persist)
+	}
+	s.unregister(c)
+	s.m.connections.Dec()
+	s.log.Debug("socket: connection closed", "sid", c.id, "reason", reason)
+}
+
+// recoverable lists socket.io's RECOVERABLE_DISCONNECT_REASONS (plus a
+// slow consumer, "forced server close").
+func recoverable(reason string) bool {
+	switch reason {
+	case "transport error", "transport close", "forced close", "ping timeout", "forced server close":
+		return true
+	}
+	return false
+}
+
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.handlers++
+	return true
+}
+
+func (s *Server) exit() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handlers--
+	if s.closed && s.handlers == 0 {
+		close(s.idle)
+	}
+}
+
+func (s *Server) register(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) unregister(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// originAllowed checks the Origin header against AllowedOrigins (default:
+// the request's own Host). Requests without Origin (not from a browser) pass.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if len(s.opts.AllowedOrigins) == 0 {
+		return strings.EqualFold(u.Host, r.Host)
+	}
+	for _, a := range s.opts.AllowedOrigins {
+		a = strings.TrimRight(a, "/")
+		switch {
+		case a == "*":
+			return true
+		case strings.Contains(a, "://"):
+			if strings.EqualFold(a, u.Scheme+"://"+u.Host) {
+				return true
+			}
+		case strings.EqualFold(a, u.Host):
+			return true
+		}
+	}
+	return false
+}
+
+// ConnectionCount is the number of open connections.
+func (s *Server) ConnectionCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Shutdown closes every connection with a going-away close frame (1001),
+// refuses new ones, and waits until every connection goroutine has ended or
+// ctx is done (then the remaining sockets are closed without ceremony and
+// ctx's error is returned). Sessions are not kept across a shutdown.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	first := !s.closed
+	if first {
+		s.closed = true
+		if s.handlers == 0 {
+			close(s.idle)
+		}
+	}
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	if first {
+		s.cancel()
+		close(s.stopJanitor)
+	}
+	for _, c := range conns {
+		c.stop(CloseGoingAway, "server shutting down")
+	}
+	var err error
+	select {
+	case <-s.idle:
+	case <-ctx.Done():
+		err = ctx.Err()
+		s.mu.Lock()
+		for c := range s.conns {
+			_ = c.netc.Close()
+		}
+		s.mu.Unlock()
+	}
+	<-s.janitorDone
+	return err
+}
+
+// janitor expires sessions, room histories, idle rooms and auth answers.
+func (s *Server) janitor() {
+	defer close(s.janitorDone)
+	every := min(max(s.opts.RecoveryWindow/4, time.Second), 30*time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopJanitor:
+			return
+		case now := <-t.C:
+			s.sweep(now)
+		}
+	}
+}
+
+func (s *Server) sweep(now time.Time) {
+	// Expired sessions are kept one more window so a late client hears
+	// "session_expired" rather than "unknown_session".
+	s.sessions.expire(now.Add(-2 * max(s.opts.RecoveryWindow, 0)))
+	s.root.sweep(now)
+	s.page.sweep(now)
+	s.auth.prune(now)
+}
+
+// Publish pushes event to every socket of namespace "/" in room (for
+// example "app:<applicationId>") and returns the event's seq. payload must
+// marshal to a JSON object (map[string]any, json.RawMessage, a struct…); a
+// "seq" member is added that rises by one per room (it replaces any "seq"
+// of the payload for JSON.parse, which keeps the last duplicate).
+//
+// With recovery enabled (the default) the event is also kept in the room's
+// history and carries an offset as its last argument, exactly like
+// socket.io's connection-state recovery; a client that reconnects within
+// RecoveryWindow is replayed what it missed. The packet is encoded once and
+// the same bytes are queued to every member; a member whose queue is full is
+// disconnected as a slow consumer and the others are unaffected. Publish
+// never blocks on a connection.
+func (s *Server) Publish(room, event string, payload any) (uint64, error) {
+	if room == "" {
+		return 0, errors.New("socketio: Publish: empty room")
+	}
+	if event == "" || isReservedEvent(event) {
+		return 0, fmt.Errorf("socketio: Publish: invalid event name %q", event)
+	}
+	body, err := objectJSON(payload)
+	if err != nil {
+		return 0, err
+	}
+	o := &s.opts
+	h := s.root
+	sh := h.shardFor(room)
+
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	sh.mu.Lock()
+	r := sh.getOrCreate(room)
+	r.seq++
+	seq := r.seq
+	now := time.Now()
+	r.lastPub = now
+	withSeq, err := injectFields(body, []byte(`"seq"`), strconv.AppendUint(nil, seq, 10))
+	if err != nil {
+		r.seq--
+		sh.mu.Unlock()
+		return 0, err
+	}
+	var pkt []byte
+	if o.recovery() {
+		off := s.offset.Add(1)
+		pkt = encodeEvent(nspRoot, event, withSeq, formatOffset(off))
+		r.hist.add(histEntry{off: off, at: now, pkt: pkt}, o.HistorySize, o.HistoryBytes, now.Add(-o.RecoveryWindow))
+	} else {
+		pkt = encodeEvent(nspRoot, event, withSeq)
+	}
+	members := s.pubMembers[:0]
+	for m := range r.members {
+		members = append(members, m)
+	}
+	sh.mu.Unlock()
+
+	// Still under pubMu: every connection gets pushes in offset order.
+	msg := newOutMsg(pkt, len(members))
+	for _, m := range members {
+		m.c.enqueue(msg)
+	}
+	clear(members)
+	s.pubMembers = members[:0]
+	s.m.published.Inc()
+	return seq, nil
+}
+
+// objectJSON marshals payload and checks that it is a JSON object.
+func objectJSON(payload any) ([]byte, error) {
+	var b []byte
+	switch p := payload.(type) {
+	case nil:
+		return []byte("{}"), nil
+	case json.RawMessage:
+		b = p
+	case []byte:
+		b = p
+	default:
+		var err error
+		if b, err = json.Marshal(payload); err != nil {
+			return nil, fmt.Errorf("socketio: Publish: %w", err)
+		}
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+		return nil, errors.New("socketio: Publish: payload is not a JSON object")
+	}
+	return b, nil
+}
+
+// PublishRequest is the body of PublishHandler.
+type PublishRequest struct {
+	Room    string          `json:"room"`
+	Event   string          `json:"event"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// PublishHandler returns an optional handler, off unless a caller mounts
+// it, that calls Publish for POST {"room","event","payload"} and answers
+// {"seq":n}. It is meant for load tests and local tooling: it performs no
+// authentication, so never expose it publicly.
+func (s *Server) PublishHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, eioErrBadRequest, "use POST")
+			return
+		}
+		var req PublishRequest
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, int64(s.opts.MaxPayload)))
+		if err := dec.Decode(&req); err != nil {
+			writeError(w, http.StatusBadRequest, eioErrBadRequest, "malformed JSON: "+err.Error())
+			return
+		}
+		var payload any
+		if req.Payload != nil {
+			payload = req.Payload
+		}
+		seq, err := s.Publish(req.Room, req.Event, payload)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, eioErrBadRequest, err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, "{\"seq\":%d}\n", seq)
+	})
+}

@@ -1,0 +1,326 @@
+package socketio
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Namespaces and room prefixes of Appsmith's RTS.
+const (
+	nspRoot = "/"
+	nspPage = "/page/edit"
+
+	prefixApp   = "app:"
+	prefixPage  = "page:"
+	prefixEmail = "email:"
+
+	maxResourceIDBytes = 512
+)
+
+// Event names.
+const (
+	EventReleaseVersion = "info:release_version"
+	EventStartEdit      = "collab:start_edit"
+	EventLeaveEdit      = "collab:leave_edit"
+	EventOnlineEditors  = "collab:online_editors"
+	EventMousePointer   = "collab:mouse_pointer"
+	// EventResync {"appId"?, "reason"} tells a client whose session could
+	// not be recovered to reload the app's state.
+	EventResync = "graph:resync"
+)
+
+// socket is one namespace connection over a conn. All its fields are owned
+// by the conn's reader goroutine.
+type socket struct {
+	c     *conn
+	h     *hub
+	id    string
+	pid   string            // "" unless recovery is enabled and the namespace is "/"
+	rooms map[string]uint64 // room → offset counter at join
+	rs    *resyncState      // set when a recovery attempt failed
+
+	tokens     float64 // collab:mouse_pointer token bucket
+	tokensTime time.Time
+}
+
+// resyncState drives graph:resync after a failed recovery.
+type resyncState struct {
+	reason   string
+	known    bool            // the old session's rooms are known (and were notified at connect)
+	notified map[string]bool // app ids already told
+}
+
+func (c *conn) handlePacket(p sioPacket) {
+	switch p.Type {
+	case sioConnect:
+		c.onConnect(p)
+	case sioDisconnect:
+		if s := c.sockets[p.Nsp]; s != nil {
+			c.closeSocket(s, false)
+		}
+	case sioEvent:
+		s := c.sockets[p.Nsp]
+		if s == nil {
+			return // not connected to that namespace: ignore
+		}
+		name, args, err := eventArgs(p.Data)
+		if err != nil {
+			return // numeric event names are legal and meaningless here
+		}
+		s.onEvent(name, args, p.ID)
+	default:
+		// ACKs (we never ask for one), binary packets (unsupported) and
+		// CONNECT_ERROR (server to client only) are ignored.
+	}
+}
+
+// onConnect answers a CONNECT to a namespace, recovering the "/" session
+// when the auth payload carries {pid, offset}.
+func (c *conn) onConnect(p sioPacket) {
+	h := c.srv.hubFor(p.Nsp)
+	if h == nil {
+		c.send(encodeConnectError(p.Nsp, "Invalid namespace"))
+		return
+	}
+	if old := c.sockets[p.Nsp]; old != nil {
+		c.closeSocket(old, false)
+	}
+	var auth struct {
+		PID    *string         `json:"pid"`
+		Offset json.RawMessage `json:"offset"`
+	}
+	if p.Data != nil {
+		_ = json.Unmarshal(p.Data, &auth) // other auth members are allowed
+	}
+	var rs *resyncState
+	if h.nsp == nspRoot && c.srv.opts.recovery() && auth.PID != nil {
+		var offset *string
+		var off string
+		if json.Unmarshal(auth.Offset, &off) == nil {
+			offset = &off
+		}
+		s, failed := c.srv.restore(c, *auth.PID, offset)
+		if s != nil {
+			c.srv.m.recoveries.WithLabelValues("recovered").Inc()
+			c.srv.log.Debug("socket: session recovered", "nsp", h.nsp, "id", s.id)
+			return
+		}
+		c.srv.m.recoveries.WithLabelValues(failed.reason).Inc()
+		rs = failed
+	}
+	s := &socket{c: c, h: h, id: newID(), rooms: make(map[string]uint64)}
+	if h.nsp == nspRoot && c.srv.opts.recovery() {
+		s.pid = newID()
+	}
+	c.addSocket(s)
+	c.send(encodeConnect(h.nsp, s.id, s.pid))
+	if h.nsp != nspRoot {
+		return
+	}
+	c.send(encodeEvent(nspRoot, EventReleaseVersion, jsonString(c.srv.opts.ReleaseVersion)))
+	if c.user != nil {
+		s.rooms[prefixEmail+c.user.Email] = h.join(s, prefixEmail+c.user.Email)
+	}
+	if rs != nil {
+		s.rs = rs
+		if rs.known && len(rs.notified) > 0 {
+			for app := range rs.notified {
+				s.sendResync(app)
+			}
+		} else {
+			rs.known = false
+			s.sendResync("")
+		}
+	}
+}
+
+func (c *conn) addSocket(s *socket) {
+	c.sockets[s.h.nsp] = s
+	c.namespaces.Add(1)
+	c.srv.m.sockets.WithLabelValues(s.h.nsp).Inc()
+}
+
+// closeSocket leaves every room of s (presence goes to the rooms) and, when
+// persist is set, keeps its "/" session for recovery.
+func (c *conn) closeSocket(s *socket, persist bool) {
+	for name := range s.rooms {
+		s.h.leave(s, name)
+	}
+	if persist && s.pid != "" {
+		sess := &session{sid: s.id, pid: s.pid, rooms: s.rooms, at: time.Now()}
+		if c.user != nil {
+			sess.email = c.user.Email
+		}
+		c.srv.sessions.put(sess)
+	}
+	s.rooms = nil
+	delete(c.sockets, s.h.nsp)
+	c.namespaces.Add(-1)
+	c.srv.m.sockets.WithLabelValues(s.h.nsp).Dec()
+}
+
+func (s *socket) sendResync(appID string) {
+	var payload []byte
+	if appID != "" {
+		payload, _ = jsonMarshal(struct {
+			AppID  string `json:"appId"`
+			Reason string `json:"reason"`
+		}{appID, s.rs.reason})
+	} else {
+		payload, _ = jsonMarshal(struct {
+			Reason string `json:"reason"`
+		}{s.rs.reason})
+	}
+	s.c.send(encodeEvent(nspRoot, EventResync, payload))
+}
+
+// onEvent handles the Appsmith events. With an ack id, known events are
+// acknowledged with {"ok":true} or {"ok":false,"error":…}.
+func (s *socket) onEvent(name string, args []json.RawMessage, ackID int64) {
+	var errText string
+	switch name {
+	case EventStartEdit:
+		errText = s.startEdit(args)
+	case EventLeaveEdit:
+		errText = s.leaveEdit(args)
+	case EventMousePointer:
+		if s.h.nsp != nspPage {
+			return
+		}
+		errText = s.pointer(args)
+	default:
+		return
+	}
+	if ackID >= 0 {
+		var res []byte
+		if errText == "" {
+			res = []byte(`{"ok":true}`)
+		} else {
+			res, _ = jsonMarshal(struct {
+				OK    bool   `json:"ok"`
+				Error string `json:"error"`
+			}{false, errText})
+		}
+		s.c.send(encodeAck(s.h.nsp, ackID, res))
+	}
+}
+
+func resourceID(args []json.RawMessage) (string, bool) {
+	if len(args) == 0 {
+		return "", false
+	}
+	var id string
+	if err := json.Unmarshal(args[0], &id); err != nil || id == "" || len(id) > maxResourceIDBytes {
+		return "", false
+	}
+	return id, true
+}
+
+// startEdit joins prefix+id after leaving the socket's other rooms of that
+// prefix (one app, one page at a time). Unauthenticated sockets join
+// nothing, unless the server lets anonymous viewers into app rooms.
+func (s *socket) startEdit(args []json.RawMessage) string {
+	if s.c.user == nil && !s.anonymousViewer() {
+		return "unauthenticated"
+	}
+	id, ok := resourceID(args)
+	if !ok {
+		return "invalid resource id"
+	}
+	target := s.h.prefix + id
+	for name := range s.rooms {
+		if name != target && strings.HasPrefix(name, s.h.prefix) {
+			s.h.leave(s, name)
+			delete(s.rooms, name)
+		}
+	}
+	if _, in := s.rooms[target]; in {
+		s.h.presence(target)
+	} else {
+		s.rooms[target] = s.h.join(s, target)
+	}
+	if s.rs != nil && !s.rs.known && s.h.nsp == nspRoot && !s.rs.notified[id] {
+		if s.rs.notified == nil {
+			s.rs.notified = make(map[string]bool)
+		}
+		s.rs.notified[id] = true
+		s.sendResync(id)
+	}
+	return ""
+}
+
+// leaveEdit leaves prefix+id; without an id (newer page clients send
+// undefined) it leaves every room of the prefix.
+func (s *socket) leaveEdit(args []json.RawMessage) string {
+	id, ok := resourceID(args)
+	for name := range s.rooms {
+		if (ok && name == s.h.prefix+id) || (!ok && strings.HasPrefix(name, s.h.prefix)) {
+			s.h.leave(s, name)
+			delete(s.rooms, name)
+		}
+	}
+	return ""
+}
+
+// pointer relays collab:mouse_pointer {data, pageId} to room page:<pageId>
+// with "user" and "socketId" added, only when the sender is in that room,
+// at most PointerRate per second.
+func (s *socket) pointer(args []json.RawMessage) string {
+	m := s.c.srv.m
+	if s.c.user == nil {
+		m.pointerDropped.Inc()
+		return "unauthenticated"
+	}
+	if !s.takeToken(time.Now()) {
+		m.pointerDropped.Inc()
+		return "rate limited"
+	}
+	if len(args) == 0 || firstByte(args[0]) != '{' {
+		m.pointerDropped.Inc()
+		return "invalid pointer event"
+	}
+	var ev struct {
+		PageID *string `json:"pageId"`
+	}
+	if err := json.Unmarshal(args[0], &ev); err != nil || ev.PageID == nil {
+		m.pointerDropped.Inc()
+		return "invalid pointer event"
+	}
+	room := prefixPage + *ev.PageID
+	if _, in := s.rooms[room]; !in {
+		m.pointerDropped.Inc()
+		return "not in room"
+	}
+	payload, err := injectFields(args[0], []byte(`"user"`), s.c.userJSON, []byte(`"socketId"`), jsonString(s.id))
+	if err != nil {
+		m.pointerDropped.Inc()
+		return "invalid pointer event"
+	}
+	s.h.broadcast(room, encodeEvent(nspPage, EventMousePointer, payload))
+	return ""
+}
+
+// takeToken is a token bucket of PointerRate tokens per second, holding at
+// most one second's worth.
+func (s *socket) takeToken(now time.Time) bool {
+	rate := s.c.srv.opts.PointerRate
+	if s.tokensTime.IsZero() {
+		s.tokens = rate
+	} else {
+		s.tokens = min(rate, s.tokens+now.Sub(s.tokensTime).Seconds()*rate)
+	}
+	s.tokensTime = now
+	if s.tokens < 1 {
+		return false
+	}
+	s.tokens--
+	return true
+}
+
+// anonymousViewer: an unauthenticated socket on "/" of a server without an
+// Appsmith backend that admits anonymous viewers (Options.AnonymousViewers).
+func (s *socket) anonymousViewer() bool {
+	o := &s.c.srv.opts
+	return o.AnonymousViewers && o.APIBaseURL == "" && s.h.nsp == nspRoot
+}
