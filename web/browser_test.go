@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -151,6 +153,9 @@ func TestBrowser(t *testing.T) {
 	srv := httptest.NewServer(s.handler())
 	defer srv.Close()
 	env = append(env, "RTS_URL="+srv.URL, "CHROMIUM_PATH="+chromiumPath())
+	// The live subtest runs against the real server: `rts serve --demo` on
+	// the embedded store, with the page just built embedded in it.
+	env = append(env, "RTS_LIVE_URL="+startRTS(t, ctx), "RTS_LIVE_PAGE=Users")
 
 	out := run(t, ctx, ".", env, "node", "--test", "--test-reporter=spec", "test/")
 	t.Log("\n" + out)
@@ -186,4 +191,32 @@ func TestStandIn(t *testing.T) {
 	if err := http.ListenAndServe(addr, s.handler()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startRTS builds the rts binary (embedding dist/ as built) and runs
+// `rts serve --demo` on a free port with its store in a temporary folder;
+// it returns the server's URL.
+func startRTS(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "rts")
+	run(t, ctx, ".", nil, "go", "build", "-o", bin, "../cmd/rts")
+	cmd := exec.CommandContext(ctx, bin, "serve", "--demo", "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	cmd.Env = append(os.Environ(), "APPSMITH_LOG_LEVEL=warn", "APPSMITH_API_BASE_URL=")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		if addr, ok := strings.CutPrefix(lines.Text(), "rts listening on "); ok {
+			go io.Copy(io.Discard, stderr)
+			return addr
+		}
+	}
+	t.Fatal("rts serve printed no listening line")
+	return ""
 }
