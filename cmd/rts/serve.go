@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -47,30 +48,63 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	n, err := startNode(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "rts serve: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "rts listening on http://%s\n", n.addr())
+	if n.store != nil {
+		fmt.Fprintf(stderr, "graph page: http://%s/\n", n.addr())
+	}
+	if err := n.run(ctx); err != nil {
+		log.Error("server stopped", "error", err)
+		return 1
+	}
+	log.Info("server stopped")
+	return 0
+}
+
+// node is one running rts: the store, the HTTP API, the sockets and the
+// page on one listener.
+type node struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   *store.Store // nil with --no-store
+	sockets *socketio.Server
+	http    *transport.Server
+	closers []func()
+}
+
+// startNode opens the store (importing the demo app if asked), builds the
+// handlers and binds the listener; run serves until ctx ends.
+func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *node, err error) {
+	n = &node{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
 	reg := prometheus.NewRegistry()
 	var apps transport.Apps
-	var st *store.Store
 	if !cfg.NoStore {
-		st, err = store.Open(ctx, store.Options{MongoURI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log, Registerer: reg})
+		n.store, err = store.Open(ctx, store.Options{MongoURI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log, Registerer: reg})
 		if err != nil {
-			fmt.Fprintf(stderr, "rts serve: %v\n", err)
-			return 1
+			return nil, err
 		}
-		defer st.Close(context.Background())
-		apps = st
+		n.closers = append(n.closers, func() { n.store.Close(context.Background()) })
+		apps = n.store
 		if cfg.Demo {
-			if err := importDemo(ctx, st, log); err != nil {
-				fmt.Fprintf(stderr, "rts serve: demo app: %v\n", err)
-				return 1
+			if err := importDemo(ctx, n.store, log); err != nil {
+				return nil, fmt.Errorf("demo app: %w", err)
 			}
 		}
 	}
 	api, err := transport.NewHandler(transport.Options{Logger: log, Registerer: reg, Secret: cfg.Secret, Apps: apps})
 	if err != nil {
-		fmt.Fprintf(stderr, "rts serve: %v\n", err)
-		return 1
+		return nil, err
 	}
-	sock, err := socketio.New(socketio.Options{
+	n.sockets, err = socketio.New(socketio.Options{
 		APIBaseURL: cfg.APIBaseURL, ReleaseVersion: cfg.ReleaseVersion, AllowedOrigins: cfg.AllowedOrigins,
 		Logger: log.With("component", "socketio"), Registerer: reg,
 		// Without an Appsmith backend nobody can sign in; the graph page
@@ -78,41 +112,45 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		AnonymousViewers: cfg.APIBaseURL == "",
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "rts serve: %v\n", err)
-		return 1
+		return nil, err
 	}
 	if cfg.APIBaseURL == "" {
 		log.Info("no APPSMITH_API_BASE_URL: sockets are anonymous read-only viewers (graph pushes, no presence)")
 	}
-	if st != nil {
-		defer pushGraphChanges(st, sock, log)()
+	if n.store != nil {
+		// Unsubscribe before the store closes (closers run in reverse).
+		n.closers = append(n.closers, pushGraphChanges(n.store, n.sockets, log))
 	}
-	srv := transport.NewServer(transport.ServerOptions{
-		Addr: cfg.Addr, Handler: transport.Root(api, sock, web.Handler()), Logger: log, ShutdownTimeout: cfg.ShutdownTimeout,
+	n.http = transport.NewServer(transport.ServerOptions{
+		Addr: cfg.Addr, Handler: transport.Root(api, n.sockets, web.Handler()), Logger: log, ShutdownTimeout: cfg.ShutdownTimeout,
 	})
-	if err := srv.Listen(); err != nil {
-		fmt.Fprintf(stderr, "rts serve: %v\n", err)
-		return 1
+	if err := n.http.Listen(); err != nil {
+		return nil, err
 	}
-	fmt.Fprintf(stderr, "rts listening on http://%s\n", srv.Addr())
-	if st != nil {
-		fmt.Fprintf(stderr, "graph page: http://%s/\n", srv.Addr())
-	}
+	return n, nil
+}
 
-	runErr := srv.Run(ctx)
-	// HTTP requests are drained; WebSockets are hijacked connections the
-	// HTTP server does not track, so they are closed (going away) here.
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+func (n *node) addr() net.Addr { return n.http.Addr() }
+
+// run serves until ctx ends, then stops in order: HTTP requests drain;
+// WebSockets, which the HTTP server does not track once hijacked, are
+// closed going away; the store closes last.
+func (n *node) run(ctx context.Context) error {
+	defer n.close()
+	runErr := n.http.Run(ctx)
+	sctx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeout)
 	defer cancel()
-	if err := sock.Shutdown(sctx); err != nil {
-		log.Warn("closing sockets", "error", err)
+	if err := n.sockets.Shutdown(sctx); err != nil {
+		n.log.Warn("closing sockets", "error", err)
 	}
-	if runErr != nil {
-		log.Error("server stopped", "error", runErr)
-		return 1
+	return runErr
+}
+
+func (n *node) close() {
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		n.closers[i]()
 	}
-	log.Info("server stopped")
-	return 0
+	n.closers = nil
 }
 
 // importDemo imports the demo app unless the store already has it.
