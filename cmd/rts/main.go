@@ -21,6 +21,7 @@ type command struct {
 // commands is every subcommand; a new one is a new file and a line here.
 var commands = map[string]command{
 	"serve":   {"run the HTTP server (Appsmith's RTS API)", runServe},
+	"import":  {"import an app into the store; prints its application id", runImport},
 	"graph":   {"print an app's dependency graph", runGraph},
 	"lint":    {"report cycles, unknown references and unused entities", runLint},
 	"rename":  {"rename an entity across an app", runRename},
