@@ -67,38 +67,11 @@ func TestServeBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool on PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "rts")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRTS(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo")
-			cmd.Env = append(os.Environ(), "APPSMITH_RTS_SECRET=s3cret", "APPSMITH_LOG_LEVEL=info")
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-
-			lines := bufio.NewScanner(stderr)
-			var base string
-			for lines.Scan() {
-				if addr, ok := strings.CutPrefix(lines.Text(), "rts listening on "); ok {
-					base = addr
-					break
-				}
-			}
-			if base == "" {
-				t.Fatal("no listening line on stderr")
-			}
+			cmd, base, lines := startServe(t, bin, []string{"APPSMITH_RTS_SECRET=s3cret", "APPSMITH_LOG_LEVEL=info"},
+				"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo")
 			rest := make(chan string, 1)
 			go func() {
 				var b strings.Builder
@@ -160,4 +133,43 @@ func TestServeBinary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// buildRTS builds the rts binary into a temporary folder.
+func buildRTS(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal("no go tool on PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "rts")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startServe runs `rts serve` with args and extra environment, waits for
+// its listening line and returns the process, its URL and the rest of its
+// stderr; the process is killed when the test ends.
+func startServe(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string, *bufio.Scanner) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		if addr, ok := strings.CutPrefix(lines.Text(), "rts listening on "); ok {
+			return cmd, addr, lines
+		}
+	}
+	t.Fatal("no listening line on stderr")
+	return nil, "", nil
 }

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,36 +17,11 @@ import (
 // through the HTTP API. (transport/socketio's tests cover the protocol with
 // the real socket.io-client.)
 func TestServePushesRenames(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal("no go tool on PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "rts")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo")
-	cmd.Env = append(os.Environ(), "APPSMITH_LOG_LEVEL=warn")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := bufio.NewScanner(stderr)
-	var base string
-	for lines.Scan() {
-		if addr, ok := strings.CutPrefix(lines.Text(), "rts listening on "); ok {
-			base = addr
-			break
+	_, base, lines := startServe(t, buildRTS(t), []string{"APPSMITH_LOG_LEVEL=warn"}, "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo")
+	go func() {
+		for lines.Scan() {
 		}
-	}
-	if base == "" {
-		t.Fatal("no listening line")
-	}
-	go io.Copy(io.Discard, stderr)
+	}()
 
 	var apps struct{ Data []struct{ ID, Name string } }
 	getJSON(t, base+"/rts-api/v1/apps", &apps)
