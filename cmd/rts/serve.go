@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/appsmith-rts/rts/internal/config"
 	"github.com/appsmith-rts/rts/store"
@@ -104,9 +105,20 @@ func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *nod
 	if err != nil {
 		return nil, err
 	}
+	var rdb *redis.Client
+	if cfg.RedisURL != "" {
+		ro, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("--redis: %w", err)
+		}
+		rdb = redis.NewClient(ro)
+		// Closed after the sockets shut down (closers run in reverse).
+		n.closers = append(n.closers, func() { rdb.Close() })
+		log.Info("several nodes: rooms, presence and pushes go through Redis", "redis", ro.Addr)
+	}
 	n.sockets, err = socketio.New(socketio.Options{
 		APIBaseURL: cfg.APIBaseURL, ReleaseVersion: cfg.ReleaseVersion, AllowedOrigins: cfg.AllowedOrigins,
-		Logger: log.With("component", "socketio"), Registerer: reg,
+		Logger: log.With("component", "socketio"), Registerer: reg, Redis: rdb,
 		// Without an Appsmith backend nobody can sign in; the graph page
 		// still gets live pushes, read-only.
 		AnonymousViewers: cfg.APIBaseURL == "",

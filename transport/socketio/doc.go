@@ -74,13 +74,62 @@
 // limited to MaxPayload bytes per message. Shutdown closes every connection
 // with 1001 (going away).
 //
+// # Several nodes (Options.Redis)
+//
+// With Options.Redis set, Servers sharing one Redis act as one endpoint;
+// nothing changes on the wire. Every room broadcast (Publish pushes,
+// collab:online_editors, collab:leave_edit, collab:mouse_pointer) is
+// encoded once and PUBLISHed to the pub/sub channel <p>bus:<nsp>:<shard>
+// of its hub shard (64 per namespace, fnv32a(room) % 64). Every node
+// subscribes to all 128 channels on one connection at start and delivers
+// each message to its local members of the room, if any; the sender node
+// delivers its own broadcasts from the subscription too, so each member
+// gets a message exactly once and all nodes see one order. (Per-shard
+// rather than per-room channels: no subscribe/unsubscribe churn or
+// join-time race, at the cost of every node receiving every room's
+// traffic — right for a handful of nodes.)
+//
+// Publish runs one Lua script: INCR <p>seq:<room> (the per-room seq),
+// INCR <p>offset (the cluster-wide offset), builds the packet, RPUSHes
+// "<offset> <ms> <packet>" to <p>hist:<room> (trimmed to HistorySize, the
+// highest trimmed offset in <p>histev:<room>, both expiring after
+// RecoveryWindow) and PUBLISHes it — atomically, so offsets, history and
+// every node's stream agree. A disconnected "/" session is stored as
+// <p>session:<pid> (TTL 2×RecoveryWindow) and taken with GETDEL by
+// whichever node the client reconnects to, which replays the room
+// histories read in one MULTI (plus anything it pushed locally while Redis
+// was away) and skips live deliveries the replay covered. HistoryBytes
+// bounds only the local history.
+//
+// Presence: each node keeps its members in the hash
+// <p>presence:<nsp>:<room> (field "<node>:<nsp>:<socket id>", value join
+// time µs, email, user JSON) and the set <p>noderooms:<node>; a script
+// changes the hash and publishes the merged list (join order, deduplicated
+// by email) room-wide. Each node refreshes <p>node:<node> (PX NodeTTL,
+// default 15 s) every NodeTTL/3 and, in the same tick, a janitor purges the
+// entries of nodes whose key expired and re-broadcasts their rooms' lists:
+// a node that dies leaves the others' lists within about 1⅓×NodeTTL.
+// Shutdown leaves every room, then deletes the node's keys.
+//
+// Redis unreachable: the first failure is logged once, rts_redis_up drops
+// to 0 (rts_redis_errors_total counts failures) and the node serves its own
+// clients alone (local broadcasts, local presence, local seq/offset/history,
+// sessions in memory) without trying Redis on the data path. The heartbeat
+// keeps probing; when it and the subscription (go-redis reconnects and
+// resubscribes by itself) answer again, the node re-registers its presence
+// entries, lifts the offset counter above what it issued meanwhile,
+// re-broadcasts presence for its rooms and goes back to rts_redis_up 1.
+// Messages published while a node was cut off are not replayed to it.
+//
 // # Lock order
 //
 // Locks are taken only in this order, and none is held across a network
 // write:
 //
-//  1. Server.pubMu — serialises Publish and recovery replays, so every
-//     connection receives pushed events in offset order.
+//  1. Server.pubMu — serialises Publish and recovery replays (with Redis:
+//     deliveries of pushes from the subscription and replays), so every
+//     connection receives pushed events in offset order. Redis calls may
+//     happen under it (a replay) but never under a shard or queue lock.
 //  2. shard.mu — one of a hub's 64 shards (room = fnv32a(name) % 64); at
 //     most one shard lock is held at a time.
 //  3. conn.qmu — a connection's send queue.

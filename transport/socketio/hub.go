@@ -91,15 +91,26 @@ func (sh *shard) getOrCreate(name string) *room {
 func (h *hub) join(s *socket, name string) uint64 {
 	sh := h.shardFor(name)
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	r := sh.getOrCreate(name)
-	if _, ok := r.members[s]; !ok {
+	order, ok := r.members[s]
+	if !ok {
 		r.nextJoin++
-		r.members[s] = r.nextJoin
+		if h.srv.cluster != nil {
+			// Join order across nodes: microseconds (kept monotonic here).
+			r.nextJoin = max(r.nextJoin, uint64(time.Now().UnixMicro()))
+		}
+		order = r.nextJoin
+		r.members[s] = order
 	}
 	off := h.srv.offset.Load()
-	if strings.HasPrefix(name, h.prefix) {
+	pres := strings.HasPrefix(name, h.prefix)
+	cl := h.srv.cluster
+	if pres && cl == nil {
 		h.presenceLocked(r)
+	}
+	sh.mu.Unlock()
+	if pres && cl != nil {
+		cl.presence(h, name, "join", s, order)
 	}
 	return off
 }
@@ -109,29 +120,50 @@ func (h *hub) join(s *socket, name string) uint64 {
 func (h *hub) leave(s *socket, name string) {
 	sh := h.shardFor(name)
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	r := sh.rooms[name]
 	if r == nil {
+		sh.mu.Unlock()
 		return
 	}
 	if _, ok := r.members[s]; !ok {
+		sh.mu.Unlock()
 		return
 	}
 	delete(r.members, s)
+	if len(r.members) == 0 && r.seq == 0 && len(r.hist.entries) == 0 {
+		delete(sh.rooms, name)
+	}
+	if cl := h.srv.cluster; cl != nil {
+		sh.mu.Unlock()
+		if strings.HasPrefix(name, h.prefix) {
+			if h.nsp == nspPage {
+				cl.broadcast(h, name, encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id)))
+			}
+			cl.presence(h, name, "leave", s, 0)
+		}
+		return
+	}
+	defer sh.mu.Unlock()
 	if strings.HasPrefix(name, h.prefix) && len(r.members) > 0 {
 		if h.nsp == nspPage {
 			h.broadcastLocked(r, encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id)))
 		}
 		h.presenceLocked(r)
 	}
-	if len(r.members) == 0 && r.seq == 0 && len(r.hist.entries) == 0 {
-		delete(sh.rooms, name)
-	}
 }
 
 // presence re-broadcasts the room's editor list (a repeated
-// collab:start_edit for the room the socket is already in).
+// collab:start_edit for the room the socket is already in) to every node.
 func (h *hub) presence(name string) {
+	if cl := h.srv.cluster; cl != nil && cl.usable() {
+		cl.presence(h, name, "none", nil, 0)
+		return
+	}
+	h.presenceLocal(name)
+}
+
+// presenceLocal sends the room's local editor list to its local members.
+func (h *hub) presenceLocal(name string) {
 	sh := h.shardFor(name)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -186,9 +218,46 @@ func (h *hub) presenceLocked(r *room) {
 	h.broadcastLocked(r, encodeEvent(h.nsp, "collab:online_editors", payload))
 }
 
-// broadcast sends pkt to every member of room name (nothing when the room
-// does not exist).
+// broadcast sends pkt to every member of room name, on every node with
+// Redis (nothing when the room does not exist).
 func (h *hub) broadcast(name string, pkt []byte) {
+	if cl := h.srv.cluster; cl != nil {
+		cl.broadcast(h, name, pkt)
+		return
+	}
+	h.broadcastLocal(name, pkt)
+}
+
+// deliverPublish queues a pushed packet (from Redis, under pubMu) to the
+// room's local members, except those whose recovery replay already
+// included it.
+func (h *hub) deliverPublish(name string, pkt []byte, seq, off uint64) {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	r := sh.rooms[name]
+	if r == nil {
+		sh.mu.Unlock()
+		return
+	}
+	r.seq = max(r.seq, seq)
+	r.lastPub = time.Now()
+	members := h.srv.pubMembers[:0]
+	for m := range r.members {
+		if off == 0 || m.replayedTo < off {
+			members = append(members, m)
+		}
+	}
+	sh.mu.Unlock()
+	msg := newOutMsg(pkt, len(members))
+	for _, m := range members {
+		m.c.enqueue(msg)
+	}
+	clear(members)
+	h.srv.pubMembers = members[:0]
+}
+
+// broadcastLocal sends pkt to the room's members on this node.
+func (h *hub) broadcastLocal(name string, pkt []byte) {
 	sh := h.shardFor(name)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()

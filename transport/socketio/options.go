@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 )
 
 // Defaults, taken from socket.io v4 where it has one.
@@ -26,6 +28,8 @@ const (
 	DefaultHistoryBytes   = 512 << 10 // bytes kept per room for recovery (also bounded by RecoveryWindow)
 	DefaultPointerRate    = 30        // collab:mouse_pointer events per second per socket
 	DefaultConnectTimeout = 45 * time.Second
+	DefaultNodeTTL        = 15 * time.Second // Redis heartbeat key TTL (refreshed every NodeTTL/3)
+	DefaultRedisPrefix    = "rts:"
 )
 
 // Options configures a Server. Zero values get the defaults above.
@@ -86,6 +90,20 @@ type Options struct {
 	// graph page still wants live updates. They never appear in presence
 	// and cannot send pointers. Ignored when APIBaseURL is set.
 	AnonymousViewers bool
+
+	// Redis, when set, makes this Server one node of several sharing
+	// rooms, presence, per-room seq, recovery history and sessions (see
+	// the package doc, "Several nodes"). nil: a single node, nothing shared.
+	// The client is not closed by Shutdown.
+	Redis *redis.Client
+	// RedisPrefix prefixes every Redis key and channel (default "rts:").
+	RedisPrefix string
+	// NodeID names this node in Redis (default: random, per Server).
+	NodeID string
+	// NodeTTL is the heartbeat key's TTL; the heartbeat and the dead-node
+	// janitor run every NodeTTL/3. A node that dies leaves the other
+	// nodes' presence lists within about NodeTTL+NodeTTL/3 (default 15 s).
+	NodeTTL time.Duration
 }
 
 func (o *Options) fill() error {
@@ -106,6 +124,7 @@ func (o *Options) fill() error {
 		{&o.AuthTimeout, DefaultAuthTimeout, "AuthTimeout"},
 		{&o.AuthCacheTTL, DefaultAuthCacheTTL, "AuthCacheTTL"},
 		{&o.ConnectTimeout, DefaultConnectTimeout, "ConnectTimeout"},
+		{&o.NodeTTL, DefaultNodeTTL, "NodeTTL"},
 	}
 	for _, d := range durations {
 		if *d.p < 0 {
@@ -141,6 +160,15 @@ func (o *Options) fill() error {
 	}
 	if o.PointerRate == 0 {
 		o.PointerRate = DefaultPointerRate
+	}
+	if o.RedisPrefix == "" {
+		o.RedisPrefix = DefaultRedisPrefix
+	}
+	if o.NodeID == "" {
+		o.NodeID = newID()
+	}
+	if strings.ContainsAny(o.NodeID, ":\n") {
+		return errors.New("socketio: NodeID must not contain ':' or a newline")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

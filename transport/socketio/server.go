@@ -32,6 +32,7 @@ type Server struct {
 	root     *hub // namespace "/"
 	page     *hub // namespace "/page/edit"
 	sessions sessionStore
+	cluster  *cluster // nil without Options.Redis
 
 	// offset is the server-wide counter of pushed events; see Publish.
 	offset atomic.Uint64
@@ -86,6 +87,11 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.APIBaseURL == "" {
 		s.log.Warn("socket: no API base URL; every socket is unauthenticated")
+	}
+	if opts.Redis != nil {
+		if s.cluster, err = newCluster(s); err != nil {
+			return nil, err
+		}
 	}
 	go s.janitor()
 	return s, nil
@@ -336,6 +342,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	<-s.janitorDone
+	if s.cluster != nil {
+		s.cluster.close()
+	}
 	return err
 }
 
@@ -391,6 +400,25 @@ func (s *Server) Publish(room, event string, payload any) (uint64, error) {
 	o := &s.opts
 	h := s.root
 	sh := h.shardFor(room)
+
+	if cl := s.cluster; cl != nil {
+		sh.mu.Lock()
+		var last uint64
+		if r := sh.rooms[room]; r != nil {
+			last = r.seq
+		}
+		sh.mu.Unlock()
+		seq, ok, err := cl.publish(room, event, body, last)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			// Every node, this one included, delivers it from Redis.
+			s.m.published.Inc()
+			return seq, nil
+		}
+		// Redis unusable: this node's members only, history kept locally.
+	}
 
 	s.pubMu.Lock()
 	defer s.pubMu.Unlock()

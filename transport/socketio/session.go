@@ -102,6 +102,9 @@ func parseOffset(s string) (uint64, bool) {
 // offset, and the socket was never owed what came before it joined.
 func (s *Server) restore(c *conn, pid string, offset *string) (*socket, *resyncState) {
 	sess := s.sessions.take(pid)
+	if sess == nil && s.cluster != nil {
+		sess = s.cluster.takeSession(pid)
+	}
 	if sess == nil {
 		return nil, &resyncState{reason: ResyncUnknownSession}
 	}
@@ -126,8 +129,10 @@ func (s *Server) restore(c *conn, pid string, offset *string) (*socket, *resyncS
 	if offset != nil {
 		if off, ok := parseOffset(*offset); ok {
 			if off > s.offset.Load() {
-				rs.reason = ResyncInvalidOffset
-				return nil, rs
+				if m, ok := s.clusterMaxOffset(); !ok || off > m {
+					rs.reason = ResyncInvalidOffset
+					return nil, rs
+				}
 			}
 			from = off
 		}
@@ -157,6 +162,33 @@ func (s *Server) restore(c *conn, pid string, offset *string) (*socket, *resyncS
 		}
 		sh.mu.Unlock()
 	}
+	var replayedTo uint64
+	if s.cluster != nil {
+		// Cluster mode: the pushes are in Redis (the local history only
+		// holds what this node pushed while Redis was unreachable).
+		from2 := make(map[string]uint64, len(sess.rooms))
+		for name, joined := range sess.rooms {
+			from2[name] = max(from, joined)
+		}
+		es, maxSeen, truncated, ok := s.cluster.history(from2)
+		if ok {
+			if truncated {
+				rs.reason = ResyncHistoryTruncated
+				return nil, rs
+			}
+			replayedTo = maxSeen
+			seen := make(map[uint64]bool, len(missed))
+			for _, e := range missed {
+				seen[e.off] = true
+			}
+			for _, e := range es {
+				if !seen[e.off] {
+					missed = append(missed, e)
+					total += len(e.pkt)
+				}
+			}
+		}
+	}
 	if total > s.opts.MaxQueueBytes/2 {
 		rs.reason = ResyncTooManyMissed
 		return nil, rs
@@ -171,7 +203,7 @@ func (s *Server) restore(c *conn, pid string, offset *string) (*socket, *resyncS
 		return 0
 	})
 
-	sock := &socket{c: c, h: h, id: sess.sid, pid: sess.pid, rooms: make(map[string]uint64, len(sess.rooms))}
+	sock := &socket{c: c, h: h, id: sess.sid, pid: sess.pid, rooms: make(map[string]uint64, len(sess.rooms)), replayedTo: replayedTo}
 	c.addSocket(sock)
 	c.send(encodeConnect(nspRoot, sock.id, sock.pid))
 	for name, joined := range sess.rooms {
@@ -182,4 +214,13 @@ func (s *Server) restore(c *conn, pid string, offset *string) (*socket, *resyncS
 		c.send(e.pkt)
 	}
 	return sock, nil
+}
+
+// clusterMaxOffset is the cluster-wide offset counter (ok=false without
+// Redis or when it cannot be read).
+func (s *Server) clusterMaxOffset() (uint64, bool) {
+	if s.cluster == nil {
+		return 0, false
+	}
+	return s.cluster.maxOffset()
 }

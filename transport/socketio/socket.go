@@ -39,6 +39,10 @@ type socket struct {
 	pid   string            // "" unless recovery is enabled and the namespace is "/"
 	rooms map[string]uint64 // room → offset counter at join
 	rs    *resyncState      // set when a recovery attempt failed
+	// replayedTo is the highest offset covered by this socket's recovery
+	// replay (cluster mode): a later live delivery up to it is skipped.
+	// Written before the socket joins any room, read under pubMu.
+	replayedTo uint64
 
 	tokens     float64 // collab:mouse_pointer token bucket
 	tokensTime time.Time
@@ -152,7 +156,9 @@ func (c *conn) closeSocket(s *socket, persist bool) {
 		if c.user != nil {
 			sess.email = c.user.Email
 		}
-		c.srv.sessions.put(sess)
+		if cl := c.srv.cluster; cl == nil || !cl.putSession(sess) {
+			c.srv.sessions.put(sess)
+		}
 	}
 	s.rooms = nil
 	delete(c.sockets, s.h.nsp)

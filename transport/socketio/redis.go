@@ -1,0 +1,648 @@
+package socketio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+)
+
+// Cluster mode (Options.Redis): several Servers share rooms, presence, seq,
+// recovery history and sessions through one Redis. See the package doc
+// ("# Several nodes") for the design; the keys, all under
+// Options.RedisPrefix (default "rts:"), are:
+//
+//	<p>bus:<nsp>:<shard>        pub/sub channel of hub shard 0..63 of a namespace
+//	<p>seq:<room>               INCR: the room's seq (expires roomIdleTTL after the last push)
+//	<p>offset                   INCR: the cluster-wide offset counter
+//	<p>hist:<room>              list of "<offset> <unix ms> <packet>", newest last, ≤ HistorySize, PEXPIRE RecoveryWindow
+//	<p>histev:<room>            highest offset trimmed from the list
+//	<p>presence:<nsp>:<room>    hash "<node>:<socket>" → "<join µs>\n<email>\n<user JSON>"
+//	<p>noderooms:<node>         set of "<nsp>\n<room>" where the node has presence entries
+//	<p>nodes                    set of node ids
+//	<p>node:<node>              heartbeat key, PX NodeTTL, refreshed every NodeTTL/3
+//	<p>session:<pid>            a disconnected "/" session (JSON), PX 2×RecoveryWindow
+
+const redisOpTimeout = 2 * time.Second
+
+// Channel message: "<kind>\n<nsp>\n<room>\n<seq>\n<offset>\n<packet>", kind
+// 'p' (a Publish push, delivered under pubMu with its offset) or 'b' (any
+// other room broadcast).
+
+// publishScript: seq and offset INCRs (never below the node's own last
+// values, which may have advanced while Redis was unreachable), the packet
+// built around them, appended to the room history (trimmed, evicted max
+// recorded) and published — atomically, so the offset order is the order
+// of the history and of every subscriber's stream.
+var publishScript = redis.NewScript(`
+local function b36(n)
+  if n == 0 then return '0' end
+  local d = '0123456789abcdefghijklmnopqrstuvwxyz'
+  local s = ''
+  while n > 0 do
+    local r = n % 36
+    s = string.sub(d, r + 1, r + 1) .. s
+    n = math.floor(n / 36)
+  end
+  return s
+end
+local seq = redis.call('INCR', KEYS[1])
+local minseq = tonumber(ARGV[4])
+if seq <= minseq then seq = minseq + 1; redis.call('SET', KEYS[1], seq) end
+redis.call('PEXPIRE', KEYS[1], ARGV[10])
+local off = 0
+local pkt
+if ARGV[5] == '1' then
+  off = redis.call('INCR', KEYS[2])
+  local minoff = tonumber(ARGV[6])
+  if off <= minoff then off = minoff + 1; redis.call('SET', KEYS[2], off) end
+  pkt = ARGV[1] .. seq .. ARGV[2] .. b36(off) .. ARGV[3]
+  redis.call('RPUSH', KEYS[3], off .. ' ' .. ARGV[9] .. ' ' .. pkt)
+  local n = redis.call('LLEN', KEYS[3])
+  local maxn = tonumber(ARGV[7])
+  while n > maxn do
+    local e = redis.call('LPOP', KEYS[3])
+    redis.call('SET', KEYS[4], string.match(e, '^(%d+)'))
+    n = n - 1
+  end
+  redis.call('PEXPIRE', KEYS[3], ARGV[8])
+  redis.call('PEXPIRE', KEYS[4], ARGV[8])
+else
+  pkt = ARGV[1] .. seq .. ARGV[2]
+end
+redis.call('PUBLISH', ARGV[11], ARGV[12] .. seq .. '\n' .. off .. '\n' .. pkt)
+return {seq, off}
+`)
+
+// presenceScript changes a room's presence hash (ARGV[1] "join", "leave",
+// "purge" (every field with prefix ARGV[2]) or "none") and publishes the
+// room's collab:online_editors built from the whole hash: users in join
+// order, deduplicated by email. "purge" publishes only when it removed
+// something. KEYS[1] presence hash, KEYS[2] the node's room set.
+var presenceScript = redis.NewScript(`
+local op = ARGV[1]
+if op == 'join' then
+  redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+  redis.call('SADD', KEYS[2], ARGV[4])
+elseif op == 'leave' then
+  redis.call('HDEL', KEYS[1], ARGV[2])
+elseif op == 'purge' then
+  local all = redis.call('HKEYS', KEYS[1])
+  local n = 0
+  for _, f in ipairs(all) do
+    if string.sub(f, 1, #ARGV[2]) == ARGV[2] then redis.call('HDEL', KEYS[1], f); n = n + 1 end
+  end
+  if n == 0 then return 0 end
+end
+local kv = redis.call('HGETALL', KEYS[1])
+local list = {}
+local mine = false
+for i = 1, #kv, 2 do
+  if string.sub(kv[i], 1, #ARGV[8]) == ARGV[8] then mine = true end
+  local t, email, user = string.match(kv[i + 1], '^(%d+)\n([^\n]*)\n(.*)$')
+  if t then table.insert(list, {tonumber(t), email, user}) end
+end
+if op == 'leave' and not mine then redis.call('SREM', KEYS[2], ARGV[4]) end
+table.sort(list, function(a, b) return a[1] < b[1] end)
+local seen = {}
+local users = {}
+for _, m in ipairs(list) do
+  if not seen[m[2]] then seen[m[2]] = true; table.insert(users, m[3]) end
+end
+redis.call('PUBLISH', ARGV[5], ARGV[6] .. table.concat(users, ',') .. ARGV[7])
+return 1
+`)
+
+// cluster is a Server's link to the other nodes through Redis.
+type cluster struct {
+	s      *Server
+	rdb    *redis.Client
+	p      string // key prefix
+	node   string
+	ttl    time.Duration
+	ps     *redis.PubSub
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	up    atomic.Bool
+	dead  atomic.Bool // kill() (tests): never comes back
+	gauge prometheus.Gauge
+	errs  prometheus.Counter
+
+	stopOnce sync.Once
+}
+
+func newCluster(s *Server) (*cluster, error) {
+	o := &s.opts
+	cl := &cluster{s: s, rdb: o.Redis, p: o.RedisPrefix, node: o.NodeID, ttl: o.NodeTTL}
+	cl.gauge = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "rts_redis_up", Help: "1 while Redis (cross-node fan-out, presence, recovery) is reachable, else 0.",
+	})
+	cl.errs = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rts_redis_errors_total", Help: "Redis operations that failed.",
+	})
+	for _, c := range []prometheus.Collector{cl.gauge, cl.errs} {
+		if err := o.Registerer.Register(c); err != nil {
+			return nil, fmt.Errorf("socketio: registering metrics: %w", err)
+		}
+	}
+	cl.ctx, cl.cancel = context.WithCancel(context.Background())
+	chans := make([]string, 0, 2*numShards)
+	for _, nsp := range []string{nspRoot, nspPage} {
+		for i := range numShards {
+			chans = append(chans, cl.channel(nsp, uint32(i)))
+		}
+	}
+	cl.ps = cl.rdb.Subscribe(cl.ctx, chans...)
+	msgs := cl.ps.Channel(redis.WithChannelSize(8192), redis.WithChannelHealthCheckInterval(max(cl.ttl/3, time.Second)))
+	// The first heartbeat runs now so a node that starts with Redis up is
+	// up at once (and one that does not is logged once).
+	cl.beat()
+	if !cl.up.Load() {
+		cl.s.log.Warn("socket: Redis unavailable at start; serving this node's clients only until it is reachable", "node", cl.node)
+	}
+	cl.wg.Add(2)
+	go cl.receive(msgs)
+	go cl.loop()
+	return cl, nil
+}
+
+func (cl *cluster) channel(nsp string, shard uint32) string {
+	return cl.p + "bus:" + nsp + ":" + strconv.FormatUint(uint64(shard), 10)
+}
+
+func (cl *cluster) channelFor(nsp, room string) string {
+	f := fnv.New32a()
+	_, _ = f.Write([]byte(room))
+	return cl.channel(nsp, f.Sum32()%numShards)
+}
+
+func msgPrefix(kind byte, nsp, room string) string {
+	return string(kind) + "\n" + nsp + "\n" + room + "\n"
+}
+
+func (cl *cluster) opCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cl.ctx, redisOpTimeout)
+}
+
+// usable: Redis answered the last heartbeat (data-path operations are not
+// even tried otherwise: the node serves its clients locally at once).
+func (cl *cluster) usable() bool { return cl.up.Load() }
+
+// fail records a failed operation; the first failure after being up is
+// logged and switches the node to local-only until a heartbeat succeeds.
+func (cl *cluster) fail(op string, err error) {
+	cl.errs.Inc()
+	if cl.up.CompareAndSwap(true, false) {
+		cl.gauge.Set(0)
+		cl.s.log.Warn("socket: Redis unavailable; serving this node's clients only until it is back", "op", op, "err", err)
+	}
+}
+
+// loop sends the heartbeat and runs the janitor every NodeTTL/3.
+func (cl *cluster) loop() {
+	defer cl.wg.Done()
+	t := time.NewTicker(max(cl.ttl/3, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-cl.ctx.Done():
+			return
+		case <-t.C:
+			cl.beat()
+		}
+	}
+}
+
+// beat refreshes the heartbeat; on the transition back to up it
+// re-registers this node's presence and re-broadcasts it, then purges the
+// entries of dead nodes.
+func (cl *cluster) beat() {
+	if cl.dead.Load() {
+		return
+	}
+	ctx, cancel := cl.opCtx()
+	defer cancel()
+	_, err := cl.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, cl.p+"node:"+cl.node, strconv.FormatInt(time.Now().UnixMilli(), 10), cl.ttl)
+		p.SAdd(ctx, cl.p+"nodes", cl.node)
+		return nil
+	})
+	if err == nil && !cl.up.Load() {
+		// The subscription must work too before the node calls itself up.
+		err = cl.ps.Ping(ctx)
+	}
+	if err != nil {
+		if cl.up.Load() {
+			cl.fail("heartbeat", err)
+		} else {
+			cl.errs.Inc()
+		}
+		return
+	}
+	if !cl.up.Load() {
+		if err := cl.resync(ctx); err != nil {
+			cl.errs.Inc()
+			return
+		}
+		cl.up.Store(true)
+		cl.gauge.Set(1)
+		cl.s.log.Info("socket: Redis available; presence re-registered", "node", cl.node)
+		cl.rebroadcast()
+	}
+	cl.purgeDead(ctx)
+}
+
+// localPresence is a snapshot of this node's presence entries.
+type localEntry struct {
+	h           *hub
+	room        string
+	field, user string // empty field: no authenticated member (anonymous only)
+}
+
+func (cl *cluster) snapshot() []localEntry {
+	var out []localEntry
+	for _, h := range []*hub{cl.s.root, cl.s.page} {
+		for i := range h.shards {
+			sh := &h.shards[i]
+			sh.mu.Lock()
+			for name, r := range sh.rooms {
+				if !strings.HasPrefix(name, h.prefix) || len(r.members) == 0 {
+					continue
+				}
+				out = append(out, localEntry{h: h, room: name})
+				for m, order := range r.members {
+					if m.c.user != nil {
+						out = append(out, localEntry{h: h, room: name, field: cl.field(m), user: presenceValue(order, m)})
+					}
+				}
+			}
+			sh.mu.Unlock()
+		}
+	}
+	return out
+}
+
+// resync re-registers this node's presence entries (a janitor may have
+// purged them while Redis was unreachable from here) and keeps the offset
+// counter above the offsets issued locally meanwhile.
+func (cl *cluster) resync(ctx context.Context) error {
+	entries := cl.snapshot()
+	_, err := cl.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, e := range entries {
+			if e.field != "" {
+				p.HSet(ctx, cl.presenceKey(e.h.nsp, e.room), e.field, e.user)
+				p.SAdd(ctx, cl.p+"noderooms:"+cl.node, e.h.nsp+"\n"+e.room)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if off := cl.s.offset.Load(); off > 0 {
+		// Best effort; Publish's script also never goes below the local value.
+		_ = cl.rdb.Eval(ctx, `local v = tonumber(redis.call('GET', KEYS[1]) or '0'); if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 0`,
+			[]string{cl.p + "offset"}, off).Err()
+	}
+	return nil
+}
+
+// rebroadcast sends presence for every local presence room (after a
+// resync, every node's lists are right again).
+func (cl *cluster) rebroadcast() {
+	seen := map[string]bool{}
+	for _, e := range cl.snapshot() {
+		if k := e.h.nsp + "\n" + e.room; !seen[k] {
+			seen[k] = true
+			cl.presence(e.h, e.room, "none", nil, 0)
+		}
+	}
+}
+
+// purgeDead removes the presence entries of nodes whose heartbeat key
+// expired and re-broadcasts presence for their rooms.
+func (cl *cluster) purgeDead(ctx context.Context) {
+	nodes, err := cl.rdb.SMembers(ctx, cl.p+"nodes").Result()
+	if err != nil {
+		cl.fail("janitor", err)
+		return
+	}
+	for _, id := range nodes {
+		if id == cl.node {
+			continue
+		}
+		n, err := cl.rdb.Exists(ctx, cl.p+"node:"+id).Result()
+		if err != nil {
+			cl.fail("janitor", err)
+			return
+		}
+		if n > 0 {
+			continue
+		}
+		rooms, err := cl.rdb.SMembers(ctx, cl.p+"noderooms:"+id).Result()
+		if err != nil {
+			cl.fail("janitor", err)
+			return
+		}
+		for _, nr := range rooms {
+			nsp, room, _ := strings.Cut(nr, "\n")
+			h := cl.s.hubFor(nsp)
+			if h == nil {
+				continue
+			}
+			if err := cl.runPresence(ctx, h, room, "purge", id+":", "", id); err != nil {
+				cl.fail("janitor", err)
+				return
+			}
+		}
+		cl.rdb.Del(ctx, cl.p+"noderooms:"+id)
+		cl.rdb.SRem(ctx, cl.p+"nodes", id)
+		cl.s.log.Info("socket: removed the presence of a dead node", "node", id, "rooms", len(rooms))
+	}
+}
+
+func (cl *cluster) presenceKey(nsp, room string) string {
+	return cl.p + "presence:" + nsp + ":" + room
+}
+
+func (cl *cluster) field(s *socket) string { return cl.node + ":" + s.h.nsp + ":" + s.id }
+
+// presenceValue: "<join µs>\n<email>\n<user JSON>".
+func presenceValue(order uint64, s *socket) string {
+	return strconv.FormatUint(order, 10) + "\n" + s.c.user.Email + "\n" + string(s.c.userJSON)
+}
+
+// presence changes s's entry (op "join", "leave" or "none") and sends the
+// room's merged editor list room-wide, or falls back to the local list.
+func (cl *cluster) presence(h *hub, room, op string, s *socket, order uint64) {
+	if cl.usable() {
+		field, value := "", ""
+		if s != nil && s.c.user != nil {
+			field = cl.field(s)
+			if op == "join" {
+				value = presenceValue(order, s)
+			}
+		} else if op != "none" {
+			op = "none" // anonymous members have no entry
+		}
+		ctx, cancel := cl.opCtx()
+		err := cl.runPresence(ctx, h, room, op, field, value, cl.node)
+		cancel()
+		if err == nil {
+			return
+		}
+		cl.fail("presence", err)
+	}
+	h.presenceLocal(room) // local members only
+}
+
+func (cl *cluster) runPresence(ctx context.Context, h *hub, room, op, field, value, node string) error {
+	rid, _ := json.Marshal(strings.TrimPrefix(room, h.prefix))
+	head := string(encodeEvent(h.nsp, EventOnlineEditors, nil))
+	head = head[:len(head)-1] + `{"resourceId":` + string(rid) + `,"users":[`
+	return presenceScript.Run(ctx, cl.rdb,
+		[]string{cl.presenceKey(h.nsp, room), cl.p + "noderooms:" + node},
+		op, field, value, h.nsp+"\n"+room,
+		cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"0\n0\n"+head, "]}]", node+":").Err()
+}
+
+// broadcast sends pkt to room's members on every node (local fallback).
+func (cl *cluster) broadcast(h *hub, room string, pkt []byte) {
+	if cl.usable() {
+		ctx, cancel := cl.opCtx()
+		err := cl.rdb.Publish(ctx, cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"0\n0\n"+string(pkt)).Err()
+		cancel()
+		if err == nil {
+			return
+		}
+		cl.fail("publish", err)
+	}
+	h.broadcastLocal(room, pkt)
+}
+
+// publish runs publishScript; ok=false means Redis is unusable and the
+// caller publishes locally.
+func (cl *cluster) publish(room, event string, body []byte, localSeq uint64) (seq uint64, ok bool, err error) {
+	if !cl.usable() {
+		return 0, false, nil
+	}
+	withSeq, err := injectFields(body, []byte(`"seq"`), []byte{0})
+	if err != nil {
+		return 0, true, err
+	}
+	o := &cl.s.opts
+	rec := "0"
+	var tmpl []byte
+	if o.recovery() {
+		rec = "1"
+		tmpl = encodeEvent(nspRoot, event, withSeq, []byte{'"', 'o', 1, '"'})
+	} else {
+		tmpl = encodeEvent(nspRoot, event, withSeq)
+	}
+	head, rest, _ := strings.Cut(string(tmpl), "\x00")
+	mid, tail, _ := strings.Cut(rest, "\x01")
+	now := time.Now()
+	ctx, cancel := cl.opCtx()
+	defer cancel()
+	res, err := publishScript.Run(ctx, cl.rdb,
+		[]string{cl.p + "seq:" + room, cl.p + "offset", cl.p + "hist:" + room, cl.p + "histev:" + room},
+		head, mid, tail, localSeq, rec, cl.s.offset.Load(), o.HistorySize,
+		max(o.RecoveryWindow, time.Second).Milliseconds(), now.UnixMilli(), roomIdleTTL.Milliseconds(),
+		cl.channelFor(nspRoot, room), msgPrefix('p', nspRoot, room)).Int64Slice()
+	if err != nil || len(res) != 2 {
+		if err == nil {
+			err = errors.New("unexpected reply")
+		}
+		cl.fail("publish", err)
+		return 0, false, nil
+	}
+	return uint64(res[0]), true, nil
+}
+
+// receive delivers the messages of every node (this one included: with
+// Redis up, a node delivers its own broadcasts from here too, so every
+// node sees one order) to the local members.
+func (cl *cluster) receive(msgs <-chan *redis.Message) {
+	defer cl.wg.Done()
+	for m := range msgs {
+		cl.deliver(m.Payload)
+	}
+}
+
+func (cl *cluster) deliver(payload string) {
+	parts := strings.SplitN(payload, "\n", 6)
+	if len(parts) != 6 || len(parts[0]) != 1 {
+		return
+	}
+	h := cl.s.hubFor(parts[1])
+	if h == nil {
+		return
+	}
+	room, pkt := parts[2], []byte(parts[5])
+	if parts[0] != "p" {
+		h.broadcastLocal(room, pkt)
+		return
+	}
+	seq, _ := strconv.ParseUint(parts[3], 10, 64)
+	off, _ := strconv.ParseUint(parts[4], 10, 64)
+	s := cl.s
+	s.pubMu.Lock()
+	for {
+		cur := s.offset.Load()
+		if off <= cur || s.offset.CompareAndSwap(cur, off) {
+			break
+		}
+	}
+	h.deliverPublish(room, pkt, seq, off)
+	s.pubMu.Unlock()
+}
+
+// Sessions.
+
+type sessionJSON struct {
+	SID   string            `json:"sid"`
+	Email string            `json:"email,omitempty"`
+	Rooms map[string]uint64 `json:"rooms"`
+	At    int64             `json:"at"` // unix ms
+}
+
+func (cl *cluster) putSession(sess *session) bool {
+	if !cl.usable() {
+		return false
+	}
+	b, _ := json.Marshal(sessionJSON{SID: sess.sid, Email: sess.email, Rooms: sess.rooms, At: sess.at.UnixMilli()})
+	ctx, cancel := cl.opCtx()
+	defer cancel()
+	if err := cl.rdb.Set(ctx, cl.p+"session:"+sess.pid, b, 2*cl.s.opts.RecoveryWindow).Err(); err != nil {
+		cl.fail("session", err)
+		return false
+	}
+	return true
+}
+
+func (cl *cluster) takeSession(pid string) *session {
+	if !cl.usable() {
+		return nil
+	}
+	ctx, cancel := cl.opCtx()
+	defer cancel()
+	b, err := cl.rdb.GetDel(ctx, cl.p+"session:"+pid).Bytes()
+	if err != nil {
+		if !errors.Is(err, redis.Nil) {
+			cl.fail("session", err)
+		}
+		return nil
+	}
+	var sj sessionJSON
+	if json.Unmarshal(b, &sj) != nil {
+		return nil
+	}
+	if sj.Rooms == nil {
+		sj.Rooms = map[string]uint64{}
+	}
+	return &session{sid: sj.SID, pid: pid, email: sj.Email, rooms: sj.Rooms, at: time.UnixMilli(sj.At)}
+}
+
+// maxOffset is the cluster-wide offset counter (for the invalid_offset check).
+func (cl *cluster) maxOffset() (uint64, bool) {
+	if !cl.usable() {
+		return 0, false
+	}
+	ctx, cancel := cl.opCtx()
+	defer cancel()
+	n, err := cl.rdb.Get(ctx, cl.p+"offset").Uint64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		cl.fail("offset", err)
+		return 0, false
+	}
+	return n, true
+}
+
+// history reads the Redis histories of rooms in one transaction (a
+// consistent snapshot) and returns, per room, the entries after from[room]
+// (truncated: some of them were trimmed or are older than the window) and
+// the highest offset seen in any of the lists.
+func (cl *cluster) history(from map[string]uint64) (out []histEntry, maxSeen uint64, truncated, ok bool) {
+	if !cl.usable() {
+		return nil, 0, false, false
+	}
+	ctx, cancel := cl.opCtx()
+	defer cancel()
+	type res struct {
+		room string
+		l    *redis.StringSliceCmd
+		ev   *redis.StringCmd
+	}
+	rs := make([]res, 0, len(from))
+	_, err := cl.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for room := range from {
+			rs = append(rs, res{room, p.LRange(ctx, cl.p+"hist:"+room, 0, -1), p.Get(ctx, cl.p+"histev:"+room)})
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		cl.fail("history", err)
+		return nil, 0, false, false
+	}
+	cutoff := time.Now().Add(-cl.s.opts.RecoveryWindow).UnixMilli()
+	for _, r := range rs {
+		ev, _ := strconv.ParseUint(r.ev.Val(), 10, 64)
+		start := from[r.room]
+		for _, e := range r.l.Val() {
+			offS, rest, _ := strings.Cut(e, " ")
+			atS, pkt, _ := strings.Cut(rest, " ")
+			off, _ := strconv.ParseUint(offS, 10, 64)
+			at, _ := strconv.ParseInt(atS, 10, 64)
+			maxSeen = max(maxSeen, off)
+			if at < cutoff {
+				ev = max(ev, off)
+				continue
+			}
+			if off > start {
+				out = append(out, histEntry{off: off, at: time.UnixMilli(at), pkt: []byte(pkt)})
+			}
+		}
+		if ev > start {
+			truncated = true
+		}
+	}
+	return out, maxSeen, truncated, true
+}
+
+// close deregisters the node (graceful shutdown, after the connections
+// have left their rooms) and stops the goroutines.
+func (cl *cluster) close() {
+	cl.stopOnce.Do(func() {
+		if !cl.dead.Load() && cl.usable() {
+			ctx, cancel := cl.opCtx()
+			cl.rdb.Del(ctx, cl.p+"node:"+cl.node, cl.p+"noderooms:"+cl.node)
+			cl.rdb.SRem(ctx, cl.p+"nodes", cl.node)
+			cancel()
+		}
+		cl.cancel()
+		_ = cl.ps.Close()
+		cl.wg.Wait()
+	})
+}
+
+// kill stops the node's Redis activity without any goodbye (tests: a node
+// that dies). The Server keeps serving locally.
+func (cl *cluster) kill() {
+	cl.dead.Store(true)
+	cl.up.Store(false)
+	cl.gauge.Set(0)
+	cl.cancel()
+	_ = cl.ps.Close()
+	cl.wg.Wait()
+}
