@@ -78,8 +78,12 @@ func ScanScript(script, root, newRoot string) (Scan, error) {
 }
 
 // ScanJSObject is ScanScript for a JS object body (`export default {…}`).
-// Offsets are into body.
+// Offsets are into body. Without a new name the scan comes from a cache of
+// recent bodies (see scancache.go); its slices must not be modified.
 func ScanJSObject(body, root, newRoot string) (Scan, error) {
+	if newRoot == "" {
+		return cachedJSObjectScan(body, root)
+	}
 	src, prog, err := parseJSObjectBody(body)
 	if err != nil {
 		return Scan{}, err

@@ -1,0 +1,51 @@
+package depgraph
+
+import (
+	"reflect"
+	"sync"
+	"testing"
+)
+
+// TestCachedJSObjectScanEqualsFresh: the cached index answers every name
+// as a fresh scan does, concurrently, and a changed body is scanned anew.
+func TestCachedJSObjectScanEqualsFresh(t *testing.T) {
+	body := "export default {\n\tf: (Api1) => Api1.data + Api2.run({Api1}),\n\tg() { showModal('Modal1'); return this.f() + Api1?.x.y },\n\tApi1: 1,\n}"
+	names := []string{"Api1", "Api2", "Modal1", "showModal", "nothing"}
+	fresh := func(body, name string) Scan {
+		src, prog, err := parseJSObjectBody(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := walkScan(src, prog, name, "")
+		s.Text = body
+		return *s
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				for _, name := range names {
+					got, err := ScanJSObject(body, name, "")
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if want := fresh(body, name); !reflect.DeepEqual(got, want) {
+						t.Errorf("%s: cached %+v\nfresh %+v", name, got, want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	changed := body + " "
+	if got, _ := ScanJSObject(changed, "Api2", ""); got.Text != changed {
+		t.Error("a changed body was answered from the old one")
+	}
+	if _, err := ScanJSObject("export default {", "x", ""); err != ErrSyntax {
+		t.Errorf("broken body: %v", err)
+	}
+}
