@@ -44,11 +44,20 @@ func renameTarget(b *testing.B) (*appmodel.App, string, string) {
 // referenced entity and applies it in memory (files read, edits applied,
 // nothing written): the server-side cost of one rename.
 func BenchmarkRenameWholeApp(b *testing.B) {
+	b.Run("warm", func(b *testing.B) { benchRenameWholeApp(b, false) })
+	// cold: the first rename after the app is loaded, every scan parsed.
+	b.Run("cold", func(b *testing.B) { benchRenameWholeApp(b, true) })
+}
+
+func benchRenameWholeApp(b *testing.B, cold bool) {
 	app, page, name := renameTarget(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	var refs int
 	for b.Loop() {
+		if cold {
+			depgraph.ResetScanCaches()
+		}
 		plan, err := refactor.PlanRename(app, page, name, name+"Renamed")
 		if err != nil {
 			b.Fatal(err)

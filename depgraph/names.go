@@ -53,7 +53,13 @@ type StringArg struct {
 // Appsmith parses a binding for a rename (wrapped, never trimmed or
 // unescaped). Offsets are into script itself. newRoot, if not "", is the
 // name root is to become: occurrences it would be captured by are marked.
+// Scans come from a cache of recent texts (see scancache.go) when no
+// capture is possible; their slices must not be modified.
 func ScanScript(script, root, newRoot string) (Scan, error) {
+	// A capture needs a declaration of newRoot, which needs its text.
+	if newRoot == "" || !strings.Contains(script, newRoot) {
+		return cachedScan(scriptScans, script, root, indexScript)
+	}
 	src := wrapPrefix + script + wrapSuffix
 	s, err := scan(src, root, newRoot)
 	if err != nil {
@@ -68,7 +74,9 @@ func ScanScript(script, root, newRoot string) (Scan, error) {
 		o := &s.Occurrences[i]
 		o.Start -= len(wrapPrefix)
 		o.End -= len(wrapPrefix)
-		o.KeyStart -= len(wrapPrefix)
+		if o.Key != "" {
+			o.KeyStart -= len(wrapPrefix)
+		}
 		for j := range o.Props {
 			o.Props[j].Start -= len(wrapPrefix)
 			o.Props[j].End -= len(wrapPrefix)
@@ -81,8 +89,8 @@ func ScanScript(script, root, newRoot string) (Scan, error) {
 // Offsets are into body. Without a new name the scan comes from a cache of
 // recent bodies (see scancache.go); its slices must not be modified.
 func ScanJSObject(body, root, newRoot string) (Scan, error) {
-	if newRoot == "" {
-		return cachedJSObjectScan(body, root)
+	if newRoot == "" || !strings.Contains(body, newRoot) {
+		return cachedScan(jsObjectScans, body, root, indexJSObject)
 	}
 	src, prog, err := parseJSObjectBody(body)
 	if err != nil {

@@ -49,3 +49,23 @@ func TestCachedJSObjectScanEqualsFresh(t *testing.T) {
 		t.Errorf("broken body: %v", err)
 	}
 }
+
+func TestCachedScriptScanEqualsFresh(t *testing.T) {
+	script := "(() => { const Api1 = 1; return Api1 })() + Api1.data + {k: Api1}.k + showModal('Api1') + `${Api1?.x}`"
+	for _, name := range []string{"Api1", "showModal", "k"} {
+		got, err := ScanScript(script, name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ScanScript(script, name, "Api1") // the new name occurs: a fresh scan
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want.Occurrences {
+			want.Occurrences[i].Captured = false
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: cached %+v\nfresh %+v", name, got, want)
+		}
+	}
+}
