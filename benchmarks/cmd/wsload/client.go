@@ -141,17 +141,25 @@ func runClient(cfg *config) (*report, error) {
 	if rep.Server == "" {
 		rep.Server = cfg.target
 	}
-	base, err := url.Parse(cfg.target)
-	if err != nil || base.Host == "" {
-		return nil, fmt.Errorf("bad -target %q", cfg.target)
+	// Several comma-separated targets (nodes sharing Redis) take the
+	// connections in turn; pushes go to the first, so on the others every
+	// push crosses nodes.
+	targets := strings.Split(cfg.target, ",")
+	var wsURLs []string
+	for _, tg := range targets {
+		base, err := url.Parse(tg)
+		if err != nil || base.Host == "" {
+			return nil, fmt.Errorf("bad -target %q", tg)
+		}
+		if h := base.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
+			return nil, fmt.Errorf("-target must be on loopback, not %q", h)
+		}
+		wsURLs = append(wsURLs, "ws://"+base.Host+"/rts/?EIO=4&transport=websocket")
 	}
-	if h := base.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
-		return nil, fmt.Errorf("-target must be on loopback, not %q", h)
-	}
-	wsURL := "ws://" + base.Host + "/rts/?EIO=4&transport=websocket"
+	wsURL := func(k int) string { return wsURLs[k%len(wsURLs)] }
 	pubURL := cfg.publishURL
 	if pubURL == "" {
-		pubURL = strings.TrimRight(cfg.target, "/") + "/rts-publish"
+		pubURL = strings.TrimRight(targets[0], "/") + "/rts-publish"
 	}
 	if !cfg.noUsersMe {
 		stop, err := startUsersMe(cfg.usersMeAddr)
@@ -186,7 +194,7 @@ func runClient(cfg *config) (*report, error) {
 				if k >= cfg.conns || ctx.Err() != nil {
 					return
 				}
-				cl, err := dial(ctx, dialer, wsURL, k, k/cfg.roomSize, false)
+				cl, err := dial(ctx, dialer, wsURL(k), k, k/cfg.roomSize, false)
 				if err != nil {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, err)
@@ -295,7 +303,7 @@ func runClient(cfg *config) (*report, error) {
 	if cfg.churn > 0 && cfg.churnConns > 0 {
 		churners := make([]*client, 0, cfg.churnConns)
 		for i := range cfg.churnConns {
-			cl, err := dial(ctx, dialer, wsURL, cfg.conns+i, i%rooms, true)
+			cl, err := dial(ctx, dialer, wsURL(cfg.conns+i), cfg.conns+i, i%rooms, true)
 			if err != nil {
 				return nil, fmt.Errorf("churn connection: %w", err)
 			}

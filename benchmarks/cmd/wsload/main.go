@@ -63,6 +63,7 @@ type config struct {
 	memProfile    string
 	cpuProfile    string
 	waitGo        bool // client under an in-process parent: wait for "go" on stdin
+	redisURL      string
 }
 
 func main() {
@@ -73,7 +74,8 @@ func run() int {
 	var c config
 	fs := flag.NewFlagSet("wsload", flag.ContinueOnError)
 	fs.StringVar(&c.role, "role", "", `inprocess | client | server | users-me (default: inprocess without -target, client with it)`)
-	fs.StringVar(&c.target, "target", "", "base URL of the server under test, e.g. http://127.0.0.1:8091 (the socket path is /rts/)")
+	fs.StringVar(&c.target, "target", "", "base URL of the server under test, e.g. http://127.0.0.1:8091 (the socket path is /rts/); several, comma-separated, share the connections and pushes go to the first (cross-node fan-out)")
+	fs.StringVar(&c.redisURL, "redis", "", "role server: join other nodes through this Redis")
 	fs.StringVar(&c.publishURL, "publish-url", "", "publish endpoint (default: <target>/rts-publish)")
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:0", "listen address (roles server, users-me, inprocess)")
 	fs.StringVar(&c.apiBase, "api-base", "", "APIBaseURL of the server (role server; inprocess: the stand-in)")

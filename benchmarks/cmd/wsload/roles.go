@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/appsmith-rts/rts/transport/socketio"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -84,13 +86,14 @@ type rtsServer struct {
 	reg  *prometheus.Registry
 }
 
-func startRTS(addr, apiBase string, maxQueue int) (*rtsServer, error) {
+func startRTS(addr, apiBase string, maxQueue int, rdb *redis.Client) (*rtsServer, error) {
 	reg := prometheus.NewRegistry()
 	sio, err := socketio.New(socketio.Options{
 		APIBaseURL:     apiBase,
 		ReleaseVersion: "wsload",
 		Registerer:     reg,
 		MaxQueueBytes:  maxQueue,
+		Redis:          rdb,
 		Logger:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 	if err != nil {
@@ -121,7 +124,16 @@ func runServer(cfg *config) error {
 	if apiBase == "" {
 		apiBase = "http://" + cfg.usersMeAddr + "/api/v1"
 	}
-	s, err := startRTS(cfg.addr, apiBase, cfg.maxQueueBytes)
+	var rdb *redis.Client
+	if cfg.redisURL != "" {
+		ro, err := redis.ParseURL(cfg.redisURL)
+		if err != nil {
+			return err
+		}
+		rdb = redis.NewClient(ro)
+		defer rdb.Close()
+	}
+	s, err := startRTS(cfg.addr, apiBase, cfg.maxQueueBytes, rdb)
 	if err != nil {
 		return err
 	}
@@ -158,7 +170,7 @@ func runInProcess(cfg *config) error {
 	go func() { _ = me.Serve(meLn) }()
 	defer me.Close()
 
-	s, err := startRTS(cfg.addr, "http://"+meLn.Addr().String()+"/api/v1", cfg.maxQueueBytes)
+	s, err := startRTS(cfg.addr, "http://"+meLn.Addr().String()+"/api/v1", cfg.maxQueueBytes, nil)
 	if err != nil {
 		return err
 	}
