@@ -167,9 +167,10 @@ func loadGitWidgets(p *Page, dir string, top *object) error {
 	return nil
 }
 
-// loadGitActions takes queries/*/metadata.json except the JS functions
-// (pluginType JS), which belong to JS objects.
-func loadGitActions(p *Page, dir string, top *object) error {
+// forEachMetadata calls fn with each folder of dir (queries/ or
+// jsobjects/) that holds a metadata.json, in JavaScript name order, with
+// that file parsed. A missing dir or a folder without the file is skipped.
+func forEachMetadata(p *Page, dir string, fn func(folder, file string, doc gjson.Result) error) error {
 	entries, err := readDirSorted(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -181,12 +182,12 @@ func loadGitActions(p *Page, dir string, top *object) error {
 		if !e.IsDir() {
 			continue
 		}
-		qdir := filepath.Join(dir, e.Name())
-		file := filepath.Join(qdir, "metadata.json")
+		folder := filepath.Join(dir, e.Name())
+		file := filepath.Join(folder, "metadata.json")
 		text, err := p.readFile(file)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				continue // not a query folder
+				continue // not an entity folder
 			}
 			return err
 		}
@@ -194,9 +195,20 @@ func loadGitActions(p *Page, dir string, top *object) error {
 		if err != nil {
 			return err
 		}
+		if err := fn(folder, file, doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadGitActions takes queries/*/metadata.json except the JS functions
+// (pluginType JS), which belong to JS objects.
+func loadGitActions(p *Page, dir string, top *object) error {
+	return forEachMetadata(p, dir, func(qdir, file string, doc gjson.Result) error {
 		if doc.Get("pluginType").Str == "JS" {
 			p.noteJSAction(doc.Get("unpublishedAction"))
-			continue
+			return nil
 		}
 		ua := doc.Get("unpublishedAction")
 		name := ua.Get("name")
@@ -208,7 +220,7 @@ func loadGitActions(p *Page, dir string, top *object) error {
 			PluginID: doc.Get("pluginId").Str, ExecuteOnLoad: ua.Get("executeOnLoad").Bool(),
 			File: file, JSON: ua,
 		}
-		bodyFile := filepath.Join(qdir, e.Name()+".txt")
+		bodyFile := filepath.Join(qdir, filepath.Base(qdir)+".txt")
 		body, err := p.readFile(bodyFile)
 		switch {
 		case err == nil:
@@ -218,43 +230,20 @@ func loadGitActions(p *Page, dir string, top *object) error {
 		}
 		buildActionBindings(a, top)
 		p.Actions = append(p.Actions, a)
-	}
-	return nil
+		return nil
+	})
 }
 
 // loadGitJSObjects takes jsobjects/*/metadata.json with the body from the
 // .js file beside it.
 func loadGitJSObjects(p *Page, dir string) error {
-	entries, err := readDirSorted(dir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return err
-	}
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		jdir := filepath.Join(dir, e.Name())
-		file := filepath.Join(jdir, "metadata.json")
-		text, err := p.readFile(file)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			return err
-		}
-		doc, err := parseJSONObject(file, text)
-		if err != nil {
-			return err
-		}
+	return forEachMetadata(p, dir, func(jdir, file string, doc gjson.Result) error {
 		uc := doc.Get("unpublishedCollection")
 		name := uc.Get("name")
 		if name.Type != gjson.String || name.Str == "" {
 			return fileErr(file, "no unpublishedCollection.name")
 		}
-		bodyFile, err := jsBodyFile(jdir, e.Name())
+		bodyFile, err := jsBodyFile(jdir, filepath.Base(jdir))
 		if err != nil {
 			return err
 		}
@@ -269,8 +258,8 @@ func loadGitJSObjects(p *Page, dir string) error {
 		j.OnLoadFunctions = p.jsOnLoad[j.Name]
 		buildJSObjectBindings(j)
 		p.JSObjects = append(p.JSObjects, j)
-	}
-	return nil
+		return nil
+	})
 }
 
 // jsBodyFile is <dir>/<name>.js, or else the only .js file in dir.
