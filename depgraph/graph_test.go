@@ -66,6 +66,11 @@ func TestGraphCyclesUnknownUnused(t *testing.T) {
 		t.Errorf("dependents of getUsers.data: %+v", deps)
 	}
 
+	deps, _ = g.Dependencies("Page1", "Button1.onClick")
+	if len(deps) != 2 || deps[0].Node != "Utils.go" || !reflect.DeepEqual(deps[1].Via, []string{"Button1.onClick", "Text1.text"}) {
+		t.Errorf("dependencies of Button1.onClick: %+v", deps)
+	}
+
 	// Breaking the cycle is reported, and so is making a new one.
 	ch := g.SetBinding("Page1", bind("Input2.defaultText", "'fixed'"))
 	if !reflect.DeepEqual(ch.CyclesResolved, wantCycles) || len(ch.CyclesFound) != 0 {

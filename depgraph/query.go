@@ -261,21 +261,6 @@ func (g *Graph) FindEntity(name string) (string, bool) {
 	return "", false
 }
 
-// HasEntity reports whether a page has an entity of that name.
-func (g *Graph) HasEntity(pageName, name string) bool {
-	p, ok := g.byKey[pageName]
-	return ok && p.byName[name] != nil
-}
-
-// NodeCount is the number of binding nodes in the graph.
-func (g *Graph) NodeCount() int {
-	n := 0
-	for _, p := range g.pages {
-		n += len(p.nodes)
-	}
-	return n
-}
-
 func sortedSet(set map[*node]struct{}) []*node {
 	out := make([]*node, 0, len(set))
 	for n := range set {

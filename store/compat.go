@@ -66,14 +66,6 @@ func (s *Store) encodeDoc(d bson.D) bson.D {
 	return encodeD(d)
 }
 
-// encodeValue makes a value one the server accepts.
-func (s *Store) encodeValue(v any) any {
-	if !s.encoding() {
-		return v
-	}
-	return encodeV(v, false)
-}
-
 func encodeD(d bson.D) bson.D {
 	out := make(bson.D, 0, len(d))
 	seen := make(map[string]bool, len(d))
