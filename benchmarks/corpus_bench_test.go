@@ -116,7 +116,11 @@ func benchExtract(b *testing.B, cases []ExtractCase) {
 }
 
 func BenchmarkRefactor(b *testing.B) {
-	cases := loadCorpus(b).Refactor
+	benchRefactor(b, loadCorpus(b).Refactor)
+}
+
+// benchRefactor renames one case per iteration, cycling through cases.
+func benchRefactor(b *testing.B, cases []RefactorCase) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -158,13 +162,7 @@ func BenchmarkRefactorBindings(b *testing.B) {
 	if len(cases) == 0 {
 		b.Skip("no binding rename cases")
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		c := &cases[i%len(cases)]
-		sinkRes, sinkErr = refactor.Script(c.Script, c.OldName, c.NewName, c.IsJSObject)
-	}
-	reportThroughput(b)
+	benchRefactor(b, cases)
 }
 
 func BenchmarkJSObject(b *testing.B) {

@@ -18,6 +18,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/appsmith-rts/rts/appmodel"
 )
 
 // The package's tests share one embedded FerretDB (SQLite in a temporary
@@ -192,4 +194,23 @@ func tinyApp(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// importTinyLoaded imports the tiny test app into s and loads its graph,
+// returning the application id.
+func importTinyLoaded(t *testing.T, s *Store) string {
+	t.Helper()
+	ctx := context.Background()
+	app, err := appmodel.Load(tinyApp(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.Import(ctx, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Graph(ctx, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -266,17 +266,7 @@ func TestRenameOnRealApp(t *testing.T) {
 func TestRenameConflict(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, testDB(t))
-	app, err := appmodel.Load(tinyApp(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := s.Import(ctx, app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Graph(ctx, id, ""); err != nil {
-		t.Fatal(err)
-	}
+	id := importTinyLoaded(t, s.Store)
 	db := otherClient(t, testURI, s.Database())
 	pages := docsOf(t, db, collPage, id)
 	home := idOf(t, pages, "unpublishedPage.name", "Home")

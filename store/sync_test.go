@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/tidwall/gjson"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -55,17 +54,7 @@ func reportHasEdge(r depgraph.AppReport, page, from, to string) bool {
 func followOtherWriters(t *testing.T, wantMode string) {
 	ctx := context.Background()
 	s := openTest(t, testDB(t))
-	app, err := appmodel.Load(tinyApp(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := s.Import(ctx, app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Graph(ctx, id, ""); err != nil {
-		t.Fatal(err)
-	}
+	id := importTinyLoaded(t, s.Store)
 	for deadline := time.Now().Add(5 * time.Second); s.SyncMode() == "" && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
