@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/appsmith-rts/rts/appmodel"
+	"github.com/appsmith-rts/rts/depgraph"
 )
 
 // runGraph: rts graph APP [--format json|dot|text] [--page NAME]
@@ -14,14 +15,9 @@ func runGraph(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	format := fs.String("format", "json", "output format: json, dot or text")
 	page := fs.String("page", "", "only this page")
-	app, code := loadAppArg(fs, args, stderr, "rts graph APP [--format json|dot|text] [--page NAME]")
-	if app == nil {
+	report, code := loadReport(fs, args, stderr, "graph", "rts graph APP [--format json|dot|text] [--page NAME]", page)
+	if report == nil {
 		return code
-	}
-	report, ok := appmodel.BuildGraph(app).Snapshot(*page)
-	if !ok {
-		fmt.Fprintf(stderr, "rts graph: %s: no page %q\n", app.Path, *page)
-		return 2
 	}
 	var err error
 	switch *format {
@@ -48,14 +44,9 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	page := fs.String("page", "", "only this page")
-	app, code := loadAppArg(fs, args, stderr, "rts lint APP [--page NAME]")
-	if app == nil {
+	report, code := loadReport(fs, args, stderr, "lint", "rts lint APP [--page NAME]", page)
+	if report == nil {
 		return code
-	}
-	report, ok := appmodel.BuildGraph(app).Snapshot(*page)
-	if !ok {
-		fmt.Fprintf(stderr, "rts lint: %s: no page %q\n", app.Path, *page)
-		return 2
 	}
 	errs, err := report.WriteLint(stdout)
 	if err != nil {
@@ -66,6 +57,21 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// loadReport loads the APP argument and renders its graph, or one page of
+// it. A nil report means the caller returns code.
+func loadReport(fs *flag.FlagSet, args []string, stderr io.Writer, cmd, usage string, page *string) (*depgraph.AppReport, int) {
+	app, code := loadAppArg(fs, args, stderr, usage)
+	if app == nil {
+		return nil, code
+	}
+	report, ok := appmodel.BuildGraph(app).Snapshot(*page)
+	if !ok {
+		fmt.Fprintf(stderr, "rts %s: %s: no page %q\n", cmd, app.Path, *page)
+		return nil, 2
+	}
+	return &report, 0
 }
 
 // loadAppArg parses flags around one APP argument (flags may come before
