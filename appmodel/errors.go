@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -40,18 +41,73 @@ func fileErr(file string, format string, args ...any) error {
 	return &FileError{File: file, Offset: -1, Err: fmt.Errorf(format, args...)}
 }
 
-// readFile reads a file, reporting errors against the path without the
-// "open" prefix os adds.
+// MaxFileBytes bounds every file of an app that is read: Appsmith's own
+// exports stay far below it, and a bound keeps a mistaken argument (a disk
+// image, a log) from filling the memory.
+const MaxFileBytes = 64 << 20
+
+// readFile reads a regular file of at most MaxFileBytes, reporting errors
+// against the path without the "open" prefix os adds. Anything else (a
+// device such as /dev/zero, a FIFO, a socket, or a symlink to one) is
+// refused before it is opened: reading it could block or never end.
 func readFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	fail := func(err error) (string, error) {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return "", &FileError{File: path, Offset: -1, Err: err}
 	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return fail(err)
+	}
+	if err := checkRegular(st); err != nil {
+		return fail(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	// Checked again on the open file: the path may have been replaced.
+	if st, err = f.Stat(); err != nil {
+		return fail(err)
+	}
+	if err := checkRegular(st); err != nil {
+		return fail(err)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return fail(err)
+	}
+	if len(b) > MaxFileBytes {
+		return fail(errTooLarge)
+	}
 	return string(b), nil
+}
+
+var errTooLarge = fmt.Errorf("larger than %d MiB", MaxFileBytes>>20)
+
+// checkRegular accepts a regular file of at most MaxFileBytes.
+func checkRegular(st fs.FileInfo) error {
+	m := st.Mode()
+	switch {
+	case m.IsRegular():
+		if st.Size() > MaxFileBytes {
+			return errTooLarge
+		}
+		return nil
+	case m&fs.ModeDevice != 0:
+		return errors.New("not a regular file (a device)")
+	case m&fs.ModeNamedPipe != 0:
+		return errors.New("not a regular file (a named pipe)")
+	case m&fs.ModeSocket != 0:
+		return errors.New("not a regular file (a socket)")
+	case m.IsDir():
+		return errors.New("is a directory, not a file")
+	}
+	return errors.New("not a regular file")
 }
 
 // parseJSONObject checks that text is one JSON object and returns it.

@@ -15,8 +15,9 @@ func GraphInput(app *App) []depgraph.PageInput {
 // PageGraphInput is GraphInput for one page.
 func PageGraphInput(p *Page) depgraph.PageInput {
 	in := depgraph.PageInput{Name: p.Name}
+	parents := p.Containers()
 	for _, w := range p.Widgets {
-		in.Entities = append(in.Entities, depgraph.Entity{Name: w.Name, Kind: depgraph.WidgetEntity, Type: w.Type})
+		in.Entities = append(in.Entities, depgraph.Entity{Name: w.Name, Kind: depgraph.WidgetEntity, Type: w.Type, Parent: parents[w.Name]})
 	}
 	for _, a := range p.Actions {
 		in.Entities = append(in.Entities, depgraph.Entity{Name: a.Name, Kind: depgraph.ActionEntity, Type: a.PluginType, OnLoad: a.ExecuteOnLoad})

@@ -305,11 +305,11 @@ func gitLibraries(dir string) []string {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	var names []string
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil || !gjson.ValidBytes(b) {
+		text, err := readFile(f)
+		if err != nil || !gjson.Valid(text) {
 			continue
 		}
-		for _, a := range gjson.GetBytes(b, "accessor").Array() {
+		for _, a := range gjson.Get(text, "accessor").Array() {
 			names = append(names, a.Str)
 		}
 	}

@@ -34,6 +34,9 @@ type Entity struct {
 	// OnLoad: an action, or a function of a JS object, that runs when the
 	// page loads. Such an entity is used even if nothing refers to it.
 	OnLoad bool
+	// Parent is the widget a widget sits in (a container, modal, tab…);
+	// "" on the page's main canvas, and for actions and JS objects.
+	Parent string
 }
 
 // BindingKind is where a binding's code sits, which decides whether it takes

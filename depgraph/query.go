@@ -7,9 +7,10 @@ import (
 
 // EntityInfo describes one entity in a report.
 type EntityInfo struct {
-	Name string
-	Kind EntityKind
-	Type string
+	Name   string
+	Kind   EntityKind
+	Type   string
+	Parent string // see Entity.Parent
 }
 
 // PageReport is what a page's graph says about it: its entities, the full
@@ -45,7 +46,7 @@ func (g *Graph) PageReport(name string) (PageReport, bool) {
 func (g *Graph) pageReport(p *page) PageReport {
 	r := PageReport{Name: p.name, Cycles: [][]string{}, Unknown: []Unknown{}, Unused: []string{}, SyntaxErrors: []string{}}
 	for _, e := range p.entities {
-		r.Entities = append(r.Entities, EntityInfo{Name: e.Name, Kind: e.Kind, Type: e.Type})
+		r.Entities = append(r.Entities, EntityInfo{Name: e.Name, Kind: e.Kind, Type: e.Type, Parent: e.Parent})
 	}
 	for _, path := range p.sccPaths {
 		r.Cycles = append(r.Cycles, path)

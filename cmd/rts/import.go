@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,12 +15,27 @@ import (
 // runImport: rts import APP [--data DIR | --mongo URI] writes an app (git
 // format or exported JSON) into the store as Appsmith stores it and prints
 // the new application id as the last word of its output.
+var importHelp = config.Help{
+	Usage: "rts import APP [--data DIR | --mongo URI]",
+	About: "Writes an app into the store as Appsmith stores it and prints its new application id as the last word. " +
+		"A running rts serve on the same store picks it up.",
+	Args: []config.HelpItem{appArgHelp},
+	Flags: []config.HelpItem{
+		{Name: "--data DIR", Text: "the embedded store's folder (default ./rts-data)"},
+		{Name: "--mongo URI", Text: "Appsmith's MongoDB instead (APPSMITH_MONGODB_URI)"},
+	},
+	Exit: "0 imported, 1 the store failed, 2 bad usage or bad input",
+}
+
 func runImport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", config.DefaultDataDir, "the embedded store's folder")
-	mongo := fs.String("mongo", os.Getenv("APPSMITH_MONGODB_URI"), "Appsmith's MongoDB (APPSMITH_MONGODB_URI)")
-	app, code := loadAppArg(fs, args, stderr, "rts import APP [--data DIR | --mongo URI]")
+	c := newCLI("import", importHelp, stdout, stderr)
+	data := c.fs.String("data", config.DefaultDataDir, "")
+	mongo := c.fs.String("mongo", os.Getenv("APPSMITH_MONGODB_URI"), "")
+	pos, code, ok := c.parse(args, 1)
+	if !ok {
+		return code
+	}
+	app, code := c.loadApp(pos[0])
 	if app == nil {
 		return code
 	}

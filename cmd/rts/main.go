@@ -24,6 +24,7 @@ var commands = map[string]command{
 	"import":  {"import an app into the store; prints its application id", runImport},
 	"graph":   {"print an app's dependency graph", runGraph},
 	"lint":    {"report cycles, unknown references and unused entities", runLint},
+	"diff":    {"compare two versions of an app: what the change does to its graph", runDiff},
 	"rename":  {"rename an entity across an app", runRename},
 	"version": {"print the version", runVersion},
 }

@@ -147,7 +147,32 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	return cfg, nil
 }
 
-// Usage writes the flags of `rts serve` to out.
+// ServeHelp is the --help text of `rts serve`.
+var ServeHelp = Help{
+	Usage: "rts serve [flags]",
+	About: "Runs the HTTP server: Appsmith's RTS API, the apps API, Socket.IO at /rts " +
+		"and the graph page at /. Each flag wins over its environment variable.",
+	Flags: []HelpItem{
+		{"--addr HOST:PORT", "listen address (APPSMITH_RTS_HOST, default 127.0.0.1; APPSMITH_RTS_PORT, default 8091)"},
+		{"--log-level LEVEL", "debug, info, warn, error or silent (APPSMITH_LOG_LEVEL, default info)"},
+		{"--log-format FORMAT", "text or json (default text)"},
+		{"--shutdown-timeout DUR", "how long a stop waits for in-flight requests (default 10s)"},
+		{"--mongo URI", "Appsmith's MongoDB (APPSMITH_MONGODB_URI; default: an embedded store under --data)"},
+		{"--data DIR", "the embedded store's folder (default ./rts-data)"},
+		{"--no-store", "serve only the analysis API: no apps API, no pushes"},
+		{"--demo", "import a small sample app on first start"},
+		{"--redis URL", "join other nodes through Redis (APPSMITH_REDIS_URL)"},
+		{"--api-base URL", "Appsmith's API, for socket auth: GET URL/users/me (APPSMITH_API_BASE_URL)"},
+	},
+	Env: []HelpItem{
+		{"APPSMITH_RTS_SECRET", "when set, every /rts-api request except the health check must carry it in the x-rts-secret header"},
+		{"APPSMITH_RTS_ALLOWED_ORIGINS", "comma-separated origins allowed to open WebSockets (default: the request's own host)"},
+		{"APPSMITH_VERSION", "the release sent to editors as info:release_version"},
+	},
+	Exit: "0 stopped by SIGINT or SIGTERM, 1 the server failed, 2 bad usage or configuration",
+}
+
+// Usage writes the help of `rts serve` to out.
 func Usage(out io.Writer) {
 	flagSet(&Config{}, new(string), out).Usage()
 }
@@ -165,34 +190,7 @@ func flagSet(cfg *Config, level *string, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&cfg.Demo, "demo", false, "")
 	fs.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "")
 	fs.StringVar(&cfg.APIBaseURL, "api-base", cfg.APIBaseURL, "")
-	fs.Usage = func() {
-		fmt.Fprint(out, `usage: rts serve [flags]
-
-flags (each wins over its environment variable):
-  --addr HOST:PORT          listen address (APPSMITH_RTS_HOST, default 127.0.0.1;
-                            APPSMITH_RTS_PORT, default 8091)
-  --log-level LEVEL         debug, info, warn, error or silent
-                            (APPSMITH_LOG_LEVEL, default info)
-  --log-format FORMAT       text or json (default text)
-  --shutdown-timeout DUR    how long a stop waits for in-flight requests (default 10s)
-  --mongo URI               Appsmith's MongoDB (APPSMITH_MONGODB_URI; default: an
-                            embedded store under --data)
-  --data DIR                the embedded store's folder (default ./rts-data)
-  --no-store                serve only the analysis API: no apps API, no pushes
-  --demo                    import a small sample app on first start
-  --redis URL               join other nodes through Redis (APPSMITH_REDIS_URL)
-  --api-base URL            Appsmith's API, for socket auth: GET URL/users/me
-                            (APPSMITH_API_BASE_URL)
-
-environment:
-  APPSMITH_RTS_SECRET       when set, every /rts-api request except the health
-                            check must carry it in the x-rts-secret header
-  APPSMITH_RTS_ALLOWED_ORIGINS
-                            comma-separated origins allowed to open WebSockets
-                            (default: the request's own host)
-  APPSMITH_VERSION          the release sent to editors as info:release_version
-`)
-	}
+	fs.Usage = func() { _ = ServeHelp.Write(out) }
 	return fs
 }
 
