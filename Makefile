@@ -4,17 +4,30 @@ FUZZTIME ?= 2m
 
 .PHONY: run test bench fuzz lint build web
 
-# The graph page (web/) is built with npm and embedded in the binary.
-web:
-	cd web && npm ci --no-audit --no-fund && npm run build
+# The graph page (web/) is built with npm and embedded in the binary. Each
+# step runs only when its inputs changed: npm ci when the lock file did
+# (the stamp marks the last install), the bundle when a source did.
+WEB_SRC := $(wildcard web/src/*) web/build.mjs web/package.json
 
+web/node_modules/.rts-installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: web/node_modules/.rts-installed $(WEB_SRC)
+	cd web && npm run build
+
+web: web/dist/index.html
+
+# Go caches what it compiled: the first build compiles every dependency
+# (minutes on a busy 2-core machine), later ones take seconds.
 build: web
+	@test -x bin/rts || echo "building bin/rts: the first build compiles every dependency and can take several minutes; later builds take seconds"
 	$(GO) build -o bin/rts ./cmd/rts
 
-run: web
-	$(GO) run ./cmd/rts serve --demo
+run: build
+	./bin/rts serve --demo
 
-test:
+test: web
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 bench:
