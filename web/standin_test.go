@@ -29,8 +29,9 @@ type standIn struct {
 	renamed func(appID, page, oldName, newName string, refactorCount int)
 }
 
-// fakeApp is one app of the stand-in. Renames are applied to dir, so it
-// must be a copy unless the app is read-only.
+// fakeApp is one app of the stand-in: a folder in git format or an export
+// file. Renames are applied to it, so it must be a copy unless the app is
+// read-only.
 type fakeApp struct {
 	id       string
 	dir      string
@@ -47,7 +48,7 @@ func loadFakeApp(id, dir string, readOnly bool) (*fakeApp, error) {
 }
 
 func (a *fakeApp) reload() error {
-	app, err := appmodel.LoadDir(a.dir)
+	app, err := appmodel.Load(a.dir)
 	if err != nil {
 		return err
 	}

@@ -86,8 +86,8 @@ func Built() bool {
 	return err == nil
 }
 
-// Handler serves the page: index.html at `/` (and `/index.html`) and the
-// other files of dist/ at their names. Other paths get a JSON 404 in the
+// Handler serves the page: index.html at `/` (and `/index.html`), the
+// other files of dist/ at their names, and the icon at /favicon.ico. Other paths get a JSON 404 in the
 // API's envelope; methods other than GET and HEAD get the same 404, as the
 // API answers them. Responses carry an ETag and `Cache-Control: no-cache`
 // (the file names carry no hash), so a browser revalidates and a rebuilt
@@ -112,6 +112,10 @@ func newHandler(a assets) http.Handler {
 			notFound(w, r)
 			return
 		}
+		if p == FaviconPath {
+			serveFavicon(w, r)
+			return
+		}
 		if p == "/"+IndexFile && !built {
 			notBuilt(w)
 			return
@@ -133,6 +137,17 @@ func newHandler(a assets) http.Handler {
 		// ServeContent answers If-None-Match with 304, ranges and HEAD.
 		http.ServeContent(w, r, p, time.Time{}, bytes.NewReader(f.body))
 	})
+}
+
+// serveFavicon answers /favicon.ico, built or not: browsers ask for it on
+// every page of the server, the API's included.
+func serveFavicon(w http.ResponseWriter, r *http.Request) {
+	ico := favicon()
+	h := w.Header()
+	h.Set("Content-Type", "image/x-icon")
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, FaviconPath, time.Time{}, bytes.NewReader(ico))
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {

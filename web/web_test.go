@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -124,4 +125,26 @@ func TestHandlerEmbedded(t *testing.T) {
 		t.Errorf("page not built: GET / %d %q", r.StatusCode, b[:min(len(b), 200)])
 	}
 	t.Logf("embedded page built: %v", Built())
+}
+
+// TestFavicon: /favicon.ico is an ICO holding a 32×32 PNG, served whether
+// or not the page was built.
+func TestFavicon(t *testing.T) {
+	for _, h := range []http.Handler{newHandler(load(built)), newHandler(assets{})} {
+		res := get(t, h, "GET", "/favicon.ico")
+		b := body(t, res)
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/x-icon" {
+			t.Fatalf("status %d, type %q", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		if len(b) < 22 || b[0] != 0 || b[1] != 0 || b[2] != 1 || b[4] != 1 || b[6] != 32 || b[7] != 32 {
+			t.Fatalf("not an ICO with one 32×32 image: % x", b[:min(len(b), 22)])
+		}
+		img, err := png.Decode(strings.NewReader(b[22:]))
+		if err != nil {
+			t.Fatalf("the icon's image: %v", err)
+		}
+		if r := img.Bounds(); r.Dx() != 32 || r.Dy() != 32 {
+			t.Errorf("icon is %v", r)
+		}
+	}
 }

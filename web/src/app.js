@@ -2,9 +2,10 @@
 // entities and bindings, click an entity for its dependencies and
 // dependents, rename it, and follow other editors' changes over Socket.IO.
 import * as api from './api.js';
-import { buildModel, dependencies, groupDependents, normalizeApps, pairsOf, pathOf } from './model.js';
+import { ancestors, buildModel, dependencies, groupDependents, neighbourhood, normalizeApps, pairsOf } from './model.js';
 import { lineDiff } from './diff.js';
-import { GraphView } from './graph.js';
+import { GraphView, OFF } from './graph.js';
+import { changePlace, explain } from './messages.js';
 import { connectLive } from './live.js';
 
 const $ = (id) => document.getElementById(id);
@@ -48,6 +49,9 @@ const state = {
 // Tests drive and read the page through window.__rts and window.__cy.
 window.__rts = {
   state,
+  get view() {
+    return view;
+  },
   select: (name) => select(name),
   reload: () => loadGraph(),
 };
@@ -55,6 +59,7 @@ window.__rts = {
 const view = new GraphView($('graph'), {
   onSelect: (name) => select(name),
   onHover: showTooltip,
+  onOpen: (name) => openBox(name, true),
 });
 
 // ---------- banner (errors for the whole page) ----------
@@ -69,16 +74,19 @@ function hideBanner() {
   $('banner').hidden = true;
 }
 
-function describe(err) {
-  if (err instanceof api.ApiError) {
-    if (err.status === 401) return 'This server needs its secret (header x-rts-secret) for the API.';
-    return err.status ? `${err.message} (HTTP ${err.status})` : err.message;
-  }
-  return String(err?.message ?? err);
+/** An error in words: no status codes, no store paths (see messages.js). */
+function describe(err, extra = {}) {
+  if (err instanceof api.ApiError) return explain(err, context(extra));
+  return { text: String(err?.message ?? err), places: [] };
+}
+
+function context(extra = {}) {
+  const app = state.apps.find((a) => a.id === state.appId);
+  return { appId: state.appId, appName: app?.name, page: state.page, ...extra };
 }
 
 function fail(err, what) {
-  showBanner(`${what}: ${describe(err)}`, { secret: err?.status === 401 });
+  showBanner(`${what}: ${describe(err).text}`, { secret: err?.status === 401 });
 }
 
 $('secret-form').addEventListener('submit', (ev) => {
@@ -89,11 +97,31 @@ $('secret-form').addEventListener('submit', (ev) => {
   start();
 });
 
-// ---------- URL state: ?app=&page=&node= ----------
+// ---------- URL state: ?app=&page=&node=, and the last app and page viewed ----------
+
+const LAST_KEY = 'rts.last';
 
 function readURL() {
   const q = new URLSearchParams(location.search);
   return { app: q.get('app'), page: q.get('page'), node: q.get('node') };
+}
+
+/** The app and page viewed last in this browser: {app, page} or {}. */
+function readLast() {
+  try {
+    const v = JSON.parse(localStorage.getItem(LAST_KEY) ?? '{}');
+    return v && typeof v === 'object' ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeLast() {
+  try {
+    localStorage.setItem(LAST_KEY, JSON.stringify({ app: state.appId, page: state.page }));
+  } catch {
+    /* storage disabled: the page starts on the first app */
+  }
 }
 
 function writeURL() {
@@ -125,9 +153,12 @@ async function start() {
     showEmpty('No apps yet. Import one with `rts import APP` or POST /rts-api/v1/apps/import.');
     return;
   }
-  const want = readURL();
+  // The URL says which app and page; without it, the last ones viewed here,
+  // so that importing more apps does not switch the page to another.
+  let want = readURL();
+  if (!want.app) want = { ...readLast(), node: null };
   const app = apps.find((a) => a.id === want.app) ?? apps.find((a) => a.name === want.app) ?? apps[0];
-  await openApp(app.id, { page: want.page, node: want.node });
+  await openApp(app.id, { page: app.id === want.app || app.name === want.app ? want.page : null, node: want.node });
 }
 
 async function pagesOf(app) {
@@ -164,6 +195,10 @@ async function openPage(page, { node = null } = {}) {
   state.preview = null;
   clearRenameResult();
   writeURL();
+  writeLast();
+  // Containers opened or closed by hand belong to the page they were on.
+  view.options.opened = new Set();
+  view.options.closedByUser = new Set();
   await loadGraph({ fit: true });
 }
 
@@ -195,8 +230,9 @@ async function loadGraph() {
   hideBanner();
   state.model = buildModel(report, state.page);
   if (state.page == null) state.page = state.model.page;
+  if (state.selected != null && !state.model.entities.has(state.selected)) state.selected = null;
   const t0 = performance.now();
-  view.render(state.model, options());
+  view.render(state.model, { ...options(), focus: focusSet(state.selected), keepOpen: new Set(state.selected ? ancestors(state.model, state.selected) : []) });
   state.layoutMs = Math.round(performance.now() - t0);
   renderFindings();
   renderStats();
@@ -210,31 +246,67 @@ async function loadGraph() {
 }
 
 function options() {
-  return { showIsolated: $('show-isolated').checked, showTriggers: $('show-triggers').checked, focus: null };
+  return { showIsolated: $('show-isolated').checked, showTriggers: $('show-triggers').checked, group: $('group').checked };
 }
 
-// "only the selection": the drawing is cut down to the selected entity, its
-// dependencies and its dependents, and laid out again.
-function applyFocus(name, deps, users) {
-  const want = $('focus').checked && name != null ? new Set([name, ...deps, ...users]) : null;
-  const had = view.options.focus;
-  const same = want && had && want.size === had.size && [...want].every((n) => had.has(n));
-  if (same || (!want && !had)) return false;
-  view.setOptions({ ...options(), focus: want });
+function focusSteps() {
+  const n = Math.round(Number($('focus-steps').value));
+  return Number.isFinite(n) ? Math.min(9, Math.max(1, n)) : 1;
+}
+
+/** The focus: the selection and its neighbours to N steps, or null. */
+function focusSet(name) {
+  if (!$('focus').checked || name == null || !state.model?.entities.has(name)) return null;
+  return neighbourhood(state.model, name, focusSteps(), { triggers: $('show-triggers').checked });
+}
+
+const sameSet = (a, b) => (!a && !b) || (a && b && a.size === b.size && [...a].every((n) => b.has(n)));
+
+/**
+ * Draws what the selection needs: only its neighbourhood in focus mode,
+ * and the containers around it open. Returns whether it drew again.
+ */
+function applySelection(name) {
+  const focus = focusSet(name);
+  const inside = name != null && view.cy?.getElementById(name).hasClass('inside');
+  if (sameSet(focus, view.options.focus) && !inside) return false;
+  view.setOptions({ ...options(), focus, keepOpen: new Set(name ? ancestors(state.model, name) : []) });
   renderStats();
   return true;
+}
+
+/** Opens (or closes) a container drawn as one box. */
+function openBox(name, open) {
+  const o = view.options;
+  if (open) {
+    o.opened.add(name);
+    o.closedByUser.delete(name);
+  } else {
+    o.opened.delete(name);
+    o.closedByUser.add(name);
+    if (ancestors(state.model, state.selected ?? '').includes(name)) state.selected = name;
+  }
+  view.setOptions({ ...options(), keepOpen: new Set(state.selected ? ancestors(state.model, state.selected) : []) });
+  renderStats();
+  select(state.selected ?? name, { reveal: true });
 }
 
 function renderStats() {
   const m = state.model;
   const cy = view.cy;
-  const drawn = cy ? cy.nodes().not('.hidden, [?group]').length : 0;
+  const drawn = cy ? cy.nodes().not(OFF).not('[?group], [?closed]').length : 0;
+  const closed = cy ? cy.nodes('[?closed]').not(OFF) : null;
+  const inClosed = closed ? closed.map((n) => view.membersOf(n.id()).length).reduce((a, b) => a + b, 0) : 0;
   const groups = cy ? cy.nodes('[?group]').length : 0;
   const isolated = [...m.entities.values()].filter((e) => !e.connected).length;
   $('isolated-count').textContent = `(${isolated})`;
-  const arrows = cy ? cy.edges().not('.hidden, .bundled').length : 0;
-  $('stats').textContent = `${drawn}/${m.entities.size} entities · ${arrows} arrows${groups ? ` · ${groups} groups` : ''}`;
-  $('stats').title = `${drawn} of the page's ${m.entities.size} entities drawn, ${arrows} arrows${groups ? `; ${groups} boxes group widgets that read the same entities and that nothing reads` : ''}`;
+  const arrows = cy ? cy.edges().not(OFF).length : 0;
+  const boxes = closed?.length ? ` · ${inClosed} in ${closed.length} closed containers` : '';
+  $('stats').textContent = `${drawn}/${m.entities.size} entities${boxes} · ${arrows} arrows${groups ? ` · ${groups} groups` : ''}`;
+  $('stats').title =
+    `${drawn} of the page's ${m.entities.size} entities drawn on their own, ${arrows} arrows` +
+    (closed?.length ? `; ${inClosed} widgets drawn in their ${closed.length} closed containers (double-click one to open it, or untick “group by container”)` : '') +
+    (groups ? `; ${groups} boxes group widgets that read the same entities and that nothing reads` : '');
   showEmpty(
     m.entities.size === 0
       ? 'This page has no entities.'
@@ -244,27 +316,26 @@ function renderStats() {
   );
 }
 
-for (const id of ['show-isolated', 'show-triggers', 'focus']) {
+for (const id of ['show-isolated', 'show-triggers', 'focus', 'focus-steps', 'group']) {
   $(id).addEventListener('change', () => {
-    view.setOptions(options());
+    view.setOptions({ ...options(), focus: focusSet(state.selected) });
     renderStats();
     select(state.selected, { reveal: false });
   });
 }
-$('fit').addEventListener('click', () => view.fit());
+$('fit').addEventListener('click', () => view.fit({ all: true }));
 $('refresh').addEventListener('click', () => loadGraph());
-$('find').addEventListener('change', () => {
-  const name = $('find').value.trim();
-  if (state.model?.entities.has(name)) select(name);
-});
-$('find').addEventListener('keydown', (ev) => {
-  if (ev.key !== 'Enter') return;
+// Search: the match is selected, its containers opened, and the view
+// zooms to it.
+function find() {
   const q = $('find').value.trim().toLowerCase();
   if (!q || !state.model) return;
   const names = [...state.model.entities.keys()];
   const hit = names.find((n) => n.toLowerCase() === q) ?? names.find((n) => n.toLowerCase().startsWith(q)) ?? names.find((n) => n.toLowerCase().includes(q));
-  if (hit) select(hit);
-});
+  if (hit) select(hit, { reveal: true });
+}
+// Enter, or picking a name from the list, fires change.
+$('find').addEventListener('change', find);
 
 // ---------- tooltip ----------
 
@@ -275,13 +346,21 @@ function showTooltip(el, pos) {
     return;
   }
   let text;
-  if (el.isNode()) {
+  if (el.isNode() && el.data('group')) {
+    return;
+  } else if (el.isNode()) {
     const e = state.model.entities.get(el.id());
     const { out, in: inn } = pairsOf(state.model, el.id());
     const reads = out.filter((p) => !p.self).length;
     text = `${e.name}  (${kindLabel(e)})\nreads ${reads} ${reads === 1 ? 'entity' : 'entities'} · read by ${inn.length}`;
+    if (el.data('closed')) text += `\nholds ${view.membersOf(e.name).length - 1} widgets: double-click to open`;
     if (e.cycle) text += '\non a cycle';
     if (e.unused) text += '\nunused';
+  } else if (el.data('agg')) {
+    const members = el.data('members');
+    const shown = members.slice(0, 12).map(([s, t]) => `${s} → ${t}`);
+    if (members.length > 12) shown.push(`… ${members.length - 12} more`);
+    text = `${el.data('count')} bindings between ${el.source().id()} and ${el.target().id()}:\n${shown.join('\n')}`;
   } else if (el.data('bundle')) {
     const members = el.source().data('members');
     const shown = members.slice(0, 12).join(', ') + (members.length > 12 ? `, … ${members.length - 12} more` : '');
@@ -339,13 +418,15 @@ async function select(name, { reveal = true } = {}) {
   const token = ++state.selecting;
   document.body.dataset.selection = name ?? '';
   document.body.dataset.selectionState = 'loading';
+  showTooltip(null);
   if (name == null) {
     $('selection').hidden = true;
-    applyFocus(null);
+    applySelection(null);
     view.highlight(null);
     document.body.dataset.selectionState = 'ready';
     return;
   }
+  applySelection(name);
   const e = m.entities.get(name);
   $('selection').hidden = false;
   $('sel-name').textContent = name;
@@ -357,9 +438,10 @@ async function select(name, { reveal = true } = {}) {
     if (changed) clearRenameResult();
   }
   const drawn = view.cy?.getElementById(name);
-  const hidden = !drawn || drawn.empty() || drawn.hasClass('hidden');
+  const hidden = !drawn || drawn.empty() || drawn.is(OFF);
   const note = [];
   if (hidden) note.push(e.connected ? 'Not drawn: its edges are hidden (event handlers).' : 'Not drawn: it has no edges to other entities.');
+  renderBox(name);
   if (e.unused) note.push('Unused: nothing refers to it.');
   if (e.cycle) note.push('On a cycle (see Cycles below).');
   $('sel-note').textContent = note.join(' ');
@@ -392,13 +474,12 @@ async function select(name, { reveal = true } = {}) {
   } catch (err) {
     if (token !== state.selecting) return;
     $('users-count').textContent = '';
-    fill($('users'), h('li', { class: 'error' }, `Cannot ask for the dependents: ${describe(err)}`));
+    fill($('users'), h('li', { class: 'error' }, `Cannot ask for the dependents: ${describe(err).text}`));
     document.body.dataset.selectionState = 'error';
     return;
   }
   if (token !== state.selecting) return;
   const users = [...groups.keys()];
-  applyFocus(name, deps.map((d) => d.entity), users);
   view.highlight(name, deps.map((d) => d.entity), users);
   $('users-count').textContent = `(${users.length})`;
   fill($('users'), 
@@ -422,6 +503,17 @@ async function select(name, { reveal = true } = {}) {
   );
   if (!users.length) fill($('users'), h('li', { class: 'note' }, 'nothing'));
   document.body.dataset.selectionState = 'ready';
+}
+
+/** For a container: how many widgets it holds, and a button to open or close it. */
+function renderBox(name) {
+  const members = view.boxes?.members.get(name);
+  $('sel-box').hidden = !members;
+  if (!members) return;
+  const closed = view.isClosed(name);
+  $('box-text').textContent = `Holds ${members.length} widget${members.length === 1 ? '' : 's'}${closed ? ', drawn inside it' : ''}.`;
+  $('box-toggle').textContent = closed ? 'Open' : 'Close';
+  $('box-toggle').onclick = () => openBox(name, closed);
 }
 
 // ---------- findings: cycles, unknown references, unused entities ----------
@@ -476,10 +568,9 @@ function clearRenameResult() {
 
 function renameError(err) {
   const box = h('div', { class: 'error', role: 'alert' });
-  const status = err instanceof api.ApiError && err.status ? `${err.status}: ` : '';
-  box.append(h('strong', {}, err?.status === 409 ? 'Cannot rename: ' : 'Refused: '), `${status}${describe(err).replace(/ \(HTTP \d+\)$/, '')}`);
-  const where = err?.data?.where ?? err?.data?.Where;
-  if (Array.isArray(where) && where.length) box.append(h('ul', {}, where.map((w) => h('li', {}, h('code', {}, String(w))))));
+  const { text, places } = describe(err, { preview: state.previewData });
+  box.append(/^cannot rename/i.test(text) ? '' : h('strong', {}, 'Cannot rename: '), text);
+  if (places.length) box.append(h('ul', { class: 'places' }, places.map((p) => h('li', {}, p))));
   fill($('rename-result'), box);
 }
 
@@ -504,10 +595,9 @@ function renderChanges(data, { applied }) {
       h(
         'div',
         { class: 'change-head' },
-        h('code', {}, c.path ? `${c.entity}.${c.path}` : c.entity),
+        h('span', { class: 'place' }, changePlace(data?.page ?? state.page, c)),
         h('span', { class: `badge ${c.kind ?? ''}`, title: kindHelp[c.kind] ?? '' }, c.kind === 'string-reference' ? 'string reference' : c.kind),
         c.count > 1 ? h('span', { class: 'badge' }, `×${c.count}`) : null,
-        c.file || c.document ? h('span', { class: 'file' }, c.file || c.document) : null,
       ),
       h(
         'div',
@@ -553,6 +643,7 @@ $('rename-form').addEventListener('submit', async (ev) => {
   try {
     const data = await api.rename(state.appId, req);
     state.preview = { page: req.page, oldName: req.oldName, newName: req.newName };
+    state.previewData = data;
     renderChanges({ oldName: req.oldName, newName: req.newName, ...data }, { applied: false });
     $('apply').disabled = false;
     document.body.dataset.rename = 'previewed';

@@ -23,7 +23,8 @@ const KINDS = new Set(['widget', 'action', 'jsobject']);
 /**
  * buildModel reduces a graph report to what the page draws.
  *
- * entities: Map name → {name, kind, type, unused, cycle, connected}
+ * entities: Map name → {name, kind, type, unused, cycle, connected, parent}
+ *           (parent: the widget a widget sits in, or null)
  * pairs:    Map id → {id, source, target, bindings:[{from,to,kind}],
  *           trigger (every binding is an event handler), cycle, self, drawn}
  *           one per (source entity, target entity): source's bindings refer
@@ -44,14 +45,18 @@ export function buildModel(report, pageName) {
       unused: false,
       cycle: false,
       connected: false,
+      parent: typeof e.parent === 'string' && e.parent ? e.parent : null,
     });
   }
+  // A container that is not an entity of the page (cannot happen with the
+  // server's reports) would leave its widgets in no group at all.
+  for (const e of entities.values()) if (e.parent != null && !entities.has(e.parent)) e.parent = null;
   const ensure = (n) => {
     let e = entities.get(n);
     if (!e) {
       // An edge always ends at an entity of the page; keep the page
       // drawable if a report ever says otherwise.
-      e = { name: n, kind: 'other', type: '', unused: false, cycle: false, connected: false };
+      e = { name: n, kind: 'other', type: '', unused: false, cycle: false, connected: false, parent: null };
       entities.set(n, e);
     }
     return e;
@@ -184,4 +189,111 @@ export function normalizeApps(data) {
         ? a.pages.map((p) => (typeof p === 'string' ? p : (p?.name ?? null))).filter((p) => typeof p === 'string')
         : null,
     }));
+}
+
+/**
+ * containers describes how widgets nest: for each widget that holds others
+ * (a container, a form, a modal, a tab…), its depth (0 on the page's main
+ * canvas), its direct children and every widget it holds, at any depth.
+ * Returns {depth: Map name → d, children: Map name → [names],
+ * members: Map name → [names], maxDepth}; entities that hold nothing are
+ * in none of the maps.
+ */
+export function containers(model) {
+  const children = new Map();
+  for (const e of model.entities.values()) {
+    if (e.parent == null) continue;
+    if (!children.has(e.parent)) children.set(e.parent, []);
+    children.get(e.parent).push(e.name);
+  }
+  const depth = new Map();
+  const members = new Map();
+  let maxDepth = -1;
+  for (const name of children.keys()) {
+    const d = ancestors(model, name).length;
+    depth.set(name, d);
+    maxDepth = Math.max(maxDepth, d);
+    const all = [];
+    const stack = [...children.get(name)];
+    const seen = new Set([name]);
+    while (stack.length) {
+      const c = stack.pop();
+      if (seen.has(c)) continue; // a loop in parents would never end
+      seen.add(c);
+      all.push(c);
+      stack.push(...(children.get(c) ?? []));
+    }
+    members.set(name, all.sort());
+  }
+  return { depth, children, members, maxDepth };
+}
+
+/** The containers an entity sits in, innermost first. */
+export function ancestors(model, name) {
+  const out = [];
+  const seen = new Set([name]);
+  for (let p = model.entities.get(name)?.parent; p != null && !seen.has(p); p = model.entities.get(p)?.parent) {
+    out.push(p);
+    seen.add(p);
+  }
+  return out;
+}
+
+/**
+ * representative is the node an entity is drawn as when the containers in
+ * `collapsed` are drawn closed: its outermost closed container, else itself.
+ */
+export function representative(model, name, collapsed) {
+  let rep = name;
+  if (!collapsed || collapsed.size === 0) return rep;
+  for (const a of ancestors(model, name)) if (collapsed.has(a)) rep = a;
+  return rep;
+}
+
+/**
+ * collapseLevels lists the ways to draw a page's containers, from the most
+ * detailed to the most compact: nothing closed, then every container at
+ * depth d or deeper closed, for d from the deepest to 0 (every container on
+ * the main canvas closed, its widgets inside it).
+ */
+export function collapseLevels(model) {
+  const c = containers(model);
+  const levels = [new Set()];
+  for (let d = c.maxDepth; d >= 0; d--) {
+    levels.push(new Set([...c.depth].filter(([, depth]) => depth >= d).map(([name]) => name)));
+  }
+  return levels;
+}
+
+/**
+ * neighbourhood is the entity and those within `steps` arrows of it, in
+ * either direction (what it reads and what reads it), as drawn: arrows
+ * only from event handlers count unless `triggers`.
+ */
+export function neighbourhood(model, name, steps, { triggers = true } = {}) {
+  const next = new Map();
+  const link = (a, b) => {
+    if (!next.has(a)) next.set(a, []);
+    next.get(a).push(b);
+  };
+  for (const p of model.pairs.values()) {
+    if (p.self || (!triggers && p.trigger && !p.cycle)) continue;
+    link(p.source, p.target);
+    link(p.target, p.source);
+  }
+  const seen = new Set([name]);
+  let frontier = [name];
+  for (let i = 0; i < steps && frontier.length; i++) {
+    const out = [];
+    for (const n of frontier) {
+      for (const m of next.get(n) ?? []) {
+        if (!seen.has(m)) {
+          seen.add(m);
+          out.push(m);
+        }
+      }
+    }
+    frontier = out;
+  }
+  return seen;
 }

@@ -6,8 +6,9 @@
 // the Go stand-in of web/browser_test.go, which sets everything below).
 // Which app and page: RTS_APP (an app id; default the first app) and
 // RTS_PAGE (default the first page with edges). Optional subtests:
-// RTS_CYCLES_APP/RTS_CYCLES_PAGE (a page with cycles), RTS_LARGE_APP/
-// RTS_LARGE_PAGE (a large page: layout time and a screenshot), and
+// RTS_CYCLES_APP/RTS_CYCLES_PAGE (a page with cycles), RTS_BIG_PAGES
+// ("app|page;app|page": big pages whose labels must be readable as drawn;
+// the first one also gets search, focus and containers opened), and
 // RTS_LIVE_URL (a real `rts serve` with Socket.IO wired: a second page sees
 // a rename made in the first without reloading; RTS_LIVE_APP, RTS_LIVE_PAGE
 // choose where, RTS_LIVE_COOKIE="SESSION=…" signs the browser in when the
@@ -139,6 +140,15 @@ async function open(ctx, base, appId, pageName, errors = []) {
 
 const graphVersion = (page) => page.evaluate(() => Number(document.body.dataset.graphVersion));
 
+// What the page does not draw (graph.js OFF).
+const OFF = '.hidden, .inside, .folded, .bundled';
+
+/** A message a person reads: no status code, no store or file path. */
+function assertWords(text) {
+  assert.doesNotMatch(text, /\b[1-5]\d\d\b/, `a status code in: ${text}`);
+  assert.doesNotMatch(text, /\/|\.json\b|rts-store|newPage|newAction|actionCollection/, `a path in: ${text}`);
+}
+
 /** Clicks an entity where cytoscape drew it, as a user would. */
 async function clickEntity(page, name) {
   const at = await page.evaluate((n) => {
@@ -250,7 +260,9 @@ test('the page draws a graph, marks dependents and renames', { skip: !env.RTS_UR
     await page.waitForFunction(() => ['previewed', 'error'].includes(document.body.dataset.rename), null, { timeout: TIMEOUT, polling: 100 });
     assert.equal(await page.evaluate(() => document.body.dataset.rename), 'error');
     assert.ok(await page.isVisible('#rename-result .error'));
-    assert.match(await page.textContent('#rename-result .error'), /409|400/);
+    const text = await page.textContent('#rename-result .error');
+    assert.match(text, new RegExp(`"${taken}" is already the name of`));
+    assertWords(text);
     assert.ok(await page.isDisabled('#apply'));
   });
 
@@ -266,6 +278,14 @@ test('the page draws a graph, marks dependents and renames', { skip: !env.RTS_UR
       els.map((el) => ({ del: el.querySelector('.del')?.textContent ?? '', ins: el.querySelector('.ins')?.textContent ?? '', string: el.classList.contains('string-reference') })),
     );
     assert.equal(shown.length, Math.min(plan.changes.length, 150));
+    // Each change is placed as page › entity › property.
+    const heads = await page.$$eval('#rename-result .change-head .place', (els) => els.map((el) => el.textContent));
+    assert.equal(heads.length, shown.length);
+    for (const [i, c] of plan.changes.slice(0, 150).entries()) {
+      assert.ok(heads[i].startsWith(`${pageName} › `), `place ${heads[i]}`);
+      assert.ok(heads[i].includes(c.entity), `place ${heads[i]} lacks ${c.entity}`);
+      assertWords(heads[i]);
+    }
     assert.ok(shown.some((c) => c.del.includes(target) && c.ins.includes(newName)), 'no change shows the old and new name');
     assert.equal(shown.filter((c) => c.string).length, plan.changes.filter((c) => c.kind === 'string-reference').length);
     assert.ok(await page.isEnabled('#apply'));
@@ -290,6 +310,37 @@ test('the page draws a graph, marks dependents and renames', { skip: !env.RTS_UR
 
   await t.test('screenshot', async () => {
     await screenshot(page, 'graph');
+  });
+
+  await t.test('the hover tooltip goes away on a click', async () => {
+    const at = await page.evaluate((OFF) => {
+      const cy = window.__cy;
+      const n = cy.nodes().not(OFF).not('[?group]')[0];
+      cy.fit(n.closedNeighborhood(), 80);
+      const p = n.renderedPosition();
+      const r = cy.container().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    }, OFF);
+    await page.mouse.move(at.x, at.y);
+    await page.waitForFunction(() => !document.getElementById('tooltip').hidden, null, { timeout: TIMEOUT, polling: 50 });
+    await page.mouse.click(at.x, at.y);
+    await page.waitForFunction(() => document.body.dataset.selectionState === 'ready', null, { timeout: TIMEOUT, polling: 50 });
+    assert.ok(await page.evaluate(() => document.getElementById('tooltip').hidden), 'the tooltip stayed after the click');
+  });
+
+  await t.test('the app and page last viewed stay selected', async () => {
+    const other = await ctx.newPage();
+    await other.goto(`${base}/`);
+    await other.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: TIMEOUT, polling: 100 });
+    const got = await other.evaluate(() => ({ app: document.getElementById('app').value, page: document.getElementById('page').value }));
+    assert.deepEqual(got, { app: appId, page: pageName });
+    await other.close();
+  });
+
+  await t.test('a favicon', async () => {
+    const res = await fetch(`${base}/favicon.ico`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/x-icon');
   });
 
   await t.test('the connection state is shown', async () => {
@@ -331,56 +382,168 @@ test('cycles are red and listed with their path', { skip: !(env.RTS_URL && env.R
   await screenshot(page, 'cycles');
 });
 
-test('a large page is laid out', { skip: !(env.RTS_URL && env.RTS_LARGE_APP) && 'RTS_URL or RTS_LARGE_APP is not set' }, async () => {
-  const base = env.RTS_URL.replace(/\/$/, '');
-  const { appId, pageName } = await choose(base, 'RTS_LARGE_APP', 'RTS_LARGE_PAGE');
-  const report = await graphOf(base, appId, pageName);
-  const want = expected(report, pageName);
-  const ctx = await launch();
-  const t0 = Date.now();
-  const page = await open(ctx, base, appId, pageName);
-  const ms = Date.now() - t0;
-  const got = await page.evaluate(() => ({
-    drawn: window.__cy.nodes(':visible').not('[?group]').length,
-    groups: window.__cy.nodes('[?group]').length,
-    arrows: window.__cy.edges(':visible').length,
-    layoutMs: window.__rts.state.layoutMs,
-  }));
-  console.log(
-    `${pageName}: ${want.page.entities.length} entities, ${got.drawn} drawn, ${want.pairs.size} entity pairs as ${got.arrows} arrows with ${got.groups} groups; open ${ms} ms, layout ${got.layoutMs} ms`,
-  );
-  assert.equal(got.drawn, want.linked.size);
-  // Readable: no two drawn nodes overlap.
-  const overlaps = await page.evaluate(() => {
-    const bbs = window.__cy.nodes(':visible').not('[?group]').map((n) => n.boundingBox({ includeLabels: false }));
-    let n = 0;
-    for (let i = 0; i < bbs.length; i++)
-      for (let j = i + 1; j < bbs.length; j++) {
-        const a = bbs[i];
-        const b = bbs[j];
-        if (a.x1 < b.x2 - 1 && b.x1 < a.x2 - 1 && a.y1 < b.y2 - 1 && b.y1 < a.y2 - 1) n++;
+/**
+ * What the default view draws, measured in the browser: every label's size
+ * on screen (font size × zoom), the part of the canvas the drawing covers,
+ * overlapping nodes, and which entity is drawn as what.
+ */
+async function measure(page) {
+  return page.evaluate((OFF) => {
+    const cy = window.__cy;
+    const z = cy.zoom();
+    const drawn = cy.elements().not(OFF);
+    const labels = [];
+    drawn.forEach((el) => {
+      const text = el.style('label');
+      if (!text || el.style('display') === 'none' || el.style('text-opacity') === '0') return;
+      labels.push({ id: el.id(), text, px: parseFloat(el.style('font-size')) * z });
+    });
+    const bb = drawn.renderedBoundingBox({ includeLabels: true });
+    const clip = (a, lo, hi) => Math.max(lo, Math.min(hi, a));
+    const covered = (clip(bb.x2, 0, cy.width()) - clip(bb.x1, 0, cy.width())) * (clip(bb.y2, 0, cy.height()) - clip(bb.y1, 0, cy.height()));
+    const boxes = drawn.nodes().not('[?group]').map((n) => n.boundingBox({ includeLabels: false }));
+    let overlaps = 0;
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i];
+        const b = boxes[j];
+        if (a.x1 < b.x2 - 1 && b.x1 < a.x2 - 1 && a.y1 < b.y2 - 1 && b.y1 < a.y2 - 1) overlaps++;
       }
-    return n;
+    // What each entity is drawn as: itself, or inside a closed container
+    // the outermost closed one; and whether that is drawn.
+    const shownAs = {};
+    const drawnIds = {};
+    cy.nodes().not('[?group]').forEach((n) => {
+      let at = n;
+      for (let p = n.id(); p; ) {
+        const parent = window.__rts.state.model.entities.get(p)?.parent;
+        if (parent && cy.getElementById(parent).data('closed')) at = cy.getElementById(parent);
+        p = parent;
+      }
+      shownAs[n.id()] = at.id();
+      drawnIds[at.id()] = !at.is(OFF);
+    });
+    return {
+      zoom: z,
+      labels,
+      coverage: covered / (cy.width() * cy.height()),
+      overlaps,
+      shownAs,
+      drawnIds,
+      closed: cy.nodes('[?closed]').not(OFF).map((n) => n.id()),
+      trace: window.__rts.view.trace,
+      layoutMs: window.__rts.state.layoutMs,
+      stats: document.getElementById('stats').textContent,
+    };
+  }, OFF);
+}
+
+const bigPages = (env.RTS_BIG_PAGES ?? '')
+  .split(';')
+  .filter(Boolean)
+  .map((s) => s.split('|'));
+
+test('big pages are readable as drawn: labels of 11 px or more, the canvas used', { skip: !(env.RTS_URL && bigPages.length) && 'RTS_URL or RTS_BIG_PAGES is not set' }, async (t) => {
+  const base = env.RTS_URL.replace(/\/$/, '');
+  const ctx = await launch();
+  for (const [appId, pageName] of bigPages) {
+    await t.test(`${appId} › ${pageName}`, async () => {
+      const report = await graphOf(base, appId, pageName);
+      const want = expected(report, pageName);
+      const errors = [];
+      const t0 = Date.now();
+      const page = await open(ctx, base, appId, pageName, errors);
+      const ms = Date.now() - t0;
+      const m = await measure(page);
+      const small = m.labels.filter((l) => l.px < 11);
+      console.log(
+        `${pageName}: ${want.page.entities.length} entities; ${m.labels.length} labels drawn, the smallest ${Math.min(...m.labels.map((l) => l.px)).toFixed(1)} px; ` +
+          `${Math.round(m.coverage * 100)}% of the canvas; ${m.closed.length} containers closed; open ${ms} ms, layout ${m.layoutMs} ms (${m.stats})`,
+      );
+      await screenshot(page, `big-${pageName.replace(/\W+/g, '-')}`);
+      assert.ok(m.labels.length > 0, 'no label drawn');
+      assert.deepEqual(small, [], `labels below 11 px at the default view (zoom ${m.zoom})`);
+      assert.ok(m.coverage >= 0.5, `the drawing covers ${Math.round(m.coverage * 100)}% of the canvas`);
+      assert.equal(m.overlaps, 0, 'nodes overlap');
+      // Every arrow between entities is drawn: between the entities or the
+      // closed containers they are in, or inside one closed container.
+      for (const pair of want.pairs) {
+        const [a, b] = pair.split('→').map((n) => m.shownAs[n]);
+        if (a !== b) assert.ok(m.drawnIds[a] && m.drawnIds[b], `${pair}, drawn as ${a} → ${b}, is not drawn`);
+      }
+      assert.deepEqual(errors.map(String), [], 'errors in the page');
+      await page.close();
+    });
+  }
+
+  const [appId, pageName] = bigPages[0];
+  const report = await graphOf(base, appId, pageName);
+  const page = await open(ctx, base, appId, pageName);
+  const before = await measure(page);
+
+  await t.test('search opens the containers around the match and zooms to it', async () => {
+    // An entity with edges, drawn inside a closed container.
+    const inside = Object.entries(before.shownAs).find(([n, at]) => before.drawnIds[at] && at !== n && report.edges.some((e) => e.page === pageName && e.from.startsWith(`${n}.`)));
+    assert.ok(inside, `nothing of ${pageName} is drawn inside a closed container (${before.stats})`);
+    const [name] = inside;
+    await page.fill('#find', name.toLowerCase().slice(0, -1));
+    await page.press('#find', 'Enter');
+    await page.waitForFunction((n) => document.body.dataset.selection === n && document.body.dataset.selectionState === 'ready', name, { timeout: TIMEOUT, polling: 100 });
+    await page.waitForFunction(() => !window.__cy.animated(), null, { timeout: TIMEOUT, polling: 50 });
+    const got = await page.evaluate(
+      ([n, OFF]) => {
+        const cy = window.__cy;
+        const node = cy.getElementById(n);
+        const p = node.renderedPosition();
+        return { drawn: !node.is(OFF), zoom: cy.zoom(), x: p.x / cy.width(), y: p.y / cy.height() };
+      },
+      [name, OFF],
+    );
+    assert.ok(got.drawn, `${name} is not drawn after the search`);
+    assert.ok(got.zoom >= 1, `zoom ${got.zoom}`);
+    assert.ok(Math.abs(got.x - 0.5) < 0.05 && Math.abs(got.y - 0.5) < 0.05, `${name} is not in the middle: ${got.x}, ${got.y}`);
+    await screenshot(page, 'big-search');
   });
-  assert.equal(overlaps, 0, 'nodes overlap');
-  await screenshot(page, 'large');
-  // The busiest entity selected: its neighbourhood lights up.
-  const busiest = [...want.incoming.entries()].sort((a, b) => b[1].size - a[1].size)[0][0];
-  await clickEntity(page, busiest);
-  await page.evaluate(() => {
-    window.__cy.fit(window.__cy.nodes(':visible'), 24);
+
+  await t.test('focus: the selection and its neighbours to N steps', async () => {
+    const name = await page.evaluate(() => document.body.dataset.selection);
+    const drawnWith = async (steps) => {
+      await page.fill('#focus-steps', String(steps));
+      await page.dispatchEvent('#focus-steps', 'change');
+      await page.waitForFunction(() => document.body.dataset.selectionState === 'ready', null, { timeout: TIMEOUT, polling: 100 });
+      return page.evaluate((OFF) => window.__cy.nodes().not(OFF).not('[?group]').map((n) => n.id()).sort(), OFF);
+    };
+    await page.check('#focus');
+    const one = await drawnWith(1);
+    const model = expected(report, pageName);
+    const direct = new Set([name]);
+    for (const p of model.pairs) {
+      const [s, t] = p.split('→');
+      if (s === name) direct.add(t);
+      if (t === name) direct.add(s);
+    }
+    assert.deepEqual(one, [...direct].sort());
+    const two = await drawnWith(2);
+    assert.ok(two.length > one.length && one.every((n) => two.includes(n)), `2 steps ${two.length}, 1 step ${one.length}`);
+    await screenshot(page, 'big-focus');
+    await page.uncheck('#focus');
+    await page.waitForFunction(() => document.body.dataset.selectionState === 'ready', null, { timeout: TIMEOUT, polling: 100 });
   });
-  await screenshot(page, 'large-selected');
-  // "only the selection": the drawing is cut down to the marked entities.
-  await page.check('#focus');
-  await page.waitForFunction(() => document.body.dataset.selectionState === 'ready', null, { timeout: TIMEOUT, polling: 100 });
-  const focus = await page.evaluate(() => ({
-    visible: window.__cy.nodes(':visible').not('[?group]').map((n) => n.id()).sort(),
-    marked: window.__cy.nodes().filter((n) => !!n.data('mark')).map((n) => n.id()).sort(),
-  }));
-  assert.ok(focus.marked.length > 1);
-  assert.deepEqual(focus.visible, focus.marked);
-  await screenshot(page, 'large-focus');
+
+  await t.test('a double-click opens a closed container', async () => {
+    const box = await page.evaluate((OFF) => window.__cy.nodes('[?closed]').not(OFF).map((n) => n.id())[0], OFF);
+    assert.ok(box, 'no closed container drawn');
+    const at = await page.evaluate((n) => {
+      const cy = window.__cy;
+      const p = cy.getElementById(n).renderedPosition();
+      const r = cy.container().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    }, box);
+    await page.mouse.dblclick(at.x, at.y);
+    await page.waitForFunction((n) => !window.__cy.getElementById(n).data('closed') && document.body.dataset.selectionState === 'ready', box, { timeout: TIMEOUT, polling: 100 });
+    const m = await measure(page);
+    assert.ok(!m.closed.includes(box), `${box} is still closed`);
+  });
 });
 
 // ---------- live: against a real rts serve ----------

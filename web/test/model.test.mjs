@@ -1,7 +1,19 @@
 // The page's pure parts: the graph model and the rename diffs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildModel, dependencies, entityOf, groupDependents, normalizeApps, rootOf } from '../src/model.js';
+import {
+  ancestors,
+  buildModel,
+  collapseLevels,
+  containers,
+  dependencies,
+  entityOf,
+  groupDependents,
+  neighbourhood,
+  normalizeApps,
+  representative,
+  rootOf,
+} from '../src/model.js';
 import { changedSpan, lineDiff } from '../src/diff.js';
 
 const report = {
@@ -115,4 +127,57 @@ test('diffs mark the renamed word', () => {
   const [del] = lineDiff(long, long.replace('Input1', 'Foo'));
   assert.ok(del.text.length < 200);
   assert.equal(del.text.slice(del.mark[0], del.mark[1]), 'Input1');
+});
+
+// A page with nested containers: Modal1 ⊃ Form1 ⊃ {NameInput, SaveButton};
+// Modal1 ⊃ Title; Table1 on the main canvas.
+const nested = {
+  pages: [
+    {
+      name: 'P',
+      entities: [
+        { name: 'Modal1', kind: 'widget' },
+        { name: 'Form1', kind: 'widget', parent: 'Modal1' },
+        { name: 'NameInput', kind: 'widget', parent: 'Form1' },
+        { name: 'SaveButton', kind: 'widget', parent: 'Form1' },
+        { name: 'Title', kind: 'widget', parent: 'Modal1' },
+        { name: 'Table1', kind: 'widget' },
+        { name: 'Stray', kind: 'widget', parent: 'NotOnThePage' },
+        { name: 'save', kind: 'action' },
+        { name: 'load', kind: 'action' },
+      ],
+    },
+  ],
+  edges: [
+    { page: 'P', from: 'save.config.body', to: 'NameInput.text', kind: 'action' },
+    { page: 'P', from: 'SaveButton.onClick', to: 'save.run', kind: 'trigger' },
+    { page: 'P', from: 'Table1.tableData', to: 'load.data', kind: 'binding' },
+    { page: 'P', from: 'Title.text', to: 'Table1.selectedRow.name', kind: 'binding' },
+  ],
+};
+
+test('containers: depth, members, representatives and levels', () => {
+  const m = buildModel(nested, 'P');
+  assert.equal(m.entities.get('Stray').parent, null, 'a container that is not on the page is none');
+  const c = containers(m);
+  assert.deepEqual(Object.fromEntries(c.depth), { Modal1: 0, Form1: 1 });
+  assert.deepEqual(c.members.get('Modal1'), ['Form1', 'NameInput', 'SaveButton', 'Title']);
+  assert.equal(c.maxDepth, 1);
+  assert.deepEqual(ancestors(m, 'NameInput'), ['Form1', 'Modal1']);
+  assert.equal(representative(m, 'NameInput', new Set(['Form1'])), 'Form1');
+  assert.equal(representative(m, 'NameInput', new Set(['Form1', 'Modal1'])), 'Modal1', 'the outermost closed one');
+  assert.equal(representative(m, 'NameInput', new Set()), 'NameInput');
+  assert.equal(representative(m, 'Table1', new Set(['Modal1'])), 'Table1');
+  assert.deepEqual(
+    collapseLevels(m).map((s) => [...s].sort()),
+    [[], ['Form1'], ['Form1', 'Modal1']],
+  );
+});
+
+test('neighbourhood: to N steps both ways, event handlers optional', () => {
+  const m = buildModel(nested, 'P');
+  assert.deepEqual([...neighbourhood(m, 'save', 1)].sort(), ['NameInput', 'SaveButton', 'save']);
+  assert.deepEqual([...neighbourhood(m, 'save', 1, { triggers: false })].sort(), ['NameInput', 'save']);
+  assert.deepEqual([...neighbourhood(m, 'Title', 2)].sort(), ['Table1', 'Title', 'load']);
+  assert.deepEqual([...neighbourhood(m, 'Title', 1)].sort(), ['Table1', 'Title']);
 });
