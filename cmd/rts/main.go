@@ -40,6 +40,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
+		// rts help COMMAND is rts COMMAND --help.
+		if len(args) == 2 && args[0] == "help" {
+			if _, ok := commands[args[1]]; ok {
+				return run([]string{args[1], "--help"}, stdout, stderr)
+			}
+		}
 		usage(stdout)
 		return 0
 	}
@@ -52,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: rts COMMAND [arguments]\n\ncommands:")
+	fmt.Fprintln(w, "usage: rts COMMAND [arguments]\n\nrts COMMAND --help (or rts help COMMAND) explains a command.\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for name := range commands {
 		names = append(names, name)

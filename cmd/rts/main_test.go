@@ -26,6 +26,7 @@ func TestRun(t *testing.T) {
 		{name: "no command", args: nil, code: 2},
 		{name: "help", args: []string{"help"}, code: 0, stdout: "serve"},
 		{name: "help lists every command", args: []string{"--help"}, code: 0, stdout: "version"},
+		{name: "help with a command", args: []string{"help", "diff"}, code: 0, stdout: "usage: rts diff OLD NEW"},
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2,
 			stderrLine: `rts: unknown command "frobnicate" (run 'rts help')`},
 		{name: "version", args: []string{"version"}, code: 0, stdout: "rts "},

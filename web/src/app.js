@@ -310,7 +310,7 @@ function renderStats() {
   showEmpty(
     m.entities.size === 0
       ? 'This page has no entities.'
-      : drawn === 0
+      : drawn === 0 && !closed?.length
         ? 'No entity on this page refers to another. Tick “without edges” to see them all.'
         : '',
   );
