@@ -179,64 +179,44 @@ func diffPage(old, cur *PageJSON, oldEdges, curEdges []EdgeJSON) PageDiff {
 		}
 		return node
 	}
-	edgeKey := func(e EdgeJSON) string { return e.From + "\x00" + e.To + "\x00" + e.Kind }
-	oldSet := map[string]bool{}
-	for _, e := range oldEdges {
-		e.From, e.To = rename(e.From), rename(e.To)
-		oldSet[edgeKey(e)] = true
+	same := func(s string) string { return s }
+	edgeKey := func(name func(string) string) func(EdgeJSON) string {
+		return func(e EdgeJSON) string { return name(e.From) + "\x00" + name(e.To) + "\x00" + e.Kind }
 	}
-	curSet := map[string]bool{}
-	for _, e := range curEdges {
-		curSet[edgeKey(e)] = true
-		if !oldSet[edgeKey(e)] {
-			pd.EdgesAdded = append(pd.EdgesAdded, e)
-		}
+	pd.EdgesAdded, pd.EdgesRemoved = addedAndGone(oldEdges, curEdges, edgeKey(rename), edgeKey(same), pd.EdgesAdded, pd.EdgesRemoved)
+	cycle := func(name func(string) string) func([]string) string {
+		return func(c []string) string { return cycleKey(c, name) }
 	}
-	for _, e := range oldEdges {
-		m := e
-		m.From, m.To = rename(e.From), rename(e.To)
-		if !curSet[edgeKey(m)] {
-			pd.EdgesRemoved = append(pd.EdgesRemoved, e)
-		}
+	pd.CyclesAdded, pd.CyclesFixed = addedAndGone(old.Cycles, cur.Cycles, cycle(rename), cycle(same), pd.CyclesAdded, pd.CyclesFixed)
+	unknownKey := func(name func(string) string) func(UnknownJSON) string {
+		return func(u UnknownJSON) string { return name(u.From) + "\x00" + name(u.Ref) }
 	}
-
-	oldCycles := map[string]bool{}
-	for _, c := range old.Cycles {
-		oldCycles[cycleKey(c, rename)] = true
-	}
-	curCycles := map[string]bool{}
-	for _, c := range cur.Cycles {
-		k := cycleKey(c, func(s string) string { return s })
-		curCycles[k] = true
-		if !oldCycles[k] {
-			pd.CyclesAdded = append(pd.CyclesAdded, c)
-		}
-	}
-	for _, c := range old.Cycles {
-		if !curCycles[cycleKey(c, rename)] {
-			pd.CyclesFixed = append(pd.CyclesFixed, c)
-		}
-	}
-
-	unknownKey := func(u UnknownJSON, f func(string) string) string { return f(u.From) + "\x00" + f(u.Ref) }
-	oldUnknown := map[string]bool{}
-	for _, u := range old.Unknown {
-		oldUnknown[unknownKey(u, rename)] = true
-	}
-	curUnknown := map[string]bool{}
-	for _, u := range cur.Unknown {
-		k := unknownKey(u, func(s string) string { return s })
-		curUnknown[k] = true
-		if !oldUnknown[k] {
-			pd.UnknownAdded = append(pd.UnknownAdded, u)
-		}
-	}
-	for _, u := range old.Unknown {
-		if !curUnknown[unknownKey(u, rename)] {
-			pd.UnknownFixed = append(pd.UnknownFixed, u)
-		}
-	}
+	pd.UnknownAdded, pd.UnknownFixed = addedAndGone(old.Unknown, cur.Unknown, unknownKey(rename), unknownKey(same), pd.UnknownAdded, pd.UnknownFixed)
 	return pd
+}
+
+// addedAndGone appends to added what cur has and old has not, and to gone
+// what old has and cur has not, comparing keys: oldKey names an old item
+// under the new version's names.
+func addedAndGone[T any](old, cur []T, oldKey, curKey func(T) string, added, gone []T) ([]T, []T) {
+	had := make(map[string]bool, len(old))
+	for _, x := range old {
+		had[oldKey(x)] = true
+	}
+	has := make(map[string]bool, len(cur))
+	for _, x := range cur {
+		k := curKey(x)
+		has[k] = true
+		if !had[k] {
+			added = append(added, x)
+		}
+	}
+	for _, x := range old {
+		if !has[oldKey(x)] {
+			gone = append(gone, x)
+		}
+	}
+	return added, gone
 }
 
 func entitiesByName(list []EntityJSON) map[string]EntityJSON {

@@ -74,14 +74,18 @@ func (c *cli) loadApp(path string) (*appmodel.App, int) {
 	return app, 0
 }
 
-// report renders the graph of an app, or of one of its pages; a nil report
-// means the caller returns code.
-func (c *cli) report(app *appmodel.App, page string) (*depgraph.AppReport, int) {
+// report loads an APP argument and renders its graph, or one page of it
+// (all with page ""); a nil report means the caller returns code.
+func (c *cli) report(path, page string) (*appmodel.App, *depgraph.AppReport, int) {
+	app, code := c.loadApp(path)
+	if app == nil {
+		return nil, nil, code
+	}
 	r, ok := appmodel.BuildGraph(app).Snapshot(page)
 	if !ok {
-		return nil, c.failf(2, "%s: no page %q", app.Path, page)
+		return nil, nil, c.failf(2, "%s: no page %q", app.Path, page)
 	}
-	return &r, 0
+	return app, &r, 0
 }
 
 // parseInterspersed lets flags follow positional arguments, as

@@ -34,11 +34,8 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	var reports [2]*depgraph.AppReport
 	for i, path := range pos {
-		app, code := c.loadApp(path)
-		if app == nil {
-			return code
-		}
-		if reports[i], code = c.report(app, ""); reports[i] == nil {
+		var code int
+		if _, reports[i], code = c.report(path, ""); reports[i] == nil {
 			return code
 		}
 	}

@@ -32,11 +32,7 @@ func runGraph(args []string, stdout, stderr io.Writer) int {
 	if *format != "json" && *format != "dot" && *format != "text" {
 		return c.failf(2, "unknown format %q (json, dot or text)", *format)
 	}
-	app, code := c.loadApp(pos[0])
-	if app == nil {
-		return code
-	}
-	report, code := c.report(app, *page)
+	_, report, code := c.report(pos[0], *page)
 	if report == nil {
 		return code
 	}

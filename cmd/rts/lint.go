@@ -26,11 +26,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	app, code := c.loadApp(pos[0])
-	if app == nil {
-		return code
-	}
-	report, code := c.report(app, *page)
+	app, report, code := c.report(pos[0], *page)
 	if report == nil {
 		return code
 	}
