@@ -3,13 +3,57 @@ package appmodel
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/appsmith-rts/rts/internal/shareddata"
+	"github.com/tidwall/gjson"
 )
+
+// TestContainersSameInEveryFormat: the widget tree of an export, whole,
+// and the git format's files with their parentIds place widgets alike.
+func TestContainersSameInEveryFormat(t *testing.T) {
+	export, err := shareddata.Path("testdata", "exported", "CommunityIssuesExport.json")
+	if err != nil {
+		t.Skip(err)
+	}
+	app, err := Load(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := app.Page("Issues").Containers()
+	// Without the tree: each widget's own object, children stripped, as
+	// the git format stores it; only parentId is left to place it.
+	p := app.Page("Issues")
+	flat := &Page{Name: p.Name}
+	for _, w := range p.Widgets {
+		c := *w
+		stripped := gjson.Parse(stripChildren(w.JSON))
+		c.JSON = stripped
+		flat.Widgets = append(flat.Widgets, &c)
+	}
+	if got := flat.Containers(); !reflect.DeepEqual(got, tree) {
+		t.Errorf("by parentId %v\nby the tree %v", got, tree)
+	}
+}
+
+// stripChildren keeps a widget's canvases with their ids but none of their
+// children, as a git-format widget file holds them.
+func stripChildren(w gjson.Result) string {
+	var kids []string
+	w.Get("children").ForEach(func(_, c gjson.Result) bool {
+		if c.Get("type").Str == "CANVAS_WIDGET" {
+			kids = append(kids, `{"type":"CANVAS_WIDGET","widgetId":`+c.Get("widgetId").Raw+`,"children":[]}`)
+		}
+		return true
+	})
+	return `{"widgetName":` + w.Get("widgetName").Raw + `,"parentId":` + strconv.Quote(w.Get("parentId").Str) +
+		`,"children":[` + strings.Join(kids, ",") + `]}`
+}
 
 func TestContainers(t *testing.T) {
 	for _, tt := range []struct {
@@ -21,9 +65,10 @@ func TestContainers(t *testing.T) {
 		topLevel   []string // in no container
 		containers int      // distinct containers
 	}{
-		// The folder says it: widgets/Container1/Input1.json has no parentId.
-		{name: "git folders", page: "Home", widgets: 1, some: map[string]string{"Input1": "Container1"},
-			topLevel: []string{"Container1", "Table1"}, containers: 1},
+		// Git format without parentId: the folder widgets/Container1/ does
+		// not place Input1, as it does not for Appsmith or the store.
+		{name: "git without parentId", page: "Home", widgets: -1,
+			topLevel: []string{"Container1", "Input1", "Table1"}},
 		// parentId names the canvas inlined in the modal's own file.
 		{name: "git parentId", path: []string{"testdata", "apps", "rm"}, page: "Recipe",
 			some:     map[string]string{"AssociateRecipeSetButton": "AsssociateRecipeSetModal", "Tabs1": "AsssociateRecipeSetModal", "AssociateRecipeSetTable": "Tabs1"},
@@ -48,7 +93,7 @@ func TestContainers(t *testing.T) {
 				t.Fatalf("no page %s", tt.page)
 			}
 			got := p.Containers()
-			if tt.widgets > 0 && len(got) != tt.widgets {
+			if tt.widgets < 0 && len(got) != 0 || tt.widgets > 0 && len(got) != tt.widgets {
 				t.Errorf("%d widgets in a container, want %d", len(got), tt.widgets)
 			}
 			for w, c := range tt.some {
