@@ -1,7 +1,7 @@
 package appmodel
 
 import (
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 	"github.com/tidwall/gjson"
 )
 
@@ -37,7 +37,7 @@ func makeBinding(entity, path, node string, kind BindingKind, file string, v jsV
 	default:
 		b.Loc = Location{File: file, Start: -1, End: -1, Encoding: Derived}
 	}
-	b.Snippets = SplitTemplate(b.Value)
+	b.Snippets = analysis.SplitTemplate(b.Value)
 	return b
 }
 
@@ -122,7 +122,7 @@ func buildActionBindings(a *Action, top *object) {
 // single snippet is the member's code (Appsmith's JSAction branch of
 // getDynamicBindings: trimmed, no {{ }} splitting).
 func buildJSObjectBindings(j *JSObject) {
-	members, err := depgraph.ParseJSObject(j.Body)
+	members, err := analysis.ParseJSObject(j.Body)
 	if err != nil {
 		j.ParseErr = err
 		return
@@ -130,7 +130,7 @@ func buildJSObjectBindings(j *JSObject) {
 	j.Members = members
 	j.Bindings = make([]Binding, 0, len(members))
 	for _, m := range members {
-		v := jsTrim(m.Value)
+		v := analysis.TrimJSSpace(m.Value)
 		b := Binding{
 			Entity: j.Name, Path: m.Key, Node: j.Name + "." + m.Key, Kind: BindingJSObject, Value: v,
 			Loc: Location{File: j.BodyLoc.File, Start: m.ValueStart, End: m.ValueEnd, Encoding: InBody},

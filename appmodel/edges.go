@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/depgraph"
 )
 
@@ -16,7 +17,7 @@ type Edge struct {
 }
 
 // Edges lists the binding edges of the app as the edge contract defines
-// them: every snippet of every binding goes to depgraph.Extract (evaluation
+// them: every snippet of every binding goes to analysis.Extract (evaluation
 // version 2, no invalid identifiers); a reference is kept when its root is
 // an entity of the same page; edges are unique per (page, from, to), in
 // page, entity, binding, snippet and reference order, first one kept.
@@ -80,7 +81,7 @@ func extractAll(pages []*Page) *extraction {
 			// Interleaved, so that long snippets (JS object functions,
 			// which come last) are shared out too.
 			for i := w; i < len(uniq); i += workers {
-				x.refs[i] = depgraph.Extract(uniq[i], 2, nil).References
+				x.refs[i] = analysis.Extract(uniq[i], 2, nil).References
 			}
 		})
 	}

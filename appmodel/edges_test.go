@@ -7,7 +7,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/internal/shareddata"
 )
 
@@ -21,7 +21,7 @@ var knownMissing = map[string]string{
 	// the parameter, not the page's widget of the same name. Appsmith's
 	// extractor does not bind destructured parameters (the "destructuring"
 	// quirk of the conformance corpus) and reports the widget;
-	// depgraph.Extract scopes them correctly.
+	// analysis.Extract scopes them correctly.
 	"Validation Auto|JSObject2.displayCommission|commissionType":    "destructured parameter shadows widget",
 	"Validation Health|JSObject2.displayCommission|commissionType":  "destructured parameter shadows widget",
 	"Validation Housing|JSObject2.displayCommission|commissionType": "destructured parameter shadows widget",
@@ -215,7 +215,7 @@ func TestContractCounts(t *testing.T) {
 					}
 					for _, s := range b.Snippets {
 						got.snippets++
-						if depgraph.Extract(s, 2, nil).IsError {
+						if analysis.Extract(s, 2, nil).IsError {
 							got.isError++
 						}
 					}

@@ -1,6 +1,9 @@
 package appmodel
 
-import "github.com/appsmith-rts/rts/depgraph"
+import (
+	"github.com/appsmith-rts/rts/analysis"
+	"github.com/appsmith-rts/rts/depgraph"
+)
 
 // GraphInput turns the app into the dependency graph's input: per page, its
 // entities and every binding's snippets.
@@ -47,7 +50,7 @@ func GraphBinding(p *Page, b *Binding) depgraph.Binding {
 			}
 			for _, m := range j.Members {
 				if m.Key == b.Path {
-					gb.Function = m.Kind == depgraph.Function
+					gb.Function = m.Kind == analysis.Function
 				}
 			}
 		}
@@ -57,9 +60,29 @@ func GraphBinding(p *Page, b *Binding) depgraph.Binding {
 	return gb
 }
 
+// GraphEnv is what the dependency graph needs to know about Appsmith: code
+// is JavaScript analysed as Appsmith evaluates a binding (evaluation version
+// 2), JavaScript's and Appsmith's globals need no entity, and a widget's
+// meta properties start from its default properties.
+func GraphEnv() depgraph.Env {
+	return depgraph.Env{
+		References: func(code string) ([]string, bool) {
+			info := analysis.Extract(code, 2, nil)
+			return info.References, !info.IsError
+		},
+		IsGlobal:        analysis.IsKnownGlobal,
+		DefaultProperty: DefaultProperty,
+	}
+}
+
+// NewGraph returns an empty dependency graph for an Appsmith app.
+func NewGraph(appName string) *depgraph.Graph {
+	return depgraph.NewGraph(appName, GraphEnv())
+}
+
 // BuildGraph loads the app's dependency graph.
 func BuildGraph(app *App) *depgraph.Graph {
-	g := depgraph.NewGraph(app.Name)
+	g := NewGraph(app.Name)
 	g.SetLibraries(app.Libraries)
 	g.Load(GraphInput(app))
 	return g

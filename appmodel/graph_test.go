@@ -37,7 +37,7 @@ func TestGraphEdgesEqualContractEdges(t *testing.T) {
 func TestGraphIncrementalOnRealApp(t *testing.T) {
 	app := loadRealApp(t, "rm")
 	input := GraphInput(app)
-	g := depgraph.NewGraph(app.Name)
+	g := NewGraph(app.Name)
 	g.Load(input)
 	rng := rand.New(rand.NewSource(7))
 	steps := 600
@@ -72,7 +72,7 @@ func TestGraphIncrementalOnRealApp(t *testing.T) {
 		if step%100 != 0 {
 			continue
 		}
-		fresh := depgraph.NewGraph(app.Name)
+		fresh := NewGraph(app.Name)
 		var in []depgraph.PageInput
 		for i, p := range input {
 			pin := depgraph.PageInput{Name: p.Name, Entities: p.Entities}

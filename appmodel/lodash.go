@@ -328,7 +328,7 @@ func stringProperty(s string, k string) jsValue {
 		return jsValue{}
 	}
 	for _, r := range s {
-		n := utf16Len(r)
+		n := utf16.RuneLen(r)
 		if idx < n {
 			if n == 2 {
 				// Half of a surrogate pair has no UTF-8 form.
@@ -344,7 +344,7 @@ func stringProperty(s string, k string) jsValue {
 func utf16Count(s string) int {
 	n := 0
 	for _, r := range s {
-		n += utf16Len(r)
+		n += utf16.RuneLen(r)
 	}
 	return n
 }

@@ -4,7 +4,7 @@ import (
 	"iter"
 	"strings"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 	"github.com/tidwall/gjson"
 )
 
@@ -144,7 +144,7 @@ type JSObject struct {
 	BodyLoc Location
 	// Members are the object's properties in source order; their offsets
 	// are into Body.
-	Members []depgraph.JSProperty
+	Members []analysis.JSProperty
 	// OnLoadFunctions are the members Appsmith runs when the page loads
 	// (their JS actions have executeOnLoad).
 	OnLoadFunctions []string

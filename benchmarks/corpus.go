@@ -1,11 +1,9 @@
 // Package benchmarks measures rts: `go test -bench` over the real scripts of
-// the conformance corpus, and a load generator (cmd/rtsload) that drives any
-// server speaking the RTS HTTP API — ours or Appsmith's Node RTS — with the
-// same scripts, so the two can be compared on one machine.
-//
-// The reusable parts live here: loading the corpus (corpus.go), turning it
-// into HTTP requests (request.go), running the load and computing exact
-// latency percentiles (load.go).
+// the conformance corpus and the shared apps, and what the load generator
+// (cmd/rtsload) needs to drive any server speaking the RTS HTTP API — ours
+// or Appsmith's Node RTS — with the same scripts: the corpus (corpus.go),
+// its HTTP requests (request.go), the load and exact latency percentiles
+// (load.go).
 package benchmarks
 
 import (

@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/refactor"
 )
 
@@ -27,9 +27,9 @@ func loadCorpus(tb testing.TB) *Corpus {
 
 // Sinks keep the compiler from discarding the work measured.
 var (
-	sinkInfo  depgraph.IdentifierInfo
+	sinkInfo  analysis.IdentifierInfo
 	sinkRes   refactor.ScriptResult
-	sinkProps []depgraph.JSProperty
+	sinkProps []analysis.JSProperty
 	sinkErr   error
 )
 
@@ -54,10 +54,10 @@ func BenchmarkExtractParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := int(offsets.Add(7919)) % len(cases)
-		var info depgraph.IdentifierInfo
+		var info analysis.IdentifierInfo
 		for pb.Next() {
 			c := &cases[i]
-			info = depgraph.Extract(c.Script, c.EvalVersion, c.Invalid)
+			info = analysis.Extract(c.Script, c.EvalVersion, c.Invalid)
 			if i++; i == len(cases) {
 				i = 0
 			}
@@ -110,7 +110,7 @@ func benchExtract(b *testing.B, cases []ExtractCase) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c := &cases[i%len(cases)]
-		sinkInfo = depgraph.Extract(c.Script, c.EvalVersion, c.Invalid)
+		sinkInfo = analysis.Extract(c.Script, c.EvalVersion, c.Invalid)
 	}
 	reportThroughput(b)
 }
@@ -119,19 +119,22 @@ func BenchmarkRefactor(b *testing.B) {
 	benchRefactor(b, loadCorpus(b).Refactor)
 }
 
-// benchRefactor renames one case per iteration, cycling through cases.
+// benchRefactor renames one case per iteration, cycling through cases,
+// with a cache of scans as the server holds one (JS object bodies recur).
 func benchRefactor(b *testing.B, cases []RefactorCase) {
+	r := refactor.NewRenamer(0)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c := &cases[i%len(cases)]
-		sinkRes, sinkErr = refactor.Script(c.Script, c.OldName, c.NewName, c.IsJSObject)
+		sinkRes, sinkErr = r.Script(c.Script, c.OldName, c.NewName, c.IsJSObject)
 	}
 	reportThroughput(b)
 }
 
 func BenchmarkRefactorParallel(b *testing.B) {
 	cases := loadCorpus(b).Refactor
+	r := refactor.NewRenamer(0)
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -139,7 +142,7 @@ func BenchmarkRefactorParallel(b *testing.B) {
 		var res refactor.ScriptResult
 		for pb.Next() {
 			c := &cases[i]
-			res, _ = refactor.Script(c.Script, c.OldName, c.NewName, c.IsJSObject)
+			res, _ = r.Script(c.Script, c.OldName, c.NewName, c.IsJSObject)
 			if i++; i == len(cases) {
 				i = 0
 			}
@@ -170,7 +173,7 @@ func BenchmarkJSObject(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		sinkProps, sinkErr = depgraph.ParseJSObject(bodies[i%len(bodies)])
+		sinkProps, sinkErr = analysis.ParseJSObject(bodies[i%len(bodies)])
 	}
 	reportThroughput(b)
 }
@@ -181,9 +184,9 @@ func BenchmarkJSObjectParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := int(offsets.Add(7919)) % len(bodies)
-		var props []depgraph.JSProperty
+		var props []analysis.JSProperty
 		for pb.Next() {
-			props, _ = depgraph.ParseJSObject(bodies[i])
+			props, _ = analysis.ParseJSObject(bodies[i])
 			if i++; i == len(bodies) {
 				i = 0
 			}

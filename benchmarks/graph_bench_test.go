@@ -50,7 +50,7 @@ func BenchmarkGraphBuild(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				depgraph.NewGraph(name).Load(in)
+				appmodel.NewGraph(name).Load(in)
 			}
 			b.ReportMetric(float64(bindings(in)), "bindings")
 		})
@@ -61,7 +61,7 @@ func BenchmarkGraphBuild(b *testing.B) {
 // between two versions of its code, and measures the incremental update.
 func BenchmarkGraphUpdate(b *testing.B) {
 	in := loadInput(b, "NewIdeel-Appsmith")
-	g := depgraph.NewGraph("app")
+	g := appmodel.NewGraph("app")
 	g.Load(in)
 	// A widget binding with references, on a busy page.
 	var page string
@@ -103,7 +103,7 @@ func BenchmarkGraphBuildScaled(b *testing.B) {
 			b.ResetTimer()
 			var g *depgraph.Graph
 			for b.Loop() {
-				g = depgraph.NewGraph("scaled")
+				g = appmodel.NewGraph("scaled")
 				g.Load(in)
 			}
 			b.StopTimer()

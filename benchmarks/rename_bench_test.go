@@ -51,14 +51,15 @@ func BenchmarkRenameWholeApp(b *testing.B) {
 
 func benchRenameWholeApp(b *testing.B, cold bool) {
 	app, page, name := renameTarget(b)
+	r := refactor.NewRenamer(0) // as the store holds one
 	b.ReportAllocs()
 	b.ResetTimer()
 	var refs int
 	for b.Loop() {
 		if cold {
-			depgraph.ResetScanCaches()
+			r = refactor.NewRenamer(0)
 		}
-		plan, err := refactor.PlanRename(app, page, name, name+"Renamed")
+		plan, err := r.PlanRename(app, page, name, name+"Renamed")
 		if err != nil {
 			b.Fatal(err)
 		}

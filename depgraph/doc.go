@@ -1,14 +1,10 @@
-// Package depgraph owns the JavaScript analysis of Appsmith bindings and the
-// dependency graph built from it.
-//
-// The analysis runs on goja's parser and AST only (no goja runtime). One
-// walker (walk.go) visits every node of goja's AST in the order acorn-walk's
-// base visitor does, so that the answers match Appsmith's @shared/ast library
-// wherever that library is right. While walking it declares every binding in
-// a real scope tree; references are bound to scopes only after the walk
-// (declare, then bind), because JavaScript hoists `var` declarations.
-//
-// Positions are byte offsets into the text that was given, never UTF-16
-// units: a rename splices the same string it parsed, so the unit does not
-// matter as long as it is the same one throughout.
+// Package depgraph owns the dependency graph of an app: per page, binding
+// nodes at property-path granularity, the edges their references make,
+// cycles with their full path, unknown and unused entities, impact
+// (dependents, dependencies) and evaluation order, kept up to date one
+// binding or entity at a time and reporting what each update changed. It
+// parses nothing itself: what a snippet refers to, which names are globals
+// and which widget properties start from which defaults come in an Env
+// (appmodel.GraphEnv hands in Appsmith's), so the graph holds no parser and
+// no platform tables.
 package depgraph

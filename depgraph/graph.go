@@ -93,6 +93,25 @@ type Unknown struct {
 	Suggestion string
 }
 
+// Env is what the graph knows about the code it links and the platform the
+// app runs on. It is handed in so that the graph holds no parser and no
+// platform tables of its own; appmodel.NewGraph hands in Appsmith's.
+type Env struct {
+	// References lists the references one snippet of code makes (member
+	// chains such as Api1.data[0], each once, in source order); ok is false
+	// when the snippet does not parse. Required; it is called from several
+	// goroutines at once during Load.
+	References func(snippet string) (refs []string, ok bool)
+	// IsGlobal reports whether a reference root needs no entity (the
+	// language's and the platform's globals). Nil: none does.
+	IsGlobal func(root string) bool
+	// DefaultProperty names, for a widget type, the default property a meta
+	// property starts from (Input1.text starts from Input1.defaultText), so
+	// that a reference to the meta property depends on the default's
+	// binding. Nil: no widget has any.
+	DefaultProperty func(widgetType, metaProperty string) (string, bool)
+}
+
 // Graph is the dependency graph of one app: per page, binding nodes at
 // property-path granularity and the edges their references make. It is
 // updated incrementally: each Set/Remove re-analyses only the binding or
@@ -102,6 +121,7 @@ type Unknown struct {
 // queries (the store holds one lock per app).
 type Graph struct {
 	App   string
+	env   Env
 	pages []*page
 	byKey map[string]*page
 	// entityPages counts, per entity name, the pages that have it, for
@@ -123,7 +143,7 @@ func (g *Graph) SetLibraries(names []string) {
 // isUnknown reports whether ref, made by node n, names nothing known.
 func (g *Graph) isUnknown(p *page, n *node, ref string) bool {
 	root := RootOf(ref)
-	if p.byName[root] != nil || knownGlobals[root] || g.libraries[root] {
+	if p.byName[root] != nil || g.libraries[root] || g.env.IsGlobal != nil && g.env.IsGlobal(root) {
 		return false
 	}
 	// Appsmith generates table column code that ends in
@@ -170,9 +190,12 @@ type node struct {
 	order    int
 }
 
-// NewGraph returns an empty graph for an app.
-func NewGraph(app string) *Graph {
-	return &Graph{App: app, byKey: map[string]*page{}, entityPages: map[string]map[*page]bool{}}
+// NewGraph returns an empty graph for an app, analysing code with env.
+func NewGraph(app string, env Env) *Graph {
+	if env.References == nil {
+		panic("depgraph: NewGraph needs Env.References")
+	}
+	return &Graph{App: app, env: env, byKey: map[string]*page{}, entityPages: map[string]map[*page]bool{}}
 }
 
 // AddPage adds an empty page (pages keep the order they were added in).
@@ -246,7 +269,11 @@ func (g *Graph) Load(pages []PageInput) {
 			}
 		}
 	}
-	infos := make([]IdentifierInfo, len(uniq))
+	type analysed struct {
+		refs []string
+		ok   bool
+	}
+	infos := make([]analysed, len(uniq))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	chunk := (len(uniq) + workers - 1) / workers
@@ -256,7 +283,7 @@ func (g *Graph) Load(pages []PageInput) {
 		go func() {
 			defer wg.Done()
 			for k := lo; k < hi; k++ {
-				infos[k] = Extract(uniq[k], 2, nil)
+				infos[k].refs, infos[k].ok = g.env.References(uniq[k])
 			}
 		}()
 	}
@@ -272,11 +299,11 @@ func (g *Graph) Load(pages []PageInput) {
 			n := g.newNode(p, b)
 			for _, s := range b.Snippets {
 				info := &infos[index[s]]
-				if info.IsError {
+				if !info.ok {
 					n.errors++
 					continue
 				}
-				for _, r := range info.References {
+				for _, r := range info.refs {
 					if !containsString(n.refs, r) {
 						n.refs = append(n.refs, r)
 					}
@@ -285,7 +312,7 @@ func (g *Graph) Load(pages []PageInput) {
 			p.index(n)
 		}
 		for _, n := range p.sortedNodes() {
-			p.link(n)
+			g.link(p, n)
 		}
 		p.findAllCycles()
 	}
@@ -293,16 +320,16 @@ func (g *Graph) Load(pages []PageInput) {
 
 // analyse extracts the references of a binding's snippets, each once, in
 // order.
-func analyse(snippets []string) ([]string, int) {
+func (g *Graph) analyse(snippets []string) ([]string, int) {
 	var refs []string
 	errs := 0
 	for _, s := range snippets {
-		info := Extract(s, 2, nil)
-		if info.IsError {
+		found, ok := g.env.References(s)
+		if !ok {
 			errs++
 			continue
 		}
-		for _, r := range info.References {
+		for _, r := range found {
 			if !containsString(refs, r) {
 				refs = append(refs, r)
 			}
@@ -352,7 +379,7 @@ func (g *Graph) SetEntity(pageName string, e Entity) Change {
 	if !existed {
 		touched := p.referrers(e.Name)
 		for _, n := range touched {
-			p.link(n)
+			g.link(p, n)
 		}
 		g.diff(p, before, touched, &ch)
 		p.updateCycles(touched, &ch)
@@ -387,7 +414,7 @@ func (g *Graph) RemoveEntity(pageName, name string) Change {
 		delete(g.entityPages, name)
 	}
 	for _, n := range referrers {
-		p.link(n)
+		g.link(p, n)
 	}
 	g.diff(p, before, referrers, &ch)
 	p.updateCycles(referrers, &ch)
@@ -412,7 +439,7 @@ func (g *Graph) newNode(p *page, b *Binding) *node {
 // graph: only this node's snippets are analysed.
 func (g *Graph) SetBinding(pageName string, b Binding) Change {
 	p := g.page(pageName)
-	refs, errs := analyse(b.Snippets)
+	refs, errs := g.analyse(b.Snippets)
 	ch := Change{Page: p.name}
 	n, existed := p.nodes[b.Node]
 	touched := []*node{}
@@ -431,7 +458,7 @@ func (g *Graph) SetBinding(pageName string, b Binding) Change {
 	p.index(n)
 	touched = append(touched, n)
 	for _, t := range touched {
-		p.link(t)
+		g.link(p, t)
 	}
 	g.diff(p, before, touched, &ch)
 	p.updateCycles(touched, &ch)
@@ -457,7 +484,7 @@ func (g *Graph) RemoveBinding(pageName, nodeName string) Change {
 	before := g.snapshotOf(p, append([]*node{n}, dependents...))
 	p.unindex(n)
 	n.refs = nil
-	p.link(n) // drops its out-edges and their reverse entries
+	g.link(p, n) // drops its out-edges and their reverse entries
 	delete(p.nodes, nodeName)
 	for i, x := range n.ent.nodes {
 		if x == n {
@@ -466,7 +493,7 @@ func (g *Graph) RemoveBinding(pageName, nodeName string) Change {
 		}
 	}
 	for _, d := range dependents {
-		p.link(d)
+		g.link(p, d)
 	}
 	g.diff(p, before, append([]*node{n}, dependents...), &ch)
 	p.updateCycles(append([]*node{n}, dependents...), &ch)
@@ -512,7 +539,7 @@ func (p *page) referrers(name string) []*node {
 }
 
 // link recomputes a node's dependency edges from its references.
-func (p *page) link(n *node) {
+func (g *Graph) link(p *page, n *node) {
 	for _, t := range n.out {
 		delete(t.in, n)
 	}
@@ -526,7 +553,7 @@ func (p *page) link(n *node) {
 			if t == n && n.function {
 				continue // recursion
 			}
-			if reaches(r, t.name, ent) && !containsNode(n.out, t) {
+			if g.reaches(r, t.name, ent) && !containsNode(n.out, t) {
 				n.out = append(n.out, t)
 				t.in[n] = struct{}{}
 			}
@@ -537,12 +564,11 @@ func (p *page) link(n *node) {
 // reaches reports whether reference r reaches binding node name of ent:
 // the same path, a path under the other, or a meta property whose default
 // property is the node (Input1.text reaches Input1.defaultText).
-func reaches(r, name string, ent *entity) bool {
+func (g *Graph) reaches(r, name string, ent *entity) bool {
 	if overlaps(r, name) {
 		return true
 	}
-	defaults := metaDefaults[ent.Type]
-	if defaults == nil {
+	if g.env.DefaultProperty == nil {
 		return false
 	}
 	rest := strings.TrimPrefix(r, ent.Name+".")
@@ -553,10 +579,19 @@ func reaches(r, name string, ent *entity) bool {
 	if i := strings.IndexAny(rest, ".["); i >= 0 {
 		meta = rest[:i]
 	}
-	if d, ok := defaults[meta]; ok {
+	if d, ok := g.env.DefaultProperty(ent.Type, meta); ok {
 		return overlaps(ent.Name+"."+d, name)
 	}
 	return false
+}
+
+// RootOf is the entity part of a reference: the text before the first `.`
+// or `[` (lodash toPath(ref)[0] for the references the analysis returns).
+func RootOf(ref string) string {
+	if i := strings.IndexAny(ref, ".["); i >= 0 {
+		return ref[:i]
+	}
+	return ref
 }
 
 // overlaps: a equals b, or one is a path under the other.

@@ -15,7 +15,8 @@ func bind(node, code string) Binding {
 }
 
 func TestGraphCyclesUnknownUnused(t *testing.T) {
-	g := NewGraph("app")
+	t.Parallel()
+	g := newTestGraph("app")
 	g.Load([]PageInput{{
 		Name: "Page1",
 		Entities: []Entity{
@@ -93,8 +94,12 @@ func TestGraphCyclesUnknownUnused(t *testing.T) {
 // TestGraphIncrementalEqualsRebuild applies random edits and compares the
 // incrementally kept graph with one built from scratch after each.
 func TestGraphIncrementalEqualsRebuild(t *testing.T) {
+	t.Parallel()
 	for seed := int64(1); seed <= 8; seed++ {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { incrementalEqualsRebuild(t, seed) })
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			t.Parallel()
+			incrementalEqualsRebuild(t, seed)
+		})
 	}
 }
 
@@ -122,7 +127,7 @@ func incrementalEqualsRebuild(t *testing.T, seed int64) {
 	}
 	entities := map[string]bool{}
 	bindings := map[string]Binding{}
-	g := NewGraph("app")
+	g := newTestGraph("app")
 	g.AddPage("P")
 	for step := 0; step < 400; step++ {
 		e := names[rng.Intn(len(names))]
@@ -161,7 +166,7 @@ func incrementalEqualsRebuild(t *testing.T, seed int64) {
 			}
 			g.RemoveEntity("P", e)
 		}
-		fresh := NewGraph("app")
+		fresh := newTestGraph("app")
 		in := PageInput{Name: "P"}
 		for _, name := range names {
 			if entities[name] {
@@ -210,7 +215,8 @@ func assertSameGraph(t *testing.T, step int, got, want *Graph) {
 }
 
 func TestGraphLibrariesAndTableColumnsAreNotUnknown(t *testing.T) {
-	g := NewGraph("app")
+	t.Parallel()
+	g := newTestGraph("app")
 	g.SetLibraries([]string{"dayjs"})
 	g.Load([]PageInput{{
 		Name:     "P",

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/tidwall/gjson"
 )
 
@@ -88,8 +88,15 @@ func (c *Conflict) Error() string {
 // object member, `JSObject1.myFun1` with newName `JSObject1.myFun2`.
 //
 // pageName may be "" when exactly one page has the entity.
-// Only bindings whose text contains the old name are parsed.
+// Only bindings whose text contains the old name are parsed, and snippets
+// that recur in the app are parsed once.
 func PlanRename(app *appmodel.App, pageName, oldName, newName string) (*Plan, error) {
+	return NewRenamer(0).PlanRename(app, pageName, oldName, newName)
+}
+
+// PlanRename is the package's PlanRename, with r's cache: a second rename
+// in the same app parses only what changed.
+func (r Renamer) PlanRename(app *appmodel.App, pageName, oldName, newName string) (*Plan, error) {
 	oldSegs, newSegs := strings.Split(oldName, "."), strings.Split(newName, ".")
 	if len(oldSegs) > 2 || len(newSegs) != len(oldSegs) {
 		return nil, &Conflict{Reason: fmt.Sprintf("rename %q to %q: name an entity (Api1) or a JS object member (JSObject1.myFun1) on both sides", oldName, newName)}
@@ -99,7 +106,7 @@ func PlanRename(app *appmodel.App, pageName, oldName, newName string) (*Plan, er
 	}
 	if err := CheckNewName(newSegs[len(newSegs)-1]); err != nil && len(newSegs) == 1 {
 		return nil, err
-	} else if len(newSegs) == 2 && !depgraph.IsValidIdentifier(newSegs[1]) {
+	} else if len(newSegs) == 2 && !analysis.IsValidIdentifier(newSegs[1]) {
 		return nil, &NameError{newName, "not a valid JavaScript identifier"}
 	}
 	page, err := findPage(app, pageName, oldSegs[0])
@@ -107,7 +114,8 @@ func PlanRename(app *appmodel.App, pageName, oldName, newName string) (*Plan, er
 		return nil, err
 	}
 	pl := &planner{
-		app: app, page: page, oldSegs: oldSegs, newSegs: newSegs,
+		scans: r.Scans,
+		app:   app, page: page, oldSegs: oldSegs, newSegs: newSegs,
 		plan:  &Plan{App: app.Name, Page: page.Name, OldName: oldName, NewName: newName},
 		files: map[string]string{},
 		edits: map[string][]Edit{},
@@ -155,6 +163,7 @@ func findPage(app *appmodel.App, pageName, root string) (*appmodel.Page, error) 
 }
 
 type planner struct {
+	scans            *analysis.ScanCache
 	app              *appmodel.App
 	page             *appmodel.Page
 	oldSegs, newSegs []string
@@ -287,12 +296,12 @@ func (pl *planner) templateBinding(entity string, b *appmodel.Binding, strs bool
 	}
 	var edits []Edit
 	refs, strRefs := 0, 0
-	for _, sp := range appmodel.TemplateSpans(b.Value) {
+	for _, sp := range analysis.TemplateSpans(b.Value) {
 		code := b.Value[sp.Start:sp.End]
 		if !strings.Contains(code, root) {
 			continue
 		}
-		sc, err := depgraph.ScanScript(code, root, pl.newSegs[0])
+		sc, err := pl.scans.ScanScript(code, root, pl.newSegs[0])
 		if err != nil {
 			continue // code that does not parse is left alone, as Appsmith does
 		}
@@ -329,7 +338,7 @@ func (pl *planner) note(entity, path, file, before, after string, refs, strRefs 
 	pl.plan.RefactorCount += refs + strRefs
 }
 
-func (pl *planner) countStrings(sc depgraph.Scan, strs bool) int {
+func (pl *planner) countStrings(sc analysis.Scan, strs bool) int {
 	if !strs {
 		return 0
 	}
@@ -344,7 +353,7 @@ func (pl *planner) countStrings(sc depgraph.Scan, strs bool) int {
 
 // editsFor lists the edits in one scanned script: code references, and for
 // a widget the names passed as strings.
-func (pl *planner) editsFor(sc depgraph.Scan, where string, strs bool) ([]Edit, int) {
+func (pl *planner) editsFor(sc analysis.Scan, where string, strs bool) ([]Edit, int) {
 	for _, o := range sc.Occurrences {
 		if o.Free && o.Captured && matches(o, pl.oldSegs) {
 			pl.captured = append(pl.captured, where)
@@ -362,7 +371,7 @@ func (pl *planner) editsFor(sc depgraph.Scan, where string, strs bool) ([]Edit, 
 	return edits, n
 }
 
-func matches(o depgraph.Occurrence, oldSegs []string) bool {
+func matches(o analysis.Occurrence, oldSegs []string) bool {
 	if len(o.Props) < len(oldSegs)-1 {
 		return false
 	}
@@ -386,7 +395,7 @@ func (pl *planner) jsBody(j *appmodel.JSObject, strs bool) error {
 		}
 		return nil
 	}
-	sc, err := depgraph.ScanJSObject(j.Body, root, pl.newSegs[0])
+	sc, err := pl.scans.ScanJSObject(j.Body, root, pl.newSegs[0])
 	if err != nil {
 		return nil
 	}
@@ -424,7 +433,7 @@ func (pl *planner) jsBody(j *appmodel.JSObject, strs bool) error {
 // thisMemberEdits renames `this.old` inside a JS object body: members call
 // each other that way.
 func thisMemberEdits(body, oldKey, newKey string) ([]Edit, int) {
-	sc, err := depgraph.ScanJSObjectThis(body)
+	sc, err := analysis.ScanJSObjectThis(body)
 	if err != nil {
 		return nil, 0
 	}

@@ -5,8 +5,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 )
 
 // BatchEntity is one entity whose bindings a batch rename rewrites. Kind
@@ -37,7 +36,13 @@ type BatchEdit struct {
 // per `{{ }}` binding. Only values containing the old name are parsed, on
 // all cores; values that do not parse are left alone (as Appsmith does).
 // The edits come back in input order; unchanged values are left out.
+// Values that recur within the batch are parsed once.
 func Batch(oldName, newName string, entities []BatchEntity) ([]BatchEdit, int, error) {
+	return NewRenamer(0).Batch(oldName, newName, entities)
+}
+
+// Batch is the package's Batch, with r's cache.
+func (r Renamer) Batch(oldName, newName string, entities []BatchEntity) ([]BatchEdit, int, error) {
 	if !validDotted(oldName) || !validDotted(newName) {
 		return nil, 0, ErrInvalidName
 	}
@@ -57,7 +62,7 @@ func Batch(oldName, newName string, entities []BatchEntity) ([]BatchEdit, int, e
 		}
 	}
 	run := func(j *job) {
-		value, n := renameValue(j.b.Value, j.kind == "jsobject", oldSegs, newSegs)
+		value, n := r.renameValue(j.b.Value, j.kind == "jsobject", oldSegs, newSegs)
 		if n > 0 {
 			j.out = BatchEdit{Entity: j.entity, Path: j.b.Path, Value: value, RefactorCount: n}
 			j.count = n
@@ -98,22 +103,22 @@ func Batch(oldName, newName string, entities []BatchEntity) ([]BatchEdit, int, e
 
 // renameValue renames in one stored value: a JS object body, or a property
 // value whose `{{ }}` snippets are code.
-func renameValue(value string, jsObject bool, oldSegs, newSegs []string) (string, int) {
+func (r Renamer) renameValue(value string, jsObject bool, oldSegs, newSegs []string) (string, int) {
 	var edits []Edit
 	count := 0
 	if jsObject {
-		sc, err := depgraph.ScanJSObject(value, oldSegs[0], "")
+		sc, err := r.Scans.ScanJSObject(value, oldSegs[0], "")
 		if err != nil {
 			return value, 0
 		}
 		edits, count = EditsFor(sc, oldSegs, newSegs)
 	} else {
-		for _, sp := range appmodel.TemplateSpans(value) {
+		for _, sp := range analysis.TemplateSpans(value) {
 			code := value[sp.Start:sp.End]
 			if !strings.Contains(code, oldSegs[0]) {
 				continue
 			}
-			sc, err := depgraph.ScanScript(code, oldSegs[0], "")
+			sc, err := r.Scans.ScanScript(code, oldSegs[0], "")
 			if err != nil {
 				continue
 			}

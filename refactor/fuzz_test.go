@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 )
 
 // FuzzScript: a rename never panics, and when the input parsed and
@@ -30,9 +30,9 @@ func FuzzScript(f *testing.F) {
 		}
 		var perr error
 		if js {
-			_, perr = depgraph.ScanJSObject(got.Script, "x", "")
+			_, perr = analysis.ScanJSObject(got.Script, "x", "")
 		} else {
-			_, perr = depgraph.ScanScript(got.Script, "x", "")
+			_, perr = analysis.ScanScript(got.Script, "x", "")
 		}
 		if perr != nil {
 			t.Fatalf("rename of %q→%q made %q from %q, which does not parse", oldName, newName, got.Script, script)

@@ -2,23 +2,9 @@ package refactor
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 )
-
-// reservedWords are JavaScript's reserved words (strict mode included) and
-// the literal names no binding can redefine.
-var reservedWords = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`break case catch class const continue debugger default delete do else
-		enum export extends false finally for function if import in instanceof new null return super switch
-		this throw true try typeof var void while with yield let static implements interface package private
-		protected public await async of get set undefined NaN Infinity`) {
-		reservedWords[w] = true
-	}
-}
 
 // NameError says why a new name cannot be used.
 type NameError struct {
@@ -33,11 +19,11 @@ func (e *NameError) Error() string { return fmt.Sprintf("cannot rename to %q: %s
 // or JavaScript already gives a meaning to in bindings.
 func CheckNewName(name string) error {
 	switch {
-	case !depgraph.IsValidIdentifier(name):
+	case !analysis.IsValidIdentifier(name):
 		return &NameError{name, "not a valid JavaScript identifier"}
-	case reservedWords[name]:
+	case analysis.IsReservedWord(name):
 		return &NameError{name, "a JavaScript reserved word"}
-	case depgraph.IsKnownGlobal(name):
+	case analysis.IsKnownGlobal(name):
 		return &NameError{name, "already a JavaScript or Appsmith global"}
 	}
 	return nil

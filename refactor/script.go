@@ -1,5 +1,3 @@
-// Package refactor owns renames: of an entity inside one script (the
-// Appsmith-compatible entity-refactor) and across a whole app in one pass.
 package refactor
 
 import (
@@ -7,11 +5,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 )
 
 // ErrSyntax is returned for a script that does not parse.
-var ErrSyntax = depgraph.ErrSyntax
+var ErrSyntax = analysis.ErrSyntax
 
 // ErrInvalidName is returned when a name is not a dotted JavaScript
 // identifier: splicing it in could change what the code does.
@@ -20,7 +18,7 @@ var ErrInvalidName = errors.New("refactor: not a valid entity name")
 // validDotted reports whether name is identifiers joined by dots.
 func validDotted(name string) bool {
 	for _, seg := range strings.Split(name, ".") {
-		if !depgraph.IsValidIdentifier(seg) {
+		if !analysis.IsValidIdentifier(seg) {
 			return false
 		}
 	}
@@ -49,19 +47,41 @@ type ScriptResult struct {
 // destructured binding of the same name shadows only inside its own scope;
 // a shorthand property {Api1} becomes {Api1: Api2}; a dotted rename keeps
 // `?.` and whitespace and compares every segment.
+//
+// Script parses every time; a Renamer keeps the scans of texts it sees again.
 func Script(script, oldName, newName string, isJSObject bool) (ScriptResult, error) {
+	return Renamer{}.Script(script, oldName, newName, isJSObject)
+}
+
+// Renamer renames with a cache of recent scans: Appsmith's backend sends
+// every JS object body of a page, whole, with every entity-refactor call of
+// a rename, and an app's snippets recur, so a text seen again is not parsed
+// again. Whoever serves renames holds one (the HTTP handler, the store); it
+// is safe for concurrent use. The zero Renamer keeps nothing.
+type Renamer struct {
+	Scans *analysis.ScanCache
+}
+
+// NewRenamer returns a Renamer whose cache holds about cacheBytes
+// (0: analysis.DefaultScanCacheBytes).
+func NewRenamer(cacheBytes int) Renamer {
+	return Renamer{Scans: analysis.NewScanCache(cacheBytes)}
+}
+
+// Script is the package's Script, with r's cache.
+func (r Renamer) Script(script, oldName, newName string, isJSObject bool) (ScriptResult, error) {
 	if !validDotted(oldName) || !validDotted(newName) {
 		return ScriptResult{}, ErrInvalidName
 	}
 	oldSegs := strings.Split(oldName, ".")
 	var (
-		sc  depgraph.Scan
+		sc  analysis.Scan
 		err error
 	)
 	if isJSObject {
-		sc, err = depgraph.ScanJSObject(script, oldSegs[0], "")
+		sc, err = r.Scans.ScanJSObject(script, oldSegs[0], "")
 	} else {
-		sc, err = depgraph.ScanScript(script, oldSegs[0], "")
+		sc, err = r.Scans.ScanScript(script, oldSegs[0], "")
 	}
 	if err != nil {
 		return ScriptResult{}, ErrSyntax
@@ -76,7 +96,7 @@ func Script(script, oldName, newName string, isJSObject bool) (ScriptResult, err
 
 // EditsFor lists the edits that rename every free occurrence of the dotted
 // name oldSegs to newSegs, and how many references they rename.
-func EditsFor(sc depgraph.Scan, oldSegs, newSegs []string) ([]Edit, int) {
+func EditsFor(sc analysis.Scan, oldSegs, newSegs []string) ([]Edit, int) {
 	var edits []Edit
 	count := 0
 	for _, o := range sc.Occurrences {

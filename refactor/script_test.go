@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 )
 
 func TestScript(t *testing.T) {
@@ -75,9 +75,9 @@ func assertParses(t *testing.T, script string, js bool) {
 	t.Helper()
 	var err error
 	if js {
-		_, err = depgraph.ParseJSObject(script)
+		_, err = analysis.ParseJSObject(script)
 	} else {
-		_, err = depgraph.ScanScript(script, "x", "")
+		_, err = analysis.ScanScript(script, "x", "")
 	}
 	if err != nil {
 		t.Errorf("renamed script does not parse: %q", script)

@@ -140,7 +140,7 @@ func (s *Store) planRename(a *appState, page, oldName, newName string) (*RenameR
 			return nil, nil, err
 		}
 	}
-	plan, err := refactor.PlanRename(a.model, page, oldName, newName)
+	plan, err := s.renamer.PlanRename(a.model, page, oldName, newName)
 	if err != nil {
 		return nil, nil, err
 	}

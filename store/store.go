@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/appsmith-rts/rts/analysis"
+	"github.com/appsmith-rts/rts/refactor"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -70,6 +72,10 @@ type Options struct {
 	// OpTimeout bounds one database round trip (default 30s; imports of
 	// large apps write megabytes).
 	OpTimeout time.Duration
+	// ScanCache keeps the scans renames make, so that the next rename in an
+	// app parses only what changed; nil: a cache of
+	// analysis.DefaultScanCacheBytes.
+	ScanCache *analysis.ScanCache
 }
 
 // Store is rts's connection to Appsmith's MongoDB and the live graphs of
@@ -82,6 +88,7 @@ type Store struct {
 	scratch  string          // the prefix of documents' names in the model, see doc.go
 	opts     Options
 	metrics  *metrics
+	renamer  refactor.Renamer
 	events   *dispatcher
 
 	up      atomic.Bool
@@ -119,7 +126,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Registerer == nil {
 		o.Registerer = prometheus.NewRegistry()
 	}
-	s := &Store{log: o.Logger.With("component", "store"), opts: o, apps: map[string]*appState{}}
+	if o.ScanCache == nil {
+		o.ScanCache = analysis.NewScanCache(0)
+	}
+	s := &Store{log: o.Logger.With("component", "store"), opts: o, apps: map[string]*appState{}, renamer: refactor.Renamer{Scans: o.ScanCache}}
 	m, err := newMetrics(o.Registerer)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/refactor"
 )
 
@@ -32,7 +32,7 @@ const (
 // validDotted is refactor's rule for names: identifiers joined by dots.
 func validDotted(name string) bool {
 	for seg := range strings.SplitSeq(name, ".") {
-		if !depgraph.IsValidIdentifier(seg) {
+		if !analysis.IsValidIdentifier(seg) {
 			return false
 		}
 	}
@@ -214,8 +214,8 @@ var errTimeout = errors.New("request timed out")
 
 // The analyses are variables only so that tests can make them panic.
 var (
-	extract        = depgraph.Extract
-	refactorScript = refactor.Script
+	extract        = analysis.Extract
+	refactorScript = refactor.Renamer.Script
 )
 
 // workerPanic carries a panic of a worker goroutine, with that goroutine's
@@ -228,8 +228,8 @@ type workerPanic struct {
 // extractAll analyses the scripts in order, on up to GOMAXPROCS goroutines
 // (the request's own included) when there are several. It stops early when
 // the request's time is up or its client went away.
-func extractAll(x *exchange, scripts []string, evalVersion int) ([]depgraph.IdentifierInfo, error) {
-	infos := make([]depgraph.IdentifierInfo, len(scripts))
+func extractAll(x *exchange, scripts []string, evalVersion int) ([]analysis.IdentifierInfo, error) {
+	infos := make([]analysis.IdentifierInfo, len(scripts))
 	ctx := x.r.Context()
 	expired := func() bool { return ctx.Err() != nil || time.Now().After(x.deadline) }
 
@@ -328,7 +328,7 @@ func (h *Handler) serveRefactor(x *exchange) {
 		x.sendValidation(errs[:n])
 		return
 	}
-	res, err := refactorScript(b.str(b.script), oldName, newName, isJSObject)
+	res, err := refactorScript(h.renamer, b.str(b.script), oldName, newName, isJSObject)
 	if errors.Is(err, refactor.ErrSyntax) {
 		x.sendRaw(http.StatusOK, `{"success":false,"data":{"error":"Syntax Error"}}`)
 		return

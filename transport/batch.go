@@ -55,7 +55,7 @@ func (h *Handler) serveBatch(x *exchange) {
 		x.sendValidation(errs)
 		return
 	}
-	edits, total, err := refactor.Batch(*req.OldName, *req.NewName, req.Entities)
+	edits, total, err := h.renamer.Batch(*req.OldName, *req.NewName, req.Entities)
 	if errors.Is(err, refactor.ErrInvalidName) {
 		x.sendValidation([]fieldError{{param: "newName", msg: msgNewNameInvalid}})
 		return

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/appsmith-rts/rts/analysis"
+	"github.com/appsmith-rts/rts/refactor"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -53,6 +55,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// Apps serves the apps API (/rts-api/v1/apps…); nil answers 503 there.
 	Apps Apps
+	// ScanCache keeps the scans of texts that entity-refactor and batch
+	// calls send again; nil: a cache of analysis.DefaultScanCacheBytes.
+	ScanCache *analysis.ScanCache
 }
 
 // Handler serves Appsmith's RTS HTTP API and /metrics. It is safe for
@@ -65,6 +70,7 @@ type Handler struct {
 	maxBody   int64
 	timeout   time.Duration
 	metrics   http.Handler
+	renamer   refactor.Renamer
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -144,6 +150,10 @@ func NewHandler(o Options) (*Handler, error) {
 	}
 	if h.timeout <= 0 {
 		h.timeout = DefaultRequestTimeout
+	}
+	h.renamer.Scans = o.ScanCache
+	if h.renamer.Scans == nil {
+		h.renamer.Scans = analysis.NewScanCache(0)
 	}
 	if o.Secret != "" {
 		// Hashing first makes the comparison constant-time in the length too.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/refactor"
 )
 
@@ -516,7 +516,7 @@ func TestPanicRecovery(t *testing.T) {
 
 	orig := extract
 	t.Cleanup(func() { extract = orig })
-	extract = func(script string, v int, inv map[string]bool) depgraph.IdentifierInfo {
+	extract = func(script string, v int, inv map[string]bool) analysis.IdentifierInfo {
 		if script == secretScript {
 			panic("analysis failed on " + script)
 		}
@@ -524,7 +524,7 @@ func TestPanicRecovery(t *testing.T) {
 	}
 	origRefactor := refactorScript
 	t.Cleanup(func() { refactorScript = origRefactor })
-	refactorScript = func(script, o, n string, js bool) (refactor.ScriptResult, error) {
+	refactorScript = func(_ refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
 		var m map[string]int
 		m["x"]++ // a runtime panic, as a bug would raise
 		return refactor.ScriptResult{}, nil

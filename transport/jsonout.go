@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/analysis"
 )
 
 // Responses are appended to a pooled buffer by hand so that they come out
@@ -78,7 +78,7 @@ func appendStrings(dst []byte, list []string, emptyIsNull bool) []byte {
 }
 
 // appendInfo appends one IdentifierInfo as Appsmith's AstService returns it.
-func appendInfo(dst []byte, info *depgraph.IdentifierInfo) []byte {
+func appendInfo(dst []byte, info *analysis.IdentifierInfo) []byte {
 	dst = append(dst, `{"references":`...)
 	dst = appendStrings(dst, info.References, false)
 	dst = append(dst, `,"functionalParams":`...)
@@ -97,7 +97,7 @@ func appendJSNumber(dst []byte, f float64) []byte {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return append(dst, "null"...)
 	}
-	return depgraph.AppendJSNumber(dst, f)
+	return analysis.AppendJSNumber(dst, f)
 }
 
 // maxEchoDepth bounds the nesting appendJSValue rebuilds; deeper values are

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/internal/config"
 	"github.com/appsmith-rts/rts/store"
 	"github.com/appsmith-rts/rts/transport"
@@ -87,9 +88,11 @@ func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *nod
 		}
 	}()
 	reg := prometheus.NewRegistry()
+	// One cache for the renames the HTTP calls and the store make.
+	scans := analysis.NewScanCache(cfg.ScanCacheMB << 20)
 	var apps transport.Apps
 	if !cfg.NoStore {
-		n.store, err = store.Open(ctx, store.Options{MongoURI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log, Registerer: reg})
+		n.store, err = store.Open(ctx, store.Options{MongoURI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log, Registerer: reg, ScanCache: scans})
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +104,7 @@ func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *nod
 			}
 		}
 	}
-	api, err := transport.NewHandler(transport.Options{Logger: log, Registerer: reg, Secret: cfg.Secret, Apps: apps})
+	api, err := transport.NewHandler(transport.Options{Logger: log, Registerer: reg, Secret: cfg.Secret, Apps: apps, ScanCache: scans})
 	if err != nil {
 		return nil, err
 	}

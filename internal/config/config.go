@@ -20,6 +20,7 @@ const (
 	DefaultHost            = "127.0.0.1"
 	DefaultPort            = "8091"
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultScanCacheMB     = 64
 )
 
 // LevelSilent is above every level slog logs at, for APPSMITH_LOG_LEVEL=silent.
@@ -56,6 +57,10 @@ type Config struct {
 	AllowedOrigins []string
 	// ReleaseVersion is sent to editors as info:release_version.
 	ReleaseVersion string
+	// ScanCacheMB bounds the scans of recent scripts and JS object bodies
+	// kept for renames (the entity-refactor and batch calls, the store's
+	// renames), in MiB.
+	ScanCacheMB int
 }
 
 // DefaultDataDir is where the embedded store keeps its files.
@@ -77,6 +82,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		RedisURL:        getenv("APPSMITH_REDIS_URL"),
 		APIBaseURL:      getenv("APPSMITH_API_BASE_URL"),
 		ReleaseVersion:  getenv("APPSMITH_VERSION"),
+		ScanCacheMB:     DefaultScanCacheMB,
 	}
 	for _, o := range strings.Split(getenv("APPSMITH_RTS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -138,6 +144,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if cfg.APIBaseURL != "" && !strings.HasPrefix(cfg.APIBaseURL, "http://") && !strings.HasPrefix(cfg.APIBaseURL, "https://") {
 		return Config{}, fmt.Errorf("--api-base %q: want an http:// or https:// URL", cfg.APIBaseURL)
 	}
+	if cfg.ScanCacheMB < 1 || cfg.ScanCacheMB > 1<<20 {
+		return Config{}, fmt.Errorf("--scan-cache-mb %d: want 1 to %d", cfg.ScanCacheMB, 1<<20)
+	}
 	if cfg.NoStore && cfg.Demo {
 		return Config{}, errors.New("--demo needs the store; drop --no-store")
 	}
@@ -163,6 +172,7 @@ var ServeHelp = Help{
 		{"--demo", "import a small sample app on first start"},
 		{"--redis URL", "join other nodes through Redis (APPSMITH_REDIS_URL)"},
 		{"--api-base URL", "Appsmith's API, for socket auth: GET URL/users/me (APPSMITH_API_BASE_URL)"},
+		{"--scan-cache-mb N", "scans of recent scripts kept for renames, in MiB (default 64)"},
 	},
 	Env: []HelpItem{
 		{"APPSMITH_RTS_SECRET", "when set, every /rts-api request except the health check must carry it in the x-rts-secret header"},
@@ -190,6 +200,7 @@ func flagSet(cfg *Config, level *string, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&cfg.Demo, "demo", false, "")
 	fs.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "")
 	fs.StringVar(&cfg.APIBaseURL, "api-base", cfg.APIBaseURL, "")
+	fs.IntVar(&cfg.ScanCacheMB, "scan-cache-mb", cfg.ScanCacheMB, "")
 	fs.Usage = func() { _ = ServeHelp.Write(out) }
 	return fs
 }

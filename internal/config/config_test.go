@@ -12,7 +12,7 @@ import (
 
 func TestLoad(t *testing.T) {
 	base := Config{Addr: "127.0.0.1:8091", LogLevel: slog.LevelInfo, LogFormat: "text", ShutdownTimeout: 10 * time.Second,
-		DataDir: DefaultDataDir, ReleaseVersion: "SNAPSHOT"}
+		DataDir: DefaultDataDir, ReleaseVersion: "SNAPSHOT", ScanCacheMB: DefaultScanCacheMB}
 	with := func(f func(*Config)) Config { c := base; f(&c); return c }
 
 	tests := []struct {
@@ -81,6 +81,8 @@ func TestLoad(t *testing.T) {
 		{name: "bad format", args: []string{"--log-format", "xml"}, wantErr: "want text or json"},
 		{name: "bad level flag", args: []string{"--log-level", "x"}, wantErr: "--log-level"},
 		{name: "zero shutdown timeout", args: []string{"--shutdown-timeout", "0s"}, wantErr: "must be positive"},
+		{name: "scan cache size", args: []string{"--scan-cache-mb", "8"}, want: with(func(c *Config) { c.ScanCacheMB = 8 })},
+		{name: "no scan cache", args: []string{"--scan-cache-mb", "0"}, wantErr: "--scan-cache-mb 0: want 1 to"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package appmodel
+package analysis
 
 import (
 	"reflect"
@@ -91,7 +91,7 @@ func TestSplitTemplateManyBindings(t *testing.T) {
 // and getDynamicStringSegments on UTF-16 code units, to check the
 // iterative byte-based version against.
 func jsSnippets(value string) []string {
-	s := utf16.Encode([]rune(jsTrim(value)))
+	s := utf16.Encode([]rune(TrimJSSpace(value)))
 	if len(s) == 0 {
 		return nil
 	}
@@ -146,27 +146,6 @@ func jsSegments(d []uint16) [][]uint16 {
 		return [][]uint16{d}
 	}
 	return segs
-}
-
-// TestSplitTemplateRealValues compares SplitTemplate with the literal port
-// on every binding value of the real apps.
-func TestSplitTemplateRealValues(t *testing.T) {
-	n := 0
-	for _, name := range realApps {
-		app := loadRealApp(t, name)
-		for _, p := range app.Pages {
-			for b := range p.Bindings() {
-				if b.Kind == BindingJSObject {
-					continue
-				}
-				n++
-				if want := jsSnippets(b.Value); !reflect.DeepEqual(b.Snippets, want) {
-					t.Errorf("%s: %q\nsnippets %q\nwant     %q", b.Node, b.Value, b.Snippets, want)
-				}
-			}
-		}
-	}
-	t.Logf("%d values", n)
 }
 
 func FuzzSplitTemplate(f *testing.F) {

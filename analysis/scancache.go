@@ -1,36 +1,61 @@
-package depgraph
+package analysis
 
 import (
 	"container/list"
+	"strings"
 	"sync"
 
 	"github.com/dop251/goja/ast"
 )
 
-// Scans are kept, indexed by name, so that a text is parsed once while it
-// stays unchanged. JS object bodies are the costly part of renames:
-// Appsmith's backend sends every JS object of a page, whole, with every
-// entity-refactor of a rename, and the same bodies again with the next
-// rename. Binding snippets recur across an app (copied widgets and pages:
-// the largest shared app has 12,322 snippets, 2,474 distinct).
-var (
-	jsObjectScans = newScanCache(32 << 20)
-	scriptScans   = newScanCache(32 << 20)
-)
+// DefaultScanCacheBytes is the size of a ScanCache made with no size.
+const DefaultScanCacheBytes = 64 << 20
 
-func newScanCache(limit int) *scanCache {
-	return &scanCache{limit: limit, entries: map[string]*list.Element{}, order: list.New()}
+// ScanCache keeps the scans of recent texts, indexed by name, so that a
+// text is parsed once while it stays unchanged. JS object bodies are the
+// costly part of renames: Appsmith's backend sends every JS object of a
+// page, whole, with every entity-refactor of a rename, and the same bodies
+// again with the next rename. Binding snippets recur across an app (copied
+// widgets and pages: the largest shared app has 12,322 snippets, 2,474
+// distinct).
+//
+// Whoever serves renames holds one (the HTTP handler, the store); it is safe
+// for concurrent use. A nil *ScanCache keeps nothing: every scan parses.
+type ScanCache struct {
+	scripts, jsObjects scanLRU
 }
 
-// ResetScanCaches forgets every kept scan (for benchmarks that measure a
-// cold start).
-func ResetScanCaches() {
-	for _, c := range []*scanCache{jsObjectScans, scriptScans} {
-		c.mu.Lock()
-		c.entries, c.size = map[string]*list.Element{}, 0
-		c.order.Init()
-		c.mu.Unlock()
+// NewScanCache returns a cache of about limit bytes, half for binding
+// scripts and half for JS object bodies; limit <= 0 means
+// DefaultScanCacheBytes.
+func NewScanCache(limit int) *ScanCache {
+	if limit <= 0 {
+		limit = DefaultScanCacheBytes
 	}
+	c := &ScanCache{}
+	c.scripts.init(limit / 2)
+	c.jsObjects.init(limit / 2)
+	return c
+}
+
+// ScanScript is the package's ScanScript, answered from the cache when no
+// capture is possible (newRoot is "" or absent from the text). A cached
+// scan's slices are shared: read only.
+func (c *ScanCache) ScanScript(script, root, newRoot string) (Scan, error) {
+	// A capture needs a declaration of newRoot, which needs its text.
+	if c == nil || newRoot != "" && strings.Contains(script, newRoot) {
+		return freshScript(script, root, newRoot)
+	}
+	return c.scripts.scan(script, root, indexScript)
+}
+
+// ScanJSObject is the package's ScanJSObject, answered from the cache when
+// no capture is possible. A cached scan's slices are shared: read only.
+func (c *ScanCache) ScanJSObject(body, root, newRoot string) (Scan, error) {
+	if c == nil || newRoot != "" && strings.Contains(body, newRoot) {
+		return freshJSObject(body, root, newRoot)
+	}
+	return c.jsObjects.scan(body, root, indexJSObject)
 }
 
 // scanIndex is every reference-position identifier of a body, by name, and
@@ -43,17 +68,35 @@ type scanIndex struct {
 	size    int
 }
 
-// scanCache is a byte-bounded LRU of scan indexes. Its lock is held only
-// for map and list operations, never while parsing.
-type scanCache struct {
+// scanLRU is a byte-bounded LRU of scan indexes. Its lock is held only for
+// map and list operations, never while parsing.
+type scanLRU struct {
 	mu      sync.Mutex
 	limit   int
 	size    int
 	entries map[string]*list.Element // body → element holding *scanIndex
-	order   *list.List               // front: most recently used
+	order   list.List                // front: most recently used
 }
 
-func (c *scanCache) get(body string) *scanIndex {
+func (c *scanLRU) init(limit int) {
+	c.limit = limit
+	c.entries = map[string]*list.Element{}
+}
+
+// scan answers a scan from the cache (index builds the entry on a miss).
+func (c *scanLRU) scan(text, root string, index func(string) *scanIndex) (Scan, error) {
+	ix := c.get(text)
+	if ix == nil {
+		ix = index(text)
+		c.put(ix)
+	}
+	if ix.err != nil {
+		return Scan{}, ix.err
+	}
+	return Scan{Text: text, Occurrences: ix.byName[root], Strings: ix.strings[root]}, nil
+}
+
+func (c *scanLRU) get(body string) *scanIndex {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[body]; ok {
@@ -63,7 +106,7 @@ func (c *scanCache) get(body string) *scanIndex {
 	return nil
 }
 
-func (c *scanCache) put(ix *scanIndex) {
+func (c *scanLRU) put(ix *scanIndex) {
 	if ix.size > c.limit/4 {
 		return // one huge body must not flush everything else
 	}
@@ -146,18 +189,4 @@ func (ix *scanIndex) fill(src string, prog *ast.Program, shift int) bool {
 		}
 	}
 	return true
-}
-
-// cachedScan answers a scan from the cache (index builds the entry on a
-// miss). The returned slices are shared: read only.
-func cachedScan(c *scanCache, text, root string, index func(string) *scanIndex) (Scan, error) {
-	ix := c.get(text)
-	if ix == nil {
-		ix = index(text)
-		c.put(ix)
-	}
-	if ix.err != nil {
-		return Scan{}, ix.err
-	}
-	return Scan{Text: text, Occurrences: ix.byName[root], Strings: ix.strings[root]}, nil
 }

@@ -1,11 +1,6 @@
-package depgraph
+package analysis
 
-import (
-	"strings"
-	"unicode"
-
-	"github.com/dop251/goja/ast"
-)
+import "github.com/dop251/goja/ast"
 
 // Occurrence is one identifier in reference position, as a rename sees it.
 type Occurrence struct {
@@ -53,45 +48,51 @@ type StringArg struct {
 // Appsmith parses a binding for a rename (wrapped, never trimmed or
 // unescaped). Offsets are into script itself. newRoot, if not "", is the
 // name root is to become: occurrences it would be captured by are marked.
-// Scans come from a cache of recent texts (see scancache.go) when no
-// capture is possible; their slices must not be modified.
+// Every call parses; see ScanCache.ScanScript for texts seen again.
 func ScanScript(script, root, newRoot string) (Scan, error) {
-	// A capture needs a declaration of newRoot, which needs its text.
-	if newRoot == "" || !strings.Contains(script, newRoot) {
-		return cachedScan(scriptScans, script, root, indexScript)
-	}
-	src := wrapPrefix + script + wrapSuffix
-	s, err := scan(src, root, newRoot)
-	if err != nil {
-		return Scan{}, err
-	}
-	s.Text = script
-	for i := range s.Strings {
-		s.Strings[i].Start -= len(wrapPrefix)
-		s.Strings[i].End -= len(wrapPrefix)
-	}
-	for i := range s.Occurrences {
-		o := &s.Occurrences[i]
-		o.Start -= len(wrapPrefix)
-		o.End -= len(wrapPrefix)
-		if o.Key != "" {
-			o.KeyStart -= len(wrapPrefix)
-		}
-		for j := range o.Props {
-			o.Props[j].Start -= len(wrapPrefix)
-			o.Props[j].End -= len(wrapPrefix)
-		}
-	}
-	return s, nil
+	return (*ScanCache)(nil).ScanScript(script, root, newRoot)
 }
 
 // ScanJSObject is ScanScript for a JS object body (`export default {…}`).
-// Offsets are into body. Without a new name the scan comes from a cache of
-// recent bodies (see scancache.go); its slices must not be modified.
+// Offsets are into body.
 func ScanJSObject(body, root, newRoot string) (Scan, error) {
-	if newRoot == "" || !strings.Contains(body, newRoot) {
-		return cachedScan(jsObjectScans, body, root, indexJSObject)
+	return (*ScanCache)(nil).ScanJSObject(body, root, newRoot)
+}
+
+// freshScript scans a script without the cache.
+func freshScript(script, root, newRoot string) (Scan, error) {
+	src := wrapPrefix + script + wrapSuffix
+	prog, err := parseProgram(src)
+	if err != nil {
+		return Scan{}, err
 	}
+	s := walkScan(src, prog, root, newRoot)
+	if s == nil {
+		return Scan{}, ErrSyntax
+	}
+	s.Text = script
+	shift := len(wrapPrefix)
+	for i := range s.Strings {
+		s.Strings[i].Start -= shift
+		s.Strings[i].End -= shift
+	}
+	for i := range s.Occurrences {
+		o := &s.Occurrences[i]
+		o.Start -= shift
+		o.End -= shift
+		if o.Key != "" {
+			o.KeyStart -= shift
+		}
+		for j := range o.Props {
+			o.Props[j].Start -= shift
+			o.Props[j].End -= shift
+		}
+	}
+	return *s, nil
+}
+
+// freshJSObject scans a JS object body without the cache.
+func freshJSObject(body, root, newRoot string) (Scan, error) {
 	src, prog, err := parseJSObjectBody(body)
 	if err != nil {
 		return Scan{}, err
@@ -101,18 +102,6 @@ func ScanJSObject(body, root, newRoot string) (Scan, error) {
 		return Scan{}, ErrSyntax
 	}
 	s.Text = body
-	return *s, nil
-}
-
-func scan(src, root, newRoot string) (Scan, error) {
-	prog, err := parseProgram(src)
-	if err != nil {
-		return Scan{}, err
-	}
-	s := walkScan(src, prog, root, newRoot)
-	if s == nil {
-		return Scan{}, ErrSyntax
-	}
 	return *s, nil
 }
 
@@ -153,33 +142,6 @@ func walkScan(src string, prog *ast.Program, root, newRoot string) *Scan {
 	}
 	return s
 }
-
-// IsValidIdentifier reports whether name is a JavaScript IdentifierName
-// (reserved words included; see IsReservedWord).
-func IsValidIdentifier(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i, r := range name {
-		if r == '$' || r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') {
-			continue
-		}
-		if i > 0 && '0' <= r && r <= '9' {
-			continue
-		}
-		if r >= 0x80 && isIdentRune(r) && !(i == 0 && isIdentPartOnly(r)) {
-			continue
-		}
-		return false
-	}
-	return true
-}
-
-func isIdentPartOnly(r rune) bool {
-	return !strings.ContainsRune("$_", r) && !isLetterRune(r)
-}
-
-func isLetterRune(r rune) bool { return unicode.IsLetter(r) || unicode.Is(unicode.Nl, r) }
 
 // ScanJSObjectThis lists the `this.name` member accesses of a JS object body
 // made where `this` is the object (in its members, not in functions nested

@@ -1,9 +1,4 @@
-package depgraph
-
-import (
-	"strings"
-	"unicode/utf8"
-)
+package analysis
 
 // IdentifierInfo is what a script refers to and declares, as Appsmith's
 // single-script-data endpoint answers it.
@@ -73,15 +68,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// RootOf is the entity part of a reference: the text before the first `.`
-// or `[` (lodash toPath(ref)[0] for the references Extract returns).
-func RootOf(ref string) string {
-	if i := strings.IndexAny(ref, ".["); i >= 0 {
-		return ref[:i]
-	}
-	return ref
-}
-
 // sanitizeScript is Appsmith's sanitizeScript: the regex /^\s+|\s+$/ without
 // the g flag removes the leading whitespace, or if there is none the
 // trailing whitespace, never both; evalVersion 1 then unescapes.
@@ -95,40 +81,4 @@ func sanitizeScript(js string, evalVersion int) string {
 		js = unescapeJS(js)
 	}
 	return js
-}
-
-// isJSWhitespace is JavaScript's \s: WhiteSpace and LineTerminator.
-func isJSWhitespace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', ' ', 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff:
-		return true
-	}
-	return 0x2000 <= r && r <= 0x200a
-}
-
-// LeadingJSSpace is the length of the JavaScript whitespace (\s: what
-// String.prototype.trim removes) s starts with.
-func LeadingJSSpace(s string) int {
-	i := 0
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !isJSWhitespace(r) {
-			break
-		}
-		i += size
-	}
-	return i
-}
-
-// TrailingJSSpace is the length of the JavaScript whitespace s ends with.
-func TrailingJSSpace(s string) int {
-	n := 0
-	for len(s)-n > 0 {
-		r, size := utf8.DecodeLastRuneInString(s[:len(s)-n])
-		if !isJSWhitespace(r) {
-			break
-		}
-		n += size
-	}
-	return n
 }

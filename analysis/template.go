@@ -1,10 +1,9 @@
-package appmodel
+package analysis
 
 import (
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/appsmith-rts/rts/depgraph"
 )
 
 // Span is a byte range [Start, End) in a string.
@@ -29,8 +28,8 @@ func SplitTemplate(value string) []string {
 // strings, for callers that rewrite the snippets in place.
 func TemplateSpans(value string) []Span {
 	// Appsmith trims first; keep offsets into the untrimmed value.
-	lead := depgraph.LeadingJSSpace(value)
-	end := len(value) - depgraph.TrailingJSSpace(value[lead:])
+	lead := LeadingJSSpace(value)
+	end := len(value) - TrailingJSSpace(value[lead:])
 	s := value[lead:end]
 	if s == "" || !strings.Contains(s, "{{") {
 		return nil
@@ -119,7 +118,7 @@ func utf16Prefix(s string, n int) int {
 	for units := 0; units < n && i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		units += utf16Len(r)
+		units += utf16.RuneLen(r)
 	}
 	return i
 }
@@ -129,20 +128,7 @@ func utf16Suffix(s string, n int) int {
 	for units := 0; units < n && i > 0; {
 		r, size := utf8.DecodeLastRuneInString(s[:i])
 		i -= size
-		units += utf16Len(r)
+		units += utf16.RuneLen(r)
 	}
 	return len(s) - i
-}
-
-func utf16Len(r rune) int {
-	if r >= 0x10000 {
-		return 2
-	}
-	return 1
-}
-
-// jsTrim is String.prototype.trim.
-func jsTrim(s string) string {
-	s = s[depgraph.LeadingJSSpace(s):]
-	return s[:len(s)-depgraph.TrailingJSSpace(s)]
 }

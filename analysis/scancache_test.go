@@ -1,6 +1,7 @@
-package depgraph
+package analysis
 
 import (
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ func TestCachedJSObjectScanEqualsFresh(t *testing.T) {
 		s.Text = body
 		return *s
 	}
+	cache := NewScanCache(0)
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
 		wg.Add(1)
@@ -27,7 +29,7 @@ func TestCachedJSObjectScanEqualsFresh(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
 				for _, name := range names {
-					got, err := ScanJSObject(body, name, "")
+					got, err := cache.ScanJSObject(body, name, "")
 					if err != nil {
 						t.Error(err)
 						return
@@ -42,18 +44,19 @@ func TestCachedJSObjectScanEqualsFresh(t *testing.T) {
 	}
 	wg.Wait()
 	changed := body + " "
-	if got, _ := ScanJSObject(changed, "Api2", ""); got.Text != changed {
+	if got, _ := cache.ScanJSObject(changed, "Api2", ""); got.Text != changed {
 		t.Error("a changed body was answered from the old one")
 	}
-	if _, err := ScanJSObject("export default {", "x", ""); err != ErrSyntax {
+	if _, err := cache.ScanJSObject("export default {", "x", ""); err != ErrSyntax {
 		t.Errorf("broken body: %v", err)
 	}
 }
 
 func TestCachedScriptScanEqualsFresh(t *testing.T) {
 	script := "(() => { const Api1 = 1; return Api1 })() + Api1.data + {k: Api1}.k + showModal('Api1') + `${Api1?.x}`"
+	cache := NewScanCache(0)
 	for _, name := range []string{"Api1", "showModal", "k"} {
-		got, err := ScanScript(script, name, "")
+		got, err := cache.ScanScript(script, name, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,5 +70,39 @@ func TestCachedScriptScanEqualsFresh(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: cached %+v\nfresh %+v", name, got, want)
 		}
+	}
+}
+
+// TestScanCacheEvicts: the cache stays within its size, the most recently
+// used texts stay, and an evicted text is scanned anew, alike.
+func TestScanCacheEvicts(t *testing.T) {
+	cache := NewScanCache(64 << 10) // 32 KiB per kind
+	first := "Api1.data + 0"
+	want, err := cache.ScanScript(first, "Api1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 {
+		script := fmt.Sprintf("Api1.data + %d", i+1)
+		if _, err := cache.ScanScript(script, "Api1", ""); err != nil {
+			t.Fatal(err)
+		}
+		if c := &cache.scripts; c.size > c.limit {
+			t.Fatalf("after %d scripts the cache holds %d bytes, limit %d", i+1, c.size, c.limit)
+		}
+	}
+	if cache.scripts.get(first) != nil {
+		t.Error("the least recently used script is still kept")
+	}
+	if cache.scripts.get("Api1.data + 1000") == nil {
+		t.Error("the most recently used script is gone")
+	}
+	got, err := cache.ScanScript(first, "Api1", "")
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("rescanned after eviction: %+v, %v; want %+v", got, err, want)
+	}
+	// A nil cache scans every time and answers the same.
+	if got, err := (*ScanCache)(nil).ScanScript(first, "Api1", ""); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("nil cache: %+v, %v; want %+v", got, err, want)
 	}
 }
