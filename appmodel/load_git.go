@@ -97,6 +97,13 @@ func evalVersion(app gjson.Result) int {
 	return 2
 }
 
+// LoadGitPage loads one page folder (pages/<dir>/) of an app in git format,
+// as LoadDir loads each: to read a page again after its files changed
+// without reading the whole app.
+func LoadGitPage(dir string) (*Page, error) {
+	return loadGitPage(dir, filepath.Base(dir))
+}
+
 func loadGitPage(dir, name string) (*Page, error) {
 	top := new(object)
 	file := filepath.Join(dir, name+".json")

@@ -373,3 +373,23 @@ func TestLoadTwiceEqual(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadGitPageEqualsLoadDir: a page read on its own is the page LoadDir
+// reads; a folder that is no page is an error naming its file.
+func TestLoadGitPageEqualsLoadDir(t *testing.T) {
+	t.Parallel()
+	app := loadRealApp(t, "AppsmithNew")
+	for _, p := range app.Pages[:3] {
+		got, err := LoadGitPage(filepath.Dir(p.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, p) {
+			t.Errorf("%s: LoadGitPage differs from the page LoadDir read", p.Name)
+		}
+	}
+	dir := t.TempDir()
+	if _, err := LoadGitPage(dir); err == nil || !strings.Contains(err.Error(), filepath.Base(dir)+".json") {
+		t.Errorf("empty folder: %v", err)
+	}
+}

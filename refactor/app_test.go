@@ -2,15 +2,16 @@ package refactor
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/shareddata"
 )
 
@@ -63,28 +64,36 @@ func treeSums(t testing.TB, dir string) map[string][32]byte {
 
 type edgeKey struct{ page, from, to string }
 
-func edgeSet(app *appmodel.App) map[edgeKey]bool {
+func edgeSet(edges []appmodel.Edge) map[edgeKey]bool {
 	set := map[edgeKey]bool{}
-	for _, e := range appmodel.Edges(app) {
+	for _, e := range edges {
 		set[edgeKey{e.Page, e.From, e.To}] = true
 	}
 	return set
 }
 
-// substitute renames the entity in an edge set, as a correct rename must.
-func substitute(set map[edgeKey]bool, page, old, new string) map[edgeKey]bool {
+// rootOf is the entity a reference or a node names.
+func rootOf(ref string) string {
+	if i := strings.IndexAny(ref, ".["); i >= 0 {
+		return ref[:i]
+	}
+	return ref
+}
+
+// renamedPageEdges is what a correct rename must leave of a page's edges:
+// those before, with the entity's name substituted.
+func renamedPageEdges(set map[edgeKey]bool, page, old, new string) map[edgeKey]bool {
 	out := map[edgeKey]bool{}
 	swap := func(s string) string {
-		if depgraph.RootOf(s) == old {
+		if rootOf(s) == old {
 			return new + s[len(old):]
 		}
 		return s
 	}
 	for e := range set {
 		if e.page == page {
-			e.from, e.to = swap(e.from), swap(e.to)
+			out[edgeKey{e.page, swap(e.from), swap(e.to)}] = true
 		}
-		out[e] = true
 	}
 	return out
 }
@@ -95,10 +104,10 @@ type target struct {
 }
 
 // mostReferenced lists the entities with the most incoming edges.
-func mostReferenced(app *appmodel.App, n int) []target {
+func mostReferenced(edges []appmodel.Edge, n int) []target {
 	count := map[[2]string]int{}
-	for _, e := range appmodel.Edges(app) {
-		count[[2]string{e.Page, depgraph.RootOf(e.To)}]++
+	for _, e := range edges {
+		count[[2]string{e.Page, rootOf(e.To)}]++
 	}
 	var out []target
 	for k, c := range count {
@@ -114,15 +123,23 @@ func mostReferenced(app *appmodel.App, n int) []target {
 }
 
 // TestRenameRealApps renames the most referenced entities of each shared
-// app: afterwards the app's graph must be the graph before with the name
-// substituted, and renaming back must restore every file byte for byte.
+// app on disk: afterwards the page's edges must be the edges before with
+// the name substituted, the rename must touch no file outside the page, and
+// renaming back must restore every file byte for byte.
+//
+// The apps are copied once each and checked in parallel. Only the renamed
+// page is read again after a rename (a rename touches no other page, which
+// the test checks, and a whole app takes seconds to load under -race); the
+// whole tree is compared with the original once, at the end.
 func TestRenameRealApps(t *testing.T) {
+	t.Parallel()
 	n := 20
 	if testing.Short() {
 		n = 3
 	}
 	for _, name := range []string{"AppsmithNew", "NewIdeel-Appsmith", "rm"} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			src, err := shareddata.Path("testdata", "apps", name)
 			if err != nil {
 				t.Fatal(err)
@@ -133,43 +150,98 @@ func TestRenameRealApps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := edgeSet(app)
-			for _, tg := range mostReferenced(app, n) {
-				newName := tg.name + "Renamed"
-				plan, err := PlanRename(app, tg.page, tg.name, newName)
-				if err != nil {
-					t.Errorf("%s/%s: plan: %v", tg.page, tg.name, err)
-					continue
+			edges := appmodel.Edges(app)
+			before := edgeSet(edges)
+			renamer := NewRenamer(0) // as a server holds one: renames share scans
+			for _, tg := range mostReferenced(edges, n) {
+				renameAndBack(t, renamer, app, before, original, tg)
+				if t.Failed() {
+					return
 				}
-				if err := ApplyPlan(plan); err != nil {
-					t.Fatalf("%s/%s: apply: %v", tg.page, tg.name, err)
-				}
-				renamed, err := appmodel.LoadDir(dir)
-				if err != nil {
-					t.Fatalf("%s/%s: reload after rename: %v", tg.page, tg.name, err)
-				}
-				want := substitute(before, tg.page, tg.name, newName)
-				got := edgeSet(renamed)
-				if missing, extra := setDiff(want, got), setDiff(got, want); len(missing)+len(extra) > 0 {
-					t.Errorf("%s/%s → %s (%d refs, %d edits): %d edges missing, %d extra; e.g. missing %v extra %v",
-						tg.page, tg.name, newName, tg.refs, plan.RefactorCount, len(missing), len(extra), first(missing), first(extra))
-				}
-				if _, ok := renamed.Page(tg.page).EntityNames()[newName]; !ok {
-					t.Errorf("%s/%s: no entity %s after the rename", tg.page, tg.name, newName)
-				}
-				back, err := PlanRename(renamed, tg.page, newName, tg.name)
-				if err != nil {
-					t.Fatalf("%s/%s: plan back: %v", tg.page, tg.name, err)
-				}
-				if err := ApplyPlan(back); err != nil {
-					t.Fatalf("%s/%s: apply back: %v", tg.page, tg.name, err)
-				}
-				if diff := sumDiff(original, treeSums(t, dir)); diff != "" {
-					t.Fatalf("%s/%s: renaming back did not restore the files: %s", tg.page, tg.name, diff)
-				}
+			}
+			if diff := sumDiff(original, treeSums(t, dir)); diff != "" {
+				t.Fatalf("after every rename and its reverse the files differ: %s", diff)
 			}
 		})
 	}
+}
+
+// renameAndBack renames tg on disk, checks the result, and renames it back.
+func renameAndBack(t *testing.T, r Renamer, app *appmodel.App, before map[edgeKey]bool, original map[string][32]byte, tg target) {
+	t.Helper()
+	newName := tg.name + "Renamed"
+	at := func(format string, args ...any) string {
+		return fmt.Sprintf("%s/%s → %s: ", tg.page, tg.name, newName) + fmt.Sprintf(format, args...)
+	}
+	pageIndex := slices.IndexFunc(app.Pages, func(p *appmodel.Page) bool { return p.Name == tg.page })
+	pageDir := filepath.Dir(app.Pages[pageIndex].File)
+	plan, err := r.PlanRename(app, tg.page, tg.name, newName)
+	if err != nil {
+		t.Errorf("%s", at("plan: %v", err))
+		return
+	}
+	touched := planPaths(plan)
+	for _, f := range touched {
+		if !strings.HasPrefix(f, pageDir+string(filepath.Separator)) {
+			t.Fatalf("%s", at("the plan touches %s, outside the page's folder %s", f, pageDir))
+		}
+	}
+	if err := ApplyPlan(plan); err != nil {
+		t.Fatalf("%s", at("apply: %v", err))
+	}
+	page, err := appmodel.LoadGitPage(pageDir)
+	if err != nil {
+		t.Fatalf("%s", at("reload after rename: %v", err))
+	}
+	want := renamedPageEdges(before, tg.page, tg.name, newName)
+	got := edgeSet(appmodel.PageEdges(page))
+	if missing, extra := setDiff(want, got), setDiff(got, want); len(missing)+len(extra) > 0 {
+		t.Errorf("%s", at("(%d refs, %d edits): %d edges missing, %d extra; e.g. missing %v extra %v",
+			tg.refs, plan.RefactorCount, len(missing), len(extra), first(missing), first(extra)))
+	}
+	if _, ok := page.EntityNames()[newName]; !ok {
+		t.Errorf("%s", at("no entity %s after the rename", newName))
+	}
+	renamed := *app
+	renamed.Pages = slices.Clone(app.Pages)
+	renamed.Pages[pageIndex] = page
+	back, err := r.PlanRename(&renamed, tg.page, newName, tg.name)
+	if err != nil {
+		t.Fatalf("%s", at("plan back: %v", err))
+	}
+	if err := ApplyPlan(back); err != nil {
+		t.Fatalf("%s", at("apply back: %v", err))
+	}
+	// What the two plans touched holds its original bytes again, and what
+	// they moved away is gone.
+	for _, f := range append(touched, planPaths(back)...) {
+		st, err := os.Stat(f)
+		rel, _ := filepath.Rel(app.Path, f)
+		sum, existed := original[rel]
+		switch {
+		case err != nil && existed:
+			t.Fatalf("%s", at("renaming back did not restore %s: %v", rel, err))
+		case err == nil && !existed && !st.IsDir():
+			t.Fatalf("%s", at("renaming back left %s", rel))
+		case err == nil && existed:
+			b, err := os.ReadFile(f)
+			if err != nil || sha256.Sum256(b) != sum {
+				t.Fatalf("%s", at("renaming back did not restore %s byte for byte", rel))
+			}
+		}
+	}
+}
+
+// planPaths lists the files a plan edits and the paths it moves.
+func planPaths(p *Plan) []string {
+	var out []string
+	for _, f := range p.Files {
+		out = append(out, f.File)
+	}
+	for _, m := range p.Moves {
+		out = append(out, m.From, m.To)
+	}
+	return out
 }
 
 func setDiff(a, b map[edgeKey]bool) []edgeKey {
