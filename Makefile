@@ -34,8 +34,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Each fuzz target for $(FUZZTIME); `make fuzz FUZZTIME=10s` for a quick pass.
+# `go test -list` names the targets, each line before its package's "ok".
 fuzz:
-	@set -e; for spec in $$($(GO) run ./internal/tools/fuzztargets); do \
+	@set -e; list=$$($(GO) test -list '^Fuzz' ./...); \
+	for spec in $$(echo "$$list" | awk '/^Fuzz/ {t[n++] = $$1} /^ok/ {for (i = 0; i < n; i++) print $$2 ":" t[i]; n = 0}'); do \
 		pkg=$${spec%%:*}; target=$${spec##*:}; \
 		echo "== $$pkg $$target"; \
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME); \

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/internal/txtar"
+	"golang.org/x/tools/txtar"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden diffs in testdata/rename")
