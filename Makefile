@@ -1,6 +1,7 @@
 # rts: see README.md. `make test` is what CI runs.
 GO      ?= go
 FUZZTIME ?= 2m
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run test bench fuzz lint build web
 
@@ -46,3 +47,4 @@ fuzz:
 lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt: files above need formatting" && exit 1)
 	$(GO) vet ./...
+	$(STATICCHECK) ./...

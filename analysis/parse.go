@@ -18,6 +18,8 @@ const (
 
 // ErrSyntax is returned for text that does not parse as the JavaScript
 // Appsmith accepts (ES2020 in script mode, as acorn with ecmaVersion 11).
+//
+//lint:ignore ST1005 Appsmith's own text, which its backend receives byte for byte
 var ErrSyntax = errors.New("Syntax Error")
 
 // maxNesting bounds bracket nesting. goja's parser is recursive descent and

@@ -146,10 +146,7 @@ func NewGenerator(c *Corpus, e Endpoint, batch int) (*Generator, error) {
 	if needRefactor {
 		g.refactor = make([]Request, 0, len(c.Refactor))
 		for _, x := range c.Refactor {
-			b, err := encode(refactorBody{
-				Script: x.Script, OldName: x.OldName, NewName: x.NewName,
-				IsJSObject: x.IsJSObject, EvalVersion: x.EvalVersion,
-			})
+			b, err := encode(refactorBody(x))
 			if err != nil {
 				return nil, err
 			}
