@@ -64,6 +64,7 @@ func (a *agreement) check(t *testing.T, min float64) {
 }
 
 func TestConformanceExtract(t *testing.T) {
+	t.Parallel()
 	path, err := shareddata.Path("conformance", "extract.jsonl.gz")
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +145,7 @@ type jsobjectCase struct {
 // astring; ParseJSObject keeps the source text instead, so those are not
 // compared. Everything else is.
 func TestConformanceJSObject(t *testing.T) {
+	t.Parallel()
 	path, err := shareddata.Path("conformance", "jsobject.jsonl.gz")
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestExtract(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		script string
 		refs   []string
@@ -90,6 +91,7 @@ func orEmpty(s []string) []string {
 }
 
 func TestExtractEvalVersion1Unescapes(t *testing.T) {
+	t.Parallel()
 	script := `Api1.data[\"key\"] + Input1.text`
 	if got := Extract(script, 1, nil); got.IsError || !reflect.DeepEqual(got.References, []string{"Api1.data", "Input1.text"}) {
 		t.Errorf("v1: %+v", got)
@@ -100,6 +102,7 @@ func TestExtractEvalVersion1Unescapes(t *testing.T) {
 }
 
 func TestUnescapeJS(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{`a\nb`, "a\nb"},
 		{`\"q\" \'s\'`, `"q" 's'`},
@@ -118,6 +121,7 @@ func TestUnescapeJS(t *testing.T) {
 }
 
 func TestSanitizeTrimsOneSide(t *testing.T) {
+	t.Parallel()
 	// Appsmith's regex has no g flag: leading space wins, trailing stays.
 	if got := sanitizeScript("  a  ", 2); got != "a  " {
 		t.Errorf("got %q", got)
@@ -128,6 +132,7 @@ func TestSanitizeTrimsOneSide(t *testing.T) {
 }
 
 func TestExtractDeepNestingIsAnError(t *testing.T) {
+	t.Parallel()
 	for name, script := range map[string]string{
 		"parens":   strings.Repeat("(", 100000) + "a" + strings.Repeat(")", 100000),
 		"brackets": strings.Repeat("[", 100000),
@@ -145,6 +150,7 @@ func TestExtractDeepNestingIsAnError(t *testing.T) {
 }
 
 func TestAppendJSNumber(t *testing.T) {
+	t.Parallel()
 	for v, want := range map[float64]string{
 		0: "0", 1: "1", -2: "-2", 1000: "1000", 1.5: "1.5", 0.1: "0.1", 1e21: "1e+21", 1.5e300: "1.5e+300",
 		0.000001: "0.000001", 1e-7: "1e-7", 123456789012345680000: "123456789012345680000", 2.5e-8: "2.5e-8",

@@ -10,6 +10,7 @@ import (
 // TestCachedJSObjectScanEqualsFresh: the cached index answers every name
 // as a fresh scan does, concurrently, and a changed body is scanned anew.
 func TestCachedJSObjectScanEqualsFresh(t *testing.T) {
+	t.Parallel()
 	body := "export default {\n\tf: (Api1) => Api1.data + Api2.run({Api1}),\n\tg() { showModal('Modal1'); return this.f() + Api1?.x.y },\n\tApi1: 1,\n}"
 	names := []string{"Api1", "Api2", "Modal1", "showModal", "nothing"}
 	fresh := func(body, name string) Scan {
@@ -53,6 +54,7 @@ func TestCachedJSObjectScanEqualsFresh(t *testing.T) {
 }
 
 func TestCachedScriptScanEqualsFresh(t *testing.T) {
+	t.Parallel()
 	script := "(() => { const Api1 = 1; return Api1 })() + Api1.data + {k: Api1}.k + showModal('Api1') + `${Api1?.x}`"
 	cache := NewScanCache(0)
 	for _, name := range []string{"Api1", "showModal", "k"} {
@@ -76,6 +78,7 @@ func TestCachedScriptScanEqualsFresh(t *testing.T) {
 // TestScanCacheEvicts: the cache stays within its size, the most recently
 // used texts stay, and an evicted text is scanned anew, alike.
 func TestScanCacheEvicts(t *testing.T) {
+	t.Parallel()
 	cache := NewScanCache(64 << 10) // 32 KiB per kind
 	first := "Api1.data + 0"
 	want, err := cache.ScanScript(first, "Api1", "")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSplitTemplate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		want     []string
@@ -72,6 +73,7 @@ func TestSplitTemplate(t *testing.T) {
 }
 
 func TestTemplateSpansOffsets(t *testing.T) {
+	t.Parallel()
 	got := TemplateSpans("  Hi {{a}} {{ b }}\n")
 	want := []Span{{7, 8}, {13, 16}}
 	if !reflect.DeepEqual(got, want) {
@@ -81,6 +83,7 @@ func TestTemplateSpansOffsets(t *testing.T) {
 
 // Long inputs must not recurse: Appsmith recurses per binding.
 func TestSplitTemplateManyBindings(t *testing.T) {
+	t.Parallel()
 	s := strings.Repeat("x {{a}} ", 100000)
 	if got := len(SplitTemplate(s)); got != 100000 {
 		t.Errorf("%d snippets", got)

@@ -75,6 +75,7 @@ func loadRealApp(t testing.TB, name string) *App {
 }
 
 func TestEdgesMatchExpected(t *testing.T) {
+	t.Parallel()
 	for _, name := range realApps {
 		t.Run(name, func(t *testing.T) {
 			exp := readExpected(t, name)
@@ -181,6 +182,7 @@ func compareEdges(t *testing.T, got, want []Edge) {
 // bindings analysed per kind, snippets (extract calls), snippets that do
 // not parse, paths with no value and values that are not strings.
 func TestContractCounts(t *testing.T) {
+	t.Parallel()
 	type counts struct {
 		widget, trigger, action, jsMember int
 		snippets, isError                 int

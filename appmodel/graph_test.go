@@ -12,6 +12,7 @@ import (
 // TestGraphEdgesEqualContractEdges: the graph engine keeps exactly the
 // edges the contract defines (compared on page, from, to).
 func TestGraphEdgesEqualContractEdges(t *testing.T) {
+	t.Parallel()
 	for _, name := range realApps {
 		t.Run(name, func(t *testing.T) {
 			app := loadRealApp(t, name)
@@ -35,6 +36,7 @@ func TestGraphEdgesEqualContractEdges(t *testing.T) {
 // page, removals, re-additions) and checks after each batch that the
 // incrementally kept graph equals one rebuilt from scratch.
 func TestGraphIncrementalOnRealApp(t *testing.T) {
+	t.Parallel()
 	app := loadRealApp(t, "rm")
 	input := GraphInput(app)
 	g := NewGraph(app.Name)
@@ -99,6 +101,7 @@ func TestGraphIncrementalOnRealApp(t *testing.T) {
 }
 
 func TestLibrariesFromJSLibs(t *testing.T) {
+	t.Parallel()
 	app, err := LoadDir("testdata/tiny")
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestTinyApp(t *testing.T) {
+	t.Parallel()
 	app, err := Load("testdata/tiny")
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +95,7 @@ func TestTinyApp(t *testing.T) {
 // TestLocations checks that every binding's Location points at its value,
 // which is what a rename will splice.
 func TestLocations(t *testing.T) {
+	t.Parallel()
 	apps := []*App{}
 	tiny, err := LoadDir("testdata/tiny")
 	if err != nil {
@@ -178,6 +180,7 @@ func pageNames(app *App) []string {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		path string
 		want string // the error text, with the testdata path
@@ -214,6 +217,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLoadExportReader(t *testing.T) {
+	t.Parallel()
 	app, err := LoadExport(strings.NewReader(`{"exportedApplication": {"name": "R"}, "pageList": [
 		{"unpublishedPage": {"name": "P", "layouts": [{"dsl": {"widgetName": "MainContainer", "children": [
 			{"widgetName": "T", "type": "TEXT_WIDGET", "text": "{{q.data}}", "dynamicBindingPathList": [{"key": "text"}]}]}}]}}],
@@ -249,6 +253,7 @@ func TestLoadExportReader(t *testing.T) {
 var exportedApps = []string{"CommunityIssuesExport.json", "TableMigrationAppExported.json"}
 
 func TestLoadExported(t *testing.T) {
+	t.Parallel()
 	for _, name := range exportedApps {
 		t.Run(name, func(t *testing.T) {
 			path, err := shareddata.Path("testdata", "exported", name)
@@ -314,6 +319,7 @@ func TestLoadExported(t *testing.T) {
 // soft-deleted (unpublishedAction.deletedAt, as TableMigration's old
 // copies are) is an entity.
 func TestExportedShapes(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		pages    []string
 		jsobject int
@@ -363,6 +369,7 @@ func read(t *testing.T, path string) string {
 }
 
 func TestLoadTwiceEqual(t *testing.T) {
+	t.Parallel()
 	for _, name := range realApps {
 		if testing.Short() && name != "rm" {
 			continue

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLodashPath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want []string
@@ -55,6 +56,7 @@ const getDoc = `{
 }`
 
 func TestGet(t *testing.T) {
+	t.Parallel()
 	root := new(object).reset(gjson.Parse(getDoc))
 	tests := []struct {
 		key, want string
@@ -117,6 +119,7 @@ func TestGet(t *testing.T) {
 }
 
 func TestFormatJSNumber(t *testing.T) {
+	t.Parallel()
 	tests := map[float64]string{
 		0: "0", math.Copysign(0, -1): "0", 1: "1", -2.5: "-2.5", 100: "100", 0.30000000000000004: "0.30000000000000004",
 		1e21: "1e+21", 123456789012345680000: "123456789012345680000", 1.5e300: "1.5e+300",
@@ -131,6 +134,7 @@ func TestFormatJSNumber(t *testing.T) {
 }
 
 func TestLessUTF16(t *testing.T) {
+	t.Parallel()
 	// JavaScript's sort of these: surrogate pairs (U+1F600) sort below
 	// U+E000–U+FFFF, unlike in UTF-8 byte order.
 	in := []string{"\uff21", "😀", "b", "a", "ab", "", "Z", "é"}

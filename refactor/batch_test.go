@@ -6,6 +6,7 @@ import (
 )
 
 func TestBatch(t *testing.T) {
+	t.Parallel()
 	entities := []BatchEntity{
 		{Name: "Table1", Kind: "widget", Bindings: []BatchBinding{
 			{Path: "tableData", Value: "{{Api1.data.users}}"},

@@ -33,6 +33,7 @@ type refactorCase struct {
 }
 
 func TestConformanceRefactor(t *testing.T) {
+	t.Parallel()
 	for _, file := range []string{"refactor.jsonl.gz", "quirks-synthetic.jsonl.gz"} {
 		path, err := shareddata.Path("conformance", file)
 		if err != nil {

@@ -19,6 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden diffs in testdata/re
 // the diff is checked the rename is applied and reversed, which must give
 // back the original files.
 func TestRenameGolden(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("testdata/rename/*.txtar")
 	if len(files) == 0 {
 		t.Fatal("no golden cases")

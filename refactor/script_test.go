@@ -8,6 +8,7 @@ import (
 )
 
 func TestScript(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, script, old, new string
 		js                     bool
@@ -85,6 +86,7 @@ func assertParses(t *testing.T, script string, js bool) {
 }
 
 func TestApplyRejectsOverlap(t *testing.T) {
+	t.Parallel()
 	if _, err := Apply("abcdef", []Edit{{0, 3, "x"}, {2, 4, "y"}}); err == nil {
 		t.Error("overlapping edits applied")
 	}
