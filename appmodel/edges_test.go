@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/appsmith-rts/rts/analysis"
@@ -61,17 +62,32 @@ func readExpected(t testing.TB, name string) *expectedEdges {
 	return &exp
 }
 
+// realAppModels loads each real app once for all the tests, which only
+// read it (a large app takes seconds to load under -race).
+var realAppModels = map[string]func() (*App, error){}
+
+func init() {
+	for _, name := range realApps {
+		realAppModels[name] = sync.OnceValues(func() (*App, error) { return loadRealAppFresh(name) })
+	}
+}
+
+// loadRealApp returns the shared model of a real app: read only.
 func loadRealApp(t testing.TB, name string) *App {
 	t.Helper()
-	dir, err := shareddata.Path("testdata", "apps", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := LoadDir(dir)
+	app, err := realAppModels[name]()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return app
+}
+
+func loadRealAppFresh(name string) (*App, error) {
+	dir, err := shareddata.Path("testdata", "apps", name)
+	if err != nil {
+		return nil, err
+	}
+	return LoadDir(dir)
 }
 
 func TestEdgesMatchExpected(t *testing.T) {
