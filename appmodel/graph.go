@@ -70,8 +70,8 @@ func GraphEnv() depgraph.Env {
 			info := analysis.Extract(code, 2, nil)
 			return info.References, !info.IsError
 		},
-		IsGlobal:        analysis.IsKnownGlobal,
-		DefaultProperty: DefaultProperty,
+		IsGlobal:          analysis.IsKnownGlobal,
+		DefaultProperties: DefaultProperties,
 	}
 }
 

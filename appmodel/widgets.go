@@ -49,9 +49,9 @@ var metaDefaults = map[string]map[string]string{
 	"LIST_WIDGET_V2":         {"selectedItemKey": "defaultSelectedItem"},
 }
 
-// DefaultProperty is the default property a widget type's meta property
-// starts from (INPUT_WIDGET_V2, text → defaultText).
-func DefaultProperty(widgetType, metaProperty string) (string, bool) {
-	d, ok := metaDefaults[widgetType][metaProperty]
-	return d, ok
+// DefaultProperties maps a widget type's meta properties to the default
+// properties they start from (INPUT_WIDGET_V2: text → defaultText); nil when
+// the type has none. The map is shared: read only.
+func DefaultProperties(widgetType string) map[string]string {
+	return metaDefaults[widgetType]
 }

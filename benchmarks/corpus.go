@@ -7,6 +7,7 @@
 package benchmarks
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,11 +64,15 @@ func DefaultCorpusDir() (string, error) {
 	return shareddata.Path("conformance")
 }
 
+// errOtherCorpus stops reading a file whose cases are not RTS calls.
+var errOtherCorpus = errors.New("not an RTS corpus")
+
 // LoadCorpus reads every `*.jsonl.gz` file of dir (in name order; dir ""
 // means DefaultCorpusDir) and sorts the inputs by their "op". Files named
 // `quirks-*` are skipped: they hold a handful of hand-written demonstrations
-// of the reference's bugs, not real scripts. It fails when the folder holds
-// no case at all.
+// of the reference's bugs, not real scripts; so are files whose cases have
+// no "op" (other corpora share the folder, e.g. the DSL migrations'). It
+// fails on an unknown op and when the folder holds no case at all.
 func LoadCorpus(dir string) (*Corpus, error) {
 	if dir == "" {
 		d, err := DefaultCorpusDir()
@@ -93,6 +98,8 @@ func LoadCorpus(dir string) (*Corpus, error) {
 				ev = *in.EvalVersion
 			}
 			switch in.Op {
+			case "":
+				return errOtherCorpus
 			case "extract":
 				var invalid map[string]bool
 				if in.InvalidIdentifiers != nil {
@@ -114,6 +121,9 @@ func LoadCorpus(dir string) (*Corpus, error) {
 			}
 			return nil
 		})
+		if errors.Is(err, errOtherCorpus) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

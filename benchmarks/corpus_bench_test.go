@@ -1,6 +1,8 @@
 package benchmarks
 
 import (
+	"errors"
+	"io/fs"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,8 +21,11 @@ var (
 func loadCorpus(tb testing.TB) *Corpus {
 	tb.Helper()
 	corpusOnce.Do(func() { corpusData, corpusErr = LoadCorpus("") })
-	if corpusErr != nil {
+	if errors.Is(corpusErr, fs.ErrNotExist) {
 		tb.Skipf("conformance corpus not available: %v", corpusErr)
+	}
+	if corpusErr != nil {
+		tb.Fatalf("conformance corpus: %v", corpusErr)
 	}
 	return corpusData
 }

@@ -21,11 +21,8 @@ func testEnv() Env {
 			info := analysis.Extract(code, 2, nil)
 			return info.References, !info.IsError
 		},
-		IsGlobal: analysis.IsKnownGlobal,
-		DefaultProperty: func(typ, meta string) (string, bool) {
-			d, ok := testDefaults[typ][meta]
-			return d, ok
-		},
+		IsGlobal:          analysis.IsKnownGlobal,
+		DefaultProperties: func(typ string) map[string]string { return testDefaults[typ] },
 	}
 }
 
@@ -44,8 +41,13 @@ func TestGraphTakesItsKnowledgeFromEnv(t *testing.T) {
 			}
 			return strings.Split(code, "+"), true
 		},
-		IsGlobal:        func(root string) bool { return root == "$" },
-		DefaultProperty: func(typ, meta string) (string, bool) { return "start", typ == "W" && meta == "value" },
+		IsGlobal: func(root string) bool { return root == "$" },
+		DefaultProperties: func(typ string) map[string]string {
+			if typ == "W" {
+				return map[string]string{"value": "start"}
+			}
+			return nil
+		},
 	}
 	g := NewGraph("app", env)
 	g.Load([]PageInput{{

@@ -105,11 +105,12 @@ type Env struct {
 	// IsGlobal reports whether a reference root needs no entity (the
 	// language's and the platform's globals). Nil: none does.
 	IsGlobal func(root string) bool
-	// DefaultProperty names, for a widget type, the default property a meta
-	// property starts from (Input1.text starts from Input1.defaultText), so
-	// that a reference to the meta property depends on the default's
-	// binding. Nil: no widget has any.
-	DefaultProperty func(widgetType, metaProperty string) (string, bool)
+	// DefaultProperties maps, for a widget type, each meta property to the
+	// default property it starts from (an input's text starts from its
+	// defaultText), so that a reference to the meta property depends on the
+	// default's binding; nil when the type has none. The graph only reads
+	// the maps. Nil: no widget has any.
+	DefaultProperties func(widgetType string) map[string]string
 }
 
 // Graph is the dependency graph of one app: per page, binding nodes at
@@ -158,6 +159,8 @@ type entity struct {
 	Entity
 	nodes []*node
 	order int
+	// defaults: meta property → default property, for the entity's type.
+	defaults map[string]string
 }
 
 type node struct {
@@ -319,10 +322,11 @@ func containsString(list []string, s string) bool {
 func (g *Graph) putEntity(p *page, e Entity) *entity {
 	if ent, ok := p.byName[e.Name]; ok {
 		ent.Entity = e
+		ent.defaults = g.defaultsOf(e.Type)
 		return ent
 	}
 	p.seq++
-	ent := &entity{Entity: e, order: p.seq}
+	ent := &entity{Entity: e, order: p.seq, defaults: g.defaultsOf(e.Type)}
 	p.entities = append(p.entities, ent)
 	p.byName[e.Name] = ent
 	if g.entityPages[e.Name] == nil {
@@ -520,7 +524,7 @@ func (g *Graph) link(p *page, n *node) {
 			if t == n && n.function {
 				continue // recursion
 			}
-			if g.reaches(r, t.name, ent) && !containsNode(n.out, t) {
+			if reaches(r, t.name, ent) && !containsNode(n.out, t) {
 				n.out = append(n.out, t)
 				t.in[n] = struct{}{}
 			}
@@ -531,11 +535,11 @@ func (g *Graph) link(p *page, n *node) {
 // reaches reports whether reference r reaches binding node name of ent:
 // the same path, a path under the other, or a meta property whose default
 // property is the node (Input1.text reaches Input1.defaultText).
-func (g *Graph) reaches(r, name string, ent *entity) bool {
+func reaches(r, name string, ent *entity) bool {
 	if overlaps(r, name) {
 		return true
 	}
-	if g.env.DefaultProperty == nil {
+	if ent.defaults == nil {
 		return false
 	}
 	rest := strings.TrimPrefix(r, ent.Name+".")
@@ -546,10 +550,17 @@ func (g *Graph) reaches(r, name string, ent *entity) bool {
 	if i := strings.IndexAny(rest, ".["); i >= 0 {
 		meta = rest[:i]
 	}
-	if d, ok := g.env.DefaultProperty(ent.Type, meta); ok {
+	if d, ok := ent.defaults[meta]; ok {
 		return overlaps(ent.Name+"."+d, name)
 	}
 	return false
+}
+
+func (g *Graph) defaultsOf(widgetType string) map[string]string {
+	if g.env.DefaultProperties == nil {
+		return nil
+	}
+	return g.env.DefaultProperties(widgetType)
 }
 
 // RootOf is the entity part of a reference: the text before the first `.`

@@ -171,7 +171,7 @@ func (g *Graph) Dependents(pageName, target string) ([]Path, bool) {
 	}
 	for _, n := range p.referrers(RootOf(target)) {
 		for _, r := range n.refs {
-			if overlaps(r, target) || (p.byName[RootOf(r)] != nil && g.reaches(r, target, p.byName[RootOf(r)])) {
+			if overlaps(r, target) || (p.byName[RootOf(r)] != nil && reaches(r, target, p.byName[RootOf(r)])) {
 				seed(n)
 				break
 			}
