@@ -36,6 +36,7 @@ func seq(n int) []time.Duration {
 }
 
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		samples []time.Duration
@@ -75,6 +76,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
+	t.Parallel()
 	s := seq(1000)
 	rand.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
 	got := Summarize(s)
@@ -190,6 +192,7 @@ func checkRequest(t *testing.T, r *Request, batch int) {
 }
 
 func TestGeneratorSmallCorpus(t *testing.T) {
+	t.Parallel()
 	c := smallCorpus()
 
 	g, err := NewGenerator(c, Single, 0)
@@ -260,6 +263,7 @@ func TestGeneratorSmallCorpus(t *testing.T) {
 }
 
 func TestGeneratorMixed(t *testing.T) {
+	t.Parallel()
 	c := smallCorpus()
 	g, err := NewGenerator(c, Mixed, 2)
 	if err != nil {
@@ -295,12 +299,14 @@ func TestGeneratorMixed(t *testing.T) {
 }
 
 func TestGeneratorCorpus(t *testing.T) {
+	t.Parallel()
 	c := loadCorpus(t)
 	if len(c.Extract) == 0 || len(c.Refactor) == 0 || len(c.JSObject) == 0 {
 		t.Fatalf("corpus %s lacks an op", c)
 	}
 	for _, e := range []Endpoint{Single, Multiple, Refactor, Mixed} {
 		t.Run(string(e), func(t *testing.T) {
+			t.Parallel()
 			g, err := NewGenerator(c, e, 25)
 			if err != nil {
 				t.Fatal(err)
@@ -333,6 +339,7 @@ func writeCorpus(t *testing.T, path string, lines ...string) {
 }
 
 func TestLoadCorpus(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeCorpus(t, filepath.Join(dir, "a.jsonl.gz"),
 		`{"input":{"op":"extract","script":"Api1.data","evalVersion":1},"expected":{"references":["Api1.data"]}}`,
@@ -357,6 +364,12 @@ func TestLoadCorpus(t *testing.T) {
 	writeCorpus(t, filepath.Join(dir, "quirks-x.jsonl.gz"), `{"input":{"op":"extract","script":"skipped"}}`)
 	if c, err := LoadCorpus(dir); err != nil || len(c.Extract) != 2 || len(c.Files) != 2 {
 		t.Errorf("with a quirks file: %v, %v", c, err)
+	}
+	// Another corpus in the folder (cases without an op, like the DSL
+	// migrations') is passed over.
+	writeCorpus(t, filepath.Join(dir, "dsl.jsonl.gz"), `{"input":{"dsl":{}},"expected":{}}`)
+	if c, err := LoadCorpus(dir); err != nil || len(c.Extract) != 2 || len(c.Files) != 2 {
+		t.Errorf("with another corpus: %v, %v", c, err)
 	}
 	writeCorpus(t, filepath.Join(dir, "c.jsonl.gz"), `{"input":{"op":"nope"}}`)
 	if _, err := LoadCorpus(dir); err == nil || !strings.Contains(err.Error(), "unknown op") {
@@ -425,6 +438,7 @@ func scriptsCorpus(scripts ...string) *Corpus {
 }
 
 func TestRunCountsEveryFailure(t *testing.T) {
+	t.Parallel()
 	srv, hits := classifyingServer(t, "")
 	gen, err := NewGenerator(scriptsCorpus("ok", "500", "201", "nosuccess", "false", "drop"), Single, 0)
 	if err != nil {
@@ -466,6 +480,7 @@ func TestRunCountsEveryFailure(t *testing.T) {
 }
 
 func TestRunSecret(t *testing.T) {
+	t.Parallel()
 	srv, _ := classifyingServer(t, "s3cret")
 	gen, _ := NewGenerator(scriptsCorpus("ok"), Single, 0)
 	res, err := Run(context.Background(), Config{URL: srv.URL + "/", Concurrency: 2, Requests: 10, Secret: "s3cret"}, gen)
@@ -485,6 +500,7 @@ func TestRunSecret(t *testing.T) {
 }
 
 func TestRunDurationAndWarmup(t *testing.T) {
+	t.Parallel()
 	srv, _ := classifyingServer(t, "")
 	gen, _ := NewGenerator(scriptsCorpus("ok"), Single, 0)
 	res, err := Run(context.Background(), Config{URL: srv.URL, Concurrency: 2, Duration: 200 * time.Millisecond, Warmup: 50 * time.Millisecond}, gen)
@@ -516,6 +532,7 @@ func TestRunDurationAndWarmup(t *testing.T) {
 }
 
 func TestRunCancel(t *testing.T) {
+	t.Parallel()
 	srv, _ := classifyingServer(t, "")
 	gen, _ := NewGenerator(scriptsCorpus("ok"), Single, 0)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -531,6 +548,7 @@ func TestRunCancel(t *testing.T) {
 }
 
 func TestRunRejects(t *testing.T) {
+	t.Parallel()
 	gen, _ := NewGenerator(scriptsCorpus("ok"), Single, 0)
 	// A port nothing listens on: the sample fails and the run stops.
 	srv := httptest.NewServer(http.NotFoundHandler())
@@ -557,6 +575,7 @@ func TestRunRejects(t *testing.T) {
 }
 
 func TestParseEndpoint(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"single", "multiple", "refactor", "mixed"} {
 		if e, err := ParseEndpoint(s); err != nil || string(e) != s {
 			t.Errorf("ParseEndpoint(%q) = %q, %v", s, e, err)
