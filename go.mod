@@ -12,6 +12,7 @@ require (
 	github.com/tidwall/gjson v1.20.2
 	go.mongodb.org/mongo-driver/v2 v2.10.0
 	golang.org/x/tools v0.49.0
+	modernc.org/sqlite v1.32.0
 )
 
 require (
@@ -75,7 +76,6 @@ require (
 	modernc.org/libc v1.55.3 // indirect
 	modernc.org/mathutil v1.6.0 // indirect
 	modernc.org/memory v1.8.0 // indirect
-	modernc.org/sqlite v1.32.0 // indirect
 	modernc.org/strutil v1.2.0 // indirect
 	modernc.org/token v1.1.0 // indirect
 )

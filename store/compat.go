@@ -36,11 +36,11 @@ const (
 var keyEscaper = strings.NewReplacer("%", "%25", ".", "%2E", "$", "%24")
 
 // detectServer asks the server what it is, once it answers.
-func (s *Store) detectServer(ctx context.Context) error {
+func (s *Mongo) detectServer(ctx context.Context) error {
 	if s.compat.Load() != 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.SelectTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.o.SelectTimeout)
 	defer cancel()
 	raw, err := s.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Raw()
 	if err != nil {
@@ -56,10 +56,10 @@ func (s *Store) detectServer(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) encoding() bool { return s.compat.Load() == compatFerretDB }
+func (s *Mongo) encoding() bool { return s.compat.Load() == compatFerretDB }
 
 // encodeDoc makes a document one the server accepts.
-func (s *Store) encodeDoc(d bson.D) bson.D {
+func (s *Mongo) encodeDoc(d bson.D) bson.D {
 	if !s.encoding() {
 		return d
 	}

@@ -1,58 +1,42 @@
-// Package store owns rts's view of Appsmith's MongoDB: the documents of the
+// Package store owns Appsmith's documents and nothing above them: the
 // collections application, newPage, newAction, actionCollection and
-// customJSLib with Appsmith's field names; the embedded FerretDB (SQLite)
-// that stands in for MongoDB when no URI is given; the import of an app
-// (git folder or export) as Appsmith would store it; one live in-memory model
-// and dependency graph per loaded app, kept up to date with what others write
-// (change streams where the server has them, polling otherwise); and renames
-// written back in one guarded bulk write per collection.
+// customJSLib with Appsmith's field names, behind one interface (Store):
+// load an app's documents, list apps, a guarded all-or-nothing write, a
+// stream of changes by others (with resume) or an indexed poll, and the
+// import of an app (git folder or export) as Appsmith would store it. It
+// knows neither models nor graphs: the live-apps package above it does.
+//
+// Three implementations pass one test suite (suite_test.go):
+//
+//   - SQLite, the embedded default (OpenSQLite): one table of documents in
+//     a folder, WAL, one transaction per write or import. rts is its only
+//     writer, so nothing is followed.
+//   - MongoDB (OpenMongo), Appsmith's own database: a change stream where
+//     the server has them, else polling by an indexed updatedAt; a write is
+//     one multi-document transaction where the server has them, else it goes
+//     through the journal (journal.go). Tested against FerretDB, the real
+//     MongoDB wire server, which has neither: the journal and polling paths
+//     run against a real server here, transactions and change streams do
+//     not.
+//   - Memory (NewMemory), for tests: it plays a replica set (change
+//     streams with resume tokens and a bounded log, transactions) or a
+//     standalone server (polling, journal), can be another writer, break
+//     its streams and crash in the middle of a write, so those paths are
+//     tested where FerretDB lacks them.
 //
 // # Documents as text
 //
-// Each document is kept as its relaxed extended JSON text. appmodel reads
-// that text with the same code it reads exports with, so every binding's
-// Location is a byte range in one document's text; a rename's byte edits
-// apply to that text, which is parsed back to BSON and written. Only the
-// top-level fields an edit touched are written ($set), so the BSON types of
-// everything else stay as they were (relaxed JSON would turn an int64 that
-// fits into 32 bits into an int32).
+// A document travels as its relaxed extended JSON text (Doc.Text), the
+// text appmodel reads; an import renders each document once through BSON
+// so that every store gives back the same text, and checks it against
+// MongoDB's 16 MB limit. A MongoDB write sets only the top-level fields
+// that changed, so the BSON types of everything else stay as stored.
 //
-// refactor.PlanRename edits the texts its Locations name; before planning,
-// the texts of the page being renamed on are given to the model
-// (App.SetFileText) under the names its Locations use.
+// # Revisions
 //
-// # Versions and conflicts
-//
-// A document's version is the pair (updatedAt, rtsVersion): Appsmith bumps
-// updatedAt on every save, and the store bumps both on its own writes. A
-// rename first re-reads every document it will write and compares the whole
-// text with the one it planned on, then writes each with a filter on the
-// version it read; a filter that matches nothing is a conflict, and what was
-// already written is put back. MongoDB transactions would close the window
-// between the check and the write; FerretDB has none, so the window stays
-// (see Rename).
-//
-// # The embedded server
-//
-// Without a URI the store starts FerretDB v1 over SQLite files in DataDir,
-// in this process, and talks to it through the same driver. FerretDB has no
-// change streams (the store polls) and no transactions (the guarded write
-// above); it refuses arrays nested in arrays and keys with dots, which
-// Appsmith's documents have (they are stored encoded, see compat.go); and
-// its SQLite backend filters on nothing but _id itself: any other query
-// decodes every document of the collection. So documents are read by _id
-// where the ids are known, one poll covers every loaded app, and polling
-// slows down as the database grows (see pollLoop).
-//
-// # Locks
-//
-// Lock order: an app's mutex, then Store.mu, then the event queue's mutex.
-// Each loaded app has a mutex that guards its model, its graph and its
-// documents; it is held across the I/O of loading and renaming that app, so
-// the model never moves under a plan (polls and change events read without
-// it and take it only to apply). Store.mu guards only the map of apps: it is
-// held briefly, never while waiting for an app's mutex or doing I/O. Events
-// are queued while an app's mutex is held, so that they leave in the order
-// the changes were made, and one goroutine delivers them with no store lock
-// held, so a subscriber may call back into the store.
+// Every document has a revision (Rev) that changes on every write: a
+// counter in SQLite, (updatedAt, rtsVersion) in MongoDB, where Appsmith
+// bumps updatedAt on every save and rts bumps both. A write names the
+// revision each document was read at; one that moved fails the whole write
+// with *ConflictError carrying the documents as they are now.
 package store

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -26,6 +27,12 @@ func FuzzExportImport(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if _, err := set.check("fuzz"); err != nil {
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("check: %v is not an *InputError", err)
+			}
+		}
 		for _, text := range append(append(append([]string{set.application}, set.pages...), set.actions...), set.collections...) {
 			if !gjson.Valid(text) {
 				t.Fatalf("built invalid JSON %q from %q", text, body)
@@ -38,15 +45,15 @@ func FuzzExportImport(f *testing.F) {
 	})
 }
 
-// FuzzSetFields: any pair of texts gives a field list or an error, never a
-// panic, and only fields the new text has.
+// FuzzSetFields: any pair of texts gives field lists or an error, never a
+// panic: set only fields the new text has, unset only fields it lacks.
 func FuzzSetFields(f *testing.F) {
 	f.Add(`{"a":1,"b":"x"}`, `{"a":1,"b":"y"}`)
 	f.Fuzz(func(t *testing.T, before, after string) {
 		if !gjson.Valid(before) || !gjson.Valid(after) {
 			return
 		}
-		set, err := setFields(before, after)
+		set, unset, err := setFields(before, after)
 		if err != nil {
 			return
 		}
@@ -58,6 +65,11 @@ func FuzzSetFields(f *testing.F) {
 		for _, e := range set {
 			if !keys[e.Key] {
 				t.Errorf("field %q written but not in %q", e.Key, after)
+			}
+		}
+		for _, k := range unset {
+			if keys[k] {
+				t.Errorf("field %q unset but in %q", k, after)
 			}
 		}
 	})

@@ -11,21 +11,17 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/appsmith-rts/rts/appmodel"
 )
 
-// The package's tests share one embedded FerretDB (SQLite in a temporary
-// folder, a random port), each test in a database of its own. With
-// MONGODB_URI set they run against that server instead, and the tests that
-// need change streams run too.
+// The MongoDB store is tested against FerretDB v1, the real MongoDB wire
+// server (it has neither transactions nor change streams: the MongoDB
+// store journals and polls there). One embedded FerretDB serves the
+// package's tests, each in a database of its own. With MONGODB_URI set they
+// run against that server instead.
 var (
 	testURI      string
 	realMongo    bool
@@ -99,29 +95,6 @@ func testDB(t *testing.T) string {
 	return fmt.Sprintf("t%d_%s", testDBSerial.Add(1), name)
 }
 
-type testStore struct {
-	*Store
-	reg *prometheus.Registry
-}
-
-// openTest opens a store on the shared server in a database of the test's
-// own, closed when the test ends.
-func openTest(t *testing.T, db string, mod ...func(*Options)) testStore {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	o := Options{MongoURI: testURI, Database: db, Registerer: reg, PollInterval: 200 * time.Millisecond,
-		Logger: testLogger(t)}
-	for _, f := range mod {
-		f(&o)
-	}
-	s, err := Open(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(context.Background()) })
-	return testStore{s, reg}
-}
-
 func testLogger(t *testing.T) *slog.Logger {
 	if testing.Verbose() && os.Getenv("RTS_STORE_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -129,88 +102,24 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-// otherClient is a second writer, as Appsmith's server would be.
-func otherClient(t *testing.T, uri, db string) *mongo.Database {
+func tinyApp(t testing.TB) *appmodel.App {
 	t.Helper()
-	c, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(5 * time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Disconnect(context.Background()) })
-	return c.Database(db)
-}
-
-// docText reads a document as relaxed extended JSON.
-func docText(t *testing.T, db *mongo.Database, coll, id string) string {
-	t.Helper()
-	raw, err := db.Collection(coll).FindOne(context.Background(), bson.D{{Key: "_id", Value: idValue(id)}}).Raw()
-	if err != nil {
-		t.Fatalf("%s/%s: %v", coll, id, err)
-	}
-	return renderText(raw)
-}
-
-// editDoc is another writer changing a document the way Appsmith does:
-// the whole document replaced, updatedAt bumped.
-func editDoc(t *testing.T, db *mongo.Database, coll, id string, edit func(string) string) {
-	t.Helper()
-	before := docText(t, db, coll, id)
-	after := edit(before)
-	if after == before {
-		t.Fatalf("%s/%s: the edit changed nothing", coll, id)
-	}
-	var d bson.D
-	if err := bson.UnmarshalExtJSON([]byte(after), false, &d); err != nil {
-		t.Fatal(err)
-	}
-	now := bson.NewDateTimeFromTime(time.Now())
-	found := false
-	for i := range d {
-		if d[i].Key == fieldUpdatedAt {
-			d[i].Value, found = now, true
-		}
-	}
-	if !found {
-		d = append(d, bson.E{Key: fieldUpdatedAt, Value: now})
-	}
-	res, err := db.Collection(coll).ReplaceOne(context.Background(), bson.D{{Key: "_id", Value: idValue(id)}}, d)
-	if err != nil || res.MatchedCount != 1 {
-		t.Fatalf("%s/%s: replace: %v (matched %v)", coll, id, err, res)
-	}
-}
-
-// replaceOnce replaces old by new exactly once in s.
-func replaceOnce(t *testing.T, s, old, new string) string {
-	t.Helper()
-	if n := strings.Count(s, old); n != 1 {
-		t.Fatalf("%q occurs %d times", old, n)
-	}
-	return strings.Replace(s, old, new, 1)
-}
-
-func tinyApp(t *testing.T) string {
 	p, err := filepath.Abs("../appmodel/testdata/tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	app, err := appmodel.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
 }
 
-// importTinyLoaded imports the tiny test app into s and loads its graph,
-// returning the application id.
-func importTinyLoaded(t *testing.T, s *Store) string {
+func tinySet(t testing.TB) *ImportSet {
 	t.Helper()
-	ctx := context.Background()
-	app, err := appmodel.Load(tinyApp(t))
+	set, err := BuildImport(tinyApp(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := s.Import(ctx, app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Graph(ctx, id, ""); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return set
 }

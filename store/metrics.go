@@ -6,16 +6,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// metrics of a MongoDB store (the embedded and memory stores have no
+// server to lose).
 type metrics struct {
-	up          prometheus.Gauge
-	errors      *prometheus.CounterVec
-	synced      *prometheus.CounterVec
-	renames     *prometheus.CounterVec
-	pollSeconds prometheus.Gauge
+	up         prometheus.Gauge
+	errors     *prometheus.CounterVec
+	recoveries prometheus.Counter
 }
 
-// The op label takes a fixed set of values (ping, load, poll, watch, import,
-// rename, list): bounded cardinality.
+// The op label takes a fixed set of values (ping, list, load, get,
+// libraries, poll, watch, write, import, recover): bounded cardinality.
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		up: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -26,34 +26,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "rts_store_errors_total",
 			Help: "Store operations that failed, by operation.",
 		}, []string{"op"}),
-		synced: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rts_store_documents_synced_total",
-			Help: "Documents changed by others that the store applied to a live graph, by how it learnt of them.",
-		}, []string{"source"}),
-		renames: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rts_store_renames_total",
-			Help: "Renames through the store, by outcome (written, dry_run, conflict, error).",
-		}, []string{"outcome"}),
-		pollSeconds: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "rts_store_poll_duration_seconds",
-			Help: "How long the last poll for changes took (polling mode only).",
+		recoveries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rts_store_journal_recoveries_total",
+			Help: "Interrupted writes settled from the journal (finished or undone) on a server without transactions.",
 		}),
 	}
 	var err error
-	if m.pollSeconds, err = register(reg, m.pollSeconds); err != nil {
-		return nil, err
-	}
-	m.up, err = register(reg, m.up)
-	if err != nil {
+	if m.up, err = register(reg, m.up); err != nil {
 		return nil, err
 	}
 	if m.errors, err = register(reg, m.errors); err != nil {
 		return nil, err
 	}
-	if m.synced, err = register(reg, m.synced); err != nil {
-		return nil, err
-	}
-	if m.renames, err = register(reg, m.renames); err != nil {
+	if m.recoveries, err = register(reg, m.recoveries); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -4,333 +4,205 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"sync"
-	"sync/atomic"
+	"strings"
 	"time"
-
-	"github.com/appsmith-rts/rts/analysis"
-	"github.com/appsmith-rts/rts/refactor"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
-	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 )
 
 // Appsmith's collection names.
 const (
-	collApplication = "application"
-	collPage        = "newPage"
-	collAction      = "newAction"
-	collCollection  = "actionCollection"
-	collJSLib       = "customJSLib"
+	CollApplication = "application"
+	CollPage        = "newPage"
+	CollAction      = "newAction"
+	CollCollection  = "actionCollection"
+	CollLibrary     = "customJSLib"
 )
 
-// appCollections hold an app's documents, linked by applicationId.
-var appCollections = []string{collPage, collAction, collCollection}
+// fieldUpdatedAt is Appsmith's modification time, which every write sets.
+const fieldUpdatedAt = "updatedAt"
 
-// Field names the store adds to Appsmith's documents.
-const (
-	fieldUpdatedAt = "updatedAt"  // Appsmith's own modification time
-	fieldVersion   = "rtsVersion" // bumped by every write of this store
-)
+// AppCollections hold an app's documents, linked to it by applicationId.
+var AppCollections = []string{CollPage, CollAction, CollCollection}
+
+// followed are the collections whose changes by others matter to a loaded
+// app.
+var followed = []string{CollApplication, CollPage, CollAction, CollCollection}
+
+// MaxDocumentBytes is MongoDB's limit on one document (BSON). Every
+// document is checked against it before anything is written, whatever the
+// store: an app that fits the embedded store must also fit Appsmith's.
+const MaxDocumentBytes = 16 << 20
 
 var (
-	// ErrUnavailable: MongoDB cannot be reached (or stopped answering in
-	// time). The HTTP layer answers 503; the driver keeps reconnecting.
-	ErrUnavailable = errors.New("store: MongoDB unavailable")
-	// ErrNotFound: no such application, page or node.
+	// ErrUnavailable: the database cannot be reached (or stopped answering
+	// in time). Callers answer 503; the store keeps reconnecting.
+	ErrUnavailable = errors.New("store: database unavailable")
+	// ErrNotFound: no such application.
 	ErrNotFound = errors.New("store: not found")
-	// ErrBadInput: an import body or app that cannot be stored.
+	// ErrBadInput: an app or document that cannot be stored.
 	ErrBadInput = errors.New("store: bad input")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store: closed")
+	// ErrNoStream: the server has no change streams; follow it with
+	// ChangedSince.
+	ErrNoStream = errors.New("store: the server has no change streams")
+	// ErrResumeLost: a stream cannot resume after the token given (it
+	// fell out of the server's log): changes may have been missed, so
+	// whatever depends on them must be compared in full.
+	ErrResumeLost = errors.New("store: cannot resume the change stream: changes were missed")
+	// ErrOnlyWriter: nobody but rts writes this store, so there is nothing
+	// to follow (the embedded store).
+	ErrOnlyWriter = errors.New("store: rts is the only writer of this store")
 )
 
-// Options configure Open. Zero values take the defaults given.
-type Options struct {
-	// MongoURI of a MongoDB (or MongoDB-wire) server. Empty: an embedded
-	// FerretDB over SQLite files in DataDir.
-	MongoURI string
-	// Database holds Appsmith's collections: the URI's database, else
-	// "appsmith".
-	Database string
-	// DataDir for the embedded server's files (default ./rts-data).
-	DataDir string
-	Logger  *slog.Logger
-	// Registerer takes the store's metrics; nil: a private registry (never
-	// the global one).
-	Registerer prometheus.Registerer
-	// PollInterval is how often documents are checked for changes when the
-	// server has no change streams (default 1s).
-	PollInterval time.Duration
-	// SelectTimeout bounds how long a call waits for an unreachable server
-	// before failing with ErrUnavailable (default 2s).
-	SelectTimeout time.Duration
-	// OpTimeout bounds one database round trip (default 30s; imports of
-	// large apps write megabytes).
-	OpTimeout time.Duration
-	// ScanCache keeps the scans renames make, so that the next rename in an
-	// app parses only what changed; nil: a cache of
-	// analysis.DefaultScanCacheBytes.
-	ScanCache *analysis.ScanCache
+// Key names a document: its collection and its _id (hex for an ObjectID).
+type Key struct{ Coll, ID string }
+
+func (k Key) String() string { return k.Coll + "/" + k.ID }
+
+// Rev is a document's revision, opaque to callers: two reads of a
+// document give the same Rev exactly when nobody wrote it in between.
+type Rev string
+
+// Doc is one stored document, as the relaxed extended JSON text that
+// appmodel reads (ObjectIDs as {"$oid": …}, dates as {"$date": …}).
+type Doc struct {
+	Key Key
+	Rev Rev
+	// AppID is the application the document belongs to (its own id for
+	// an application document, "" for a library).
+	AppID string
+	Text  string
 }
 
-// Store is rts's connection to Appsmith's MongoDB and the live graphs of
-// the apps it has loaded. It is safe for concurrent use.
-type Store struct {
-	log      *slog.Logger
-	client   *mongo.Client
-	db       *mongo.Database
-	embedded *embeddedServer // nil with a URI
-	scratch  string          // the prefix of documents' names in the model, see doc.go
-	opts     Options
-	metrics  *metrics
-	renamer  refactor.Renamer
-	events   *dispatcher
-
-	up      atomic.Bool
-	compat  atomic.Int32 // see compat.go; 0 until the server answered
-	syncMu  sync.Mutex
-	syncMod string // "change-stream", "polling", or "" before the first contact
-
-	mu     sync.Mutex // guards apps and closed; see doc.go for the lock order
-	apps   map[string]*appState
-	closed bool
-
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+// AppInfo is one application of the store.
+type AppInfo struct {
+	ID        string
+	Name      string
+	Pages     int
+	UpdatedAt time.Time
 }
 
-// Open connects to MongoDB (or starts the embedded FerretDB) and starts
-// following changes. An unreachable MongoDB is not an error here: calls fail
-// with ErrUnavailable until it answers. A DataDir that cannot be written is.
-func Open(ctx context.Context, o Options) (*Store, error) {
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = time.Second
-	}
-	if o.SelectTimeout <= 0 {
-		o.SelectTimeout = 2 * time.Second
-	}
-	if o.OpTimeout <= 0 {
-		o.OpTimeout = 30 * time.Second
-	}
-	if o.DataDir == "" {
-		o.DataDir = "rts-data"
-	}
-	if o.Registerer == nil {
-		o.Registerer = prometheus.NewRegistry()
-	}
-	if o.ScanCache == nil {
-		o.ScanCache = analysis.NewScanCache(0)
-	}
-	s := &Store{log: o.Logger.With("component", "store"), opts: o, apps: map[string]*appState{}, renamer: refactor.Renamer{Scans: o.ScanCache}}
-	m, err := newMetrics(o.Registerer)
-	if err != nil {
-		return nil, err
-	}
-	s.metrics = m
-
-	uri := o.MongoURI
-	if uri == "" {
-		e, err := startEmbedded(o.DataDir, s.log)
-		if err != nil {
-			return nil, err
-		}
-		s.embedded = e
-		uri = e.uri
-		s.log.Info("embedded FerretDB started", "dataDir", o.DataDir, "uri", uri)
-	}
-	fail := func(err error) (*Store, error) {
-		if s.embedded != nil {
-			s.embedded.stop()
-		}
-		return nil, err
-	}
-	cs, err := connstring.ParseAndValidate(uri)
-	if err != nil {
-		return fail(fmt.Errorf("store: MongoDB URI: %w", err))
-	}
-	if o.Database == "" {
-		o.Database = cs.Database
-	}
-	if o.Database == "" {
-		o.Database = "appsmith"
-	}
-	s.opts.Database = o.Database
-	copts := options.Client().ApplyURI(uri).
-		SetServerSelectionTimeout(o.SelectTimeout).
-		SetConnectTimeout(o.SelectTimeout).
-		// Notice a server that came back within a second or two rather
-		// than the default ten.
-		SetHeartbeatInterval(time.Second).
-		SetAppName("rts")
-	client, err := mongo.Connect(copts)
-	if err != nil {
-		return fail(fmt.Errorf("store: connect: %w", err))
-	}
-	s.client, s.db = client, client.Database(o.Database)
-	// Documents are named as files under this prefix in the model; no such
-	// folder exists (the planner gets their texts from the model).
-	s.scratch = "rts-store"
-	if err := s.ping(ctx); err != nil {
-		s.log.Warn("MongoDB not reachable; calls fail until it is", "err", err)
-	} else {
-		s.detectServer(ctx)
-		s.ensureIndexes(ctx)
-	}
-
-	runCtx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.events = newDispatcher(s.log)
-	s.wg.Add(2)
-	go func() { defer s.wg.Done(); s.events.run() }()
-	go func() { defer s.wg.Done(); s.syncLoop(runCtx) }()
-	return s, nil
+// AppDocs are an application's documents: the application, its pages,
+// actions and JS objects (in that order, each collection by _id), and the
+// custom JS libraries it installs.
+type AppDocs struct {
+	Application Doc
+	Docs        []Doc
+	Libraries   []Doc
 }
 
-// Close stops following changes, delivers the events already queued and
-// disconnects; the embedded server, if any, is stopped last.
-func (s *Store) Close(ctx context.Context) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.events.close()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-	// Disconnecting first lets the embedded server stop at once instead of
-	// waiting for idle connections to time out.
-	err := s.client.Disconnect(ctx)
-	if s.embedded != nil {
-		s.embedded.stop()
-	}
-	return err
+// Put is one document of a guarded write: it is written only if it is
+// still at Rev, the revision Old was read at. Old is the text the change
+// was planned on (a MongoDB server writes only the top-level fields that
+// differ from it, keeping the BSON types of the rest).
+type Put struct {
+	Key  Key
+	Rev  Rev
+	Old  string
+	Text string
 }
 
-// SyncMode says how the store follows changes: "change-stream", "polling",
-// or "" while MongoDB has not been reached yet.
-func (s *Store) SyncMode() string {
-	s.syncMu.Lock()
-	defer s.syncMu.Unlock()
-	return s.syncMod
+// ConflictError is a guarded write that found documents changed since
+// they were read: nothing of the write is left. Changed holds their
+// current state (Text "" for a document that is gone).
+type ConflictError struct {
+	Changed []Doc
 }
 
-// Database is the database holding Appsmith's collections.
-func (s *Store) Database() string { return s.opts.Database }
-
-// URI is the embedded server's address ("" with an external MongoDB).
-func (s *Store) URI() string {
-	if s.embedded == nil {
-		return ""
+func (e *ConflictError) Error() string {
+	keys := make([]string, len(e.Changed))
+	for i, d := range e.Changed {
+		keys[i] = d.Key.String()
 	}
-	return s.embedded.uri
+	return "store: changed since read: " + strings.Join(keys, ", ")
 }
 
-func (s *Store) coll(name string) *mongo.Collection { return s.db.Collection(name) }
+// InputError is an import that cannot be stored: not an app, not valid
+// JSON, or a document MongoDB cannot hold. It wraps ErrBadInput.
+type InputError struct{ Err error }
 
-// opCtx bounds one database call.
-func (s *Store) opCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, s.opts.OpTimeout)
+func (e *InputError) Error() string   { return "store: bad input: " + e.Err.Error() }
+func (e *InputError) Unwrap() []error { return []error{ErrBadInput, e.Err} }
+
+// Change is one document written by someone else.
+type Change struct {
+	Key Key
+	// AppID is the application the document belongs to, when known (a
+	// deleted document's is not).
+	AppID string
+	// Doc is the document after the change; nil when it was deleted.
+	Doc *Doc
 }
 
-func (s *Store) ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.SelectTimeout)
-	defer cancel()
-	err := s.client.Ping(ctx, nil)
-	s.setUp(err == nil)
-	return err
+// Token resumes a Stream after the last change it returned.
+type Token []byte
+
+// Stream is a server's change stream over Appsmith's collections.
+type Stream interface {
+	// Next waits for the next change. An error ends the stream (open
+	// another after Token); ErrResumeLost says changes were missed.
+	Next(ctx context.Context) (Change, error)
+	// Token resumes after the last change Next returned, or where the
+	// stream started (nil when the server has not said yet).
+	Token() Token
+	Close()
 }
 
-// ready fails fast while MongoDB is known to be down, re-checking it.
-func (s *Store) ready(ctx context.Context) error {
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		return ErrClosed
-	}
-	if !s.up.Load() {
-		if err := s.ping(ctx); err != nil {
-			return s.fail("ping", err)
-		}
-	}
-	if err := s.detectServer(ctx); err != nil {
-		return s.fail("ping", err)
-	}
-	return nil
+// Info says what a store is and offers.
+type Info struct {
+	// Kind is "sqlite", "mongodb" or "memory".
+	Kind string
+	// Where is the folder (embedded) or the server's hosts.
+	Where string
+	// Atomic says how a guarded write is made all-or-nothing:
+	// "transaction" (one database transaction) or "journal" (the intent
+	// is written first and finished or undone on the next start).
+	Atomic string
 }
 
-func (s *Store) setUp(up bool) {
-	if s.up.Swap(up) != up {
-		if up {
-			s.log.Info("MongoDB reachable")
-		} else {
-			s.log.Warn("MongoDB unreachable")
-		}
-	}
-	s.metrics.setUp(up)
+// Store is Appsmith's documents. Implementations: the embedded SQLite
+// store (OpenSQLite), MongoDB (OpenMongo) and memory (NewMemory), which
+// pass one test suite. All are safe for concurrent use.
+type Store interface {
+	Info() Info
+	// List lists the applications that are not deleted, by name.
+	List(ctx context.Context) ([]AppInfo, error)
+	// Load reads an application's documents; ErrNotFound when there is
+	// no such application.
+	Load(ctx context.Context, appID string) (*AppDocs, error)
+	// Get reads documents by key; one that does not exist comes back with
+	// Text "" and Rev "".
+	Get(ctx context.Context, keys []Key) ([]Doc, error)
+	// Libraries reads the custom JS libraries with these uidStrings.
+	Libraries(ctx context.Context, uids []string) ([]Doc, error)
+	// Write writes every Put or none: a document no longer at its Rev
+	// fails the whole write with *ConflictError. The documents come back
+	// as stored (new revisions, updatedAt set to the time of the write).
+	Write(ctx context.Context, puts []Put) ([]Doc, error)
+	// Import stores a new application's documents, all or none, and
+	// returns its id.
+	Import(ctx context.Context, set *ImportSet) (string, error)
+	// Watch opens a change stream after token (nil: from now).
+	// ErrNoStream: poll with ChangedSince; ErrOnlyWriter: nothing to
+	// follow.
+	Watch(ctx context.Context, after Token) (Stream, error)
+	// ChangedSince lists the documents of Appsmith's followed collections
+	// whose updatedAt is at or after since (an indexed query), for
+	// polling. Hard deletes do not show: a full comparison finds them.
+	ChangedSince(ctx context.Context, since time.Time) ([]Doc, error)
+	// Close releases the store; calls then fail with ErrClosed.
+	Close(ctx context.Context) error
 }
 
-// ensureIndexes adds the applicationId indexes every lookup uses. Appsmith
-// creates its own under other names, which the server may refuse as a
-// conflict: that, like any failure here, only costs speed.
-func (s *Store) ensureIndexes(ctx context.Context) {
-	for _, c := range appCollections {
-		ctx, cancel := s.opCtx(ctx)
-		_, err := s.coll(c).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "applicationId", Value: 1}}})
-		cancel()
-		if err != nil {
-			s.log.Debug("index not created", "collection", c, "err", err)
-		}
-	}
-}
-
-// unavailableError is a call that failed because MongoDB did not answer.
+// unavailableError is a call that failed because the server did not
+// answer.
 type unavailableError struct {
 	op  string
 	err error
 }
 
 func (e *unavailableError) Error() string {
-	return fmt.Sprintf("store: %s: MongoDB unavailable: %v", e.op, e.err)
+	return fmt.Sprintf("store: %s: database unavailable: %v", e.op, e.err)
 }
 
 func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.err} }
-
-// isUnavailable tells a server that cannot be reached from one that
-// answered with an error.
-func isUnavailable(err error) bool {
-	if errors.Is(err, context.Canceled) {
-		return false
-	}
-	var sse topology.ServerSelectionError
-	return errors.As(err, &sse) || mongo.IsNetworkError(err) || mongo.IsTimeout(err) ||
-		errors.Is(err, mongo.ErrClientDisconnected)
-}
-
-// fail classifies and counts an error of operation op.
-func (s *Store) fail(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	s.metrics.errors.WithLabelValues(op).Inc()
-	if isUnavailable(err) {
-		s.setUp(false)
-		return &unavailableError{op: op, err: err}
-	}
-	return fmt.Errorf("store: %s: %w", op, err)
-}

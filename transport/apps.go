@@ -8,20 +8,94 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/appsmith-rts/rts/depgraph"
-	"github.com/appsmith-rts/rts/refactor"
-	"github.com/appsmith-rts/rts/store"
 )
 
-// Apps is what the apps routes need from the store (*store.Store).
+// Apps is what the apps routes need from the live apps. Its types are
+// transport's own: the wiring (cmd/rts) adapts the live-apps room to
+// them, and classifies its errors as *AppsError.
 type Apps interface {
-	ListApps(ctx context.Context) ([]store.AppSummary, error)
-	Graph(ctx context.Context, appID, page string) (depgraph.AppReport, error)
+	ListApps(ctx context.Context) ([]AppSummary, error)
+	// Graph is the JSON of the app's graph (SPEC §3), as it is sent.
+	Graph(ctx context.Context, appID, page string) (json.RawMessage, error)
 	Dependents(ctx context.Context, appID, page, node string) ([]depgraph.Path, error)
-	Rename(ctx context.Context, appID, page, oldName, newName string, dryRun bool) (*store.RenameResult, error)
+	Rename(ctx context.Context, req RenameRequest) (*RenameResult, error)
 	ImportExport(ctx context.Context, r io.Reader) (string, error)
 }
+
+// AppSummary is one app of GET /rts-api/v1/apps.
+type AppSummary struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Pages     int       `json:"pages"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
+	// Loaded: the server holds this app's graph in memory.
+	Loaded bool `json:"loaded"`
+}
+
+// RenameRequest is a POST /rts-api/v1/apps/{appId}/rename.
+type RenameRequest struct {
+	AppID, Page, OldName, NewName string
+	DryRun                        bool
+}
+
+// RenameResult is the plan of a rename and, unless it was a dry run, what
+// was written.
+type RenameResult struct {
+	AppID         string         `json:"appId"`
+	Page          string         `json:"page"`
+	OldName       string         `json:"oldName"`
+	NewName       string         `json:"newName"`
+	Kind          string         `json:"kind"`
+	DryRun        bool           `json:"dryRun"`
+	Changes       []RenameChange `json:"changes"`
+	RefactorCount int            `json:"refactorCount"`
+	// Documents written, or that would be (collection/_id).
+	Documents []string `json:"documents"`
+}
+
+// RenameChange is one renamed place.
+type RenameChange struct {
+	Entity   string `json:"entity"`
+	Path     string `json:"path"`
+	Kind     string `json:"kind"`
+	Document string `json:"document"`
+	Count    int    `json:"count"`
+	Before   string `json:"before"`
+	After    string `json:"after"`
+}
+
+// AppsErrorKind says how the apps API answers an error.
+type AppsErrorKind int
+
+const (
+	// AppsBadInput: 400 (an import that is not an app, a name that cannot
+	// be used).
+	AppsBadInput AppsErrorKind = iota + 1
+	// AppsNotFound: 404 (no such app, page or entity).
+	AppsNotFound
+	// AppsConflict: 409 (a name taken, or documents changed by someone
+	// else since they were read).
+	AppsConflict
+	// AppsUnavailable: 503 (the database does not answer).
+	AppsUnavailable
+)
+
+// AppsError is an error of the apps API, classified. Errors of other
+// types are the server's fault (500, logged).
+type AppsError struct {
+	Kind AppsErrorKind
+	Err  error
+	// Documents changed by someone else (a conflict with other writers).
+	Documents []string
+	// Where names what is in the way (a rename that cannot be made).
+	Where []string
+}
+
+func (e *AppsError) Error() string { return e.Err.Error() }
+func (e *AppsError) Unwrap() error { return e.Err }
 
 // Apps routes. The app id is a path segment; the metrics label keeps the
 // pattern so label values stay bounded.
@@ -72,7 +146,7 @@ func (h *Handler) serveApps(x *exchange) {
 		return
 	}
 	if list == nil {
-		list = []store.AppSummary{}
+		list = []AppSummary{}
 	}
 	h.sendData(x, http.StatusOK, list)
 }
@@ -113,12 +187,13 @@ func (h *Handler) serveAppGraph(x *exchange) {
 	if !h.needApps(x) {
 		return
 	}
-	report, err := h.apps.Graph(x.r.Context(), h.appID(x), x.r.URL.Query().Get("page"))
+	graph, err := h.apps.Graph(x.r.Context(), h.appID(x), x.r.URL.Query().Get("page"))
 	if err != nil {
 		h.sendStoreError(x, err)
 		return
 	}
-	h.sendData(x, http.StatusOK, report)
+	x.out = append(append(append(x.out[:0], `{"success":true,"data":`...), graph...), '}')
+	x.send(http.StatusOK)
 }
 
 type pathJSON struct {
@@ -181,7 +256,8 @@ func (h *Handler) serveAppRename(x *exchange) {
 		x.sendValidation(errs)
 		return
 	}
-	res, err := h.apps.Rename(x.r.Context(), h.appID(x), req.Page, *req.OldName, *req.NewName, req.DryRun)
+	res, err := h.apps.Rename(x.r.Context(), RenameRequest{AppID: h.appID(x), Page: req.Page, OldName: *req.OldName,
+		NewName: *req.NewName, DryRun: req.DryRun})
 	if err != nil {
 		h.sendStoreError(x, err)
 		return
@@ -197,34 +273,36 @@ func (h *Handler) needApps(x *exchange) bool {
 	return true
 }
 
-// sendStoreError maps the store's and the planner's errors to statuses: a
-// missing app or page 404, bad input or an unusable name 400, a rename in
-// the way of another entity or of concurrent edits 409, MongoDB down 503.
+// sendStoreError answers an error of the apps API: a missing app or page
+// 404, bad input or an unusable name 400, a rename in the way of another
+// entity or of concurrent edits 409, the database down 503.
 func (h *Handler) sendStoreError(x *exchange, err error) {
-	var conflict *store.ConflictError
-	var planConflict *refactor.Conflict
-	var nameErr *refactor.NameError
+	var ae *AppsError
 	switch {
-	case errors.As(err, &conflict):
+	case errors.As(err, &ae) && ae.Kind == AppsConflict && ae.Documents != nil:
 		h.sendJSON(x, http.StatusConflict, map[string]any{
 			"success": false, "message": err.Error(),
-			"data": map[string]any{"error": err.Error(), "documents": conflict.Documents},
+			"data": map[string]any{"error": err.Error(), "documents": ae.Documents},
 		})
-	case errors.As(err, &planConflict):
+	case errors.As(err, &ae) && ae.Kind == AppsConflict:
+		where := ae.Where
+		if where == nil {
+			where = []string{}
+		}
 		h.sendJSON(x, http.StatusConflict, map[string]any{
 			"success": false, "message": err.Error(),
-			"data": map[string]any{"error": err.Error(), "where": planConflict.Where},
+			"data": map[string]any{"error": err.Error(), "where": where},
 		})
-	case errors.As(err, &nameErr), errors.Is(err, store.ErrBadInput), errors.Is(err, refactor.ErrInvalidName):
+	case errors.As(err, &ae) && ae.Kind == AppsBadInput:
 		x.sendError(http.StatusBadRequest, err.Error())
-	case errors.Is(err, store.ErrNotFound):
+	case errors.As(err, &ae) && ae.Kind == AppsNotFound:
 		x.sendError(http.StatusNotFound, err.Error())
-	case errors.Is(err, store.ErrUnavailable):
+	case errors.As(err, &ae) && ae.Kind == AppsUnavailable:
 		x.sendError(http.StatusServiceUnavailable, "The store is unavailable: "+err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		x.timedOut(http.StatusServiceUnavailable)
 	default:
-		// A document the store cannot read, a database command error: the
+		// A document that cannot be read, a database command error: the
 		// server's fault, logged without the request's data.
 		h.log.Error("apps API failed", "route", x.r.URL.Path, "error", err)
 		x.sendError(http.StatusInternalServerError, "Something went wrong")

@@ -3,90 +3,118 @@ package transport
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
-	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/appsmith-rts/rts/store"
+	"github.com/appsmith-rts/rts/depgraph"
 )
 
-// TestAppsAPI drives the apps routes against a real store (the embedded
-// FerretDB in a temporary folder): import, list, graph, dependents, a dry
-// run, a rename, and the errors.
-func TestAppsAPI(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	st, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(context.Background())
-	s := newTestServer(t, Options{Apps: st})
+// recordingApps answers the apps routes from fixed values and records
+// what they asked. transport's own part is tested here: routes, request
+// validation, the JSON of answers and the status of each error kind. The
+// whole chain (live apps over the embedded store) is tested through the
+// real server in cmd/rts (TestAppsAPI).
+type recordingApps struct {
+	mu      sync.Mutex
+	renames []RenameRequest
+	err     error
+	body    string
+}
 
-	demo, err := os.ReadFile("../cmd/rts/demo/demo-app.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := s.post(t, PathAppsImport, string(demo))
-	if res.status != http.StatusCreated {
-		t.Fatalf("import: %d %s", res.status, res.body)
-	}
-	var imported struct{ Data struct{ ID string } }
-	json.Unmarshal([]byte(res.body), &imported)
-	id := imported.Data.ID
-	if id == "" {
-		t.Fatalf("import: no id in %s", res.body)
-	}
-	app := PathApps + "/" + id
+func (a *recordingApps) ListApps(context.Context) ([]AppSummary, error) {
+	return []AppSummary{{ID: "a1", Name: "Demo", Pages: 2, UpdatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}, a.err
+}
 
-	res = s.do(t, request{method: http.MethodGet, path: PathApps})
-	if res.status != http.StatusOK || !strings.Contains(res.body, `"name":"Demo"`) {
-		t.Errorf("list: %d %s", res.status, res.body)
-	}
-	res = s.do(t, request{method: http.MethodGet, path: app + "/graph?page=Users"})
-	if res.status != http.StatusOK || !strings.Contains(res.body, `"cycles":[["EndInput.defaultText","StartInput.defaultText","EndInput.defaultText"]]`) ||
-		!strings.Contains(res.body, `{"page":"Users","from":"UsersTable.tableData","to":"getUsers.data","kind":"binding"}`) {
-		t.Errorf("graph: %d %.600s", res.status, res.body)
-	}
-	res = s.do(t, request{method: http.MethodGet, path: app + "/dependents?page=Users&node=getUsers.data"})
-	if res.status != http.StatusOK || !strings.Contains(res.body, `{"node":"UsersTable.tableData","via":["getUsers.data","UsersTable.tableData"]}`) {
-		t.Errorf("dependents: %d %s", res.status, res.body)
-	}
-	res = s.post(t, app+"/rename", `{"page":"Users","oldName":"getUsers","newName":"listUsers","dryRun":true}`)
-	if res.status != http.StatusOK || !strings.Contains(res.body, `"dryRun":true`) || !strings.Contains(res.body, `"refactorCount":2`) {
-		t.Errorf("dry run: %d %s", res.status, res.body)
-	}
-	res = s.post(t, app+"/rename", `{"page":"Users","oldName":"getUsers","newName":"listUsers"}`)
-	if res.status != http.StatusOK {
-		t.Fatalf("rename: %d %s", res.status, res.body)
-	}
-	res = s.do(t, request{method: http.MethodGet, path: app + "/graph?page=Users"})
-	if !strings.Contains(res.body, `"to":"listUsers.data"`) || strings.Contains(res.body, `"to":"getUsers.data"`) {
-		t.Errorf("graph after rename: %.400s", res.body)
-	}
+func (a *recordingApps) Graph(_ context.Context, appID, page string) (json.RawMessage, error) {
+	return json.RawMessage(`{"app":"` + appID + "/" + page + `"}`), a.err
+}
 
+func (a *recordingApps) Dependents(_ context.Context, appID, page, node string) ([]depgraph.Path, error) {
+	return []depgraph.Path{{Node: "Table1.tableData", Via: []string{node, "Table1.tableData"}}}, a.err
+}
+
+func (a *recordingApps) Rename(_ context.Context, req RenameRequest) (*RenameResult, error) {
+	a.mu.Lock()
+	a.renames = append(a.renames, req)
+	a.mu.Unlock()
+	if a.err != nil {
+		return nil, a.err
+	}
+	return &RenameResult{AppID: req.AppID, Page: "Users", OldName: req.OldName, NewName: req.NewName, Kind: "action",
+		DryRun: req.DryRun, RefactorCount: 2, Documents: []string{"newAction/x"},
+		Changes: []RenameChange{{Entity: "getUsers", Path: "name", Kind: "name", Document: "newAction/x", Count: 1, Before: "getUsers", After: "listUsers"}}}, nil
+}
+
+func (a *recordingApps) ImportExport(_ context.Context, r io.Reader) (string, error) {
+	b, _ := io.ReadAll(r)
+	a.body = string(b)
+	return "new1", a.err
+}
+
+func TestAppsRoutes(t *testing.T) {
+	apps := &recordingApps{}
+	s := newTestServer(t, Options{Apps: apps})
 	for _, tt := range []struct {
 		name, method, path, body string
 		status                   int
 		want                     string
 	}{
-		{"name taken", "POST", app + "/rename", `{"page":"Users","oldName":"listUsers","newName":"saveUser"}`, http.StatusConflict, `already the name of action saveUser`},
-		{"reserved word", "POST", app + "/rename", `{"page":"Users","oldName":"listUsers","newName":"class"}`, http.StatusBadRequest, `reserved word`},
-		{"missing names", "POST", app + "/rename", `{}`, http.StatusBadRequest, `"param":"oldName"`},
-		{"unknown app", "GET", PathApps + "/000000000000000000000000/graph", "", http.StatusNotFound, `"success":false`},
-		{"unknown page", "GET", app + "/graph?page=Nope", "", http.StatusNotFound, `no page`},
-		{"dependents without node", "GET", app + "/dependents", "", http.StatusBadRequest, `"location":"query"`},
-		{"bad import", "POST", PathAppsImport, `{"pageList": 5}`, http.StatusBadRequest, `"success":false`},
-		{"unknown app route", "GET", app + "/nothing", "", http.StatusNotFound, `Cannot GET`},
+		{"list", "GET", PathApps, "", 200, `{"success":true,"data":[{"id":"a1","name":"Demo","pages":2,"updatedAt":"2026-01-02T03:04:05Z","loaded":false}]}`},
+		{"graph", "GET", PathApps + "/a1/graph?page=Users", "", 200, `{"success":true,"data":{"app":"a1/Users"}}`},
+		{"dependents", "GET", PathApps + "/a1/dependents?page=Users&node=getUsers.data", "", 200,
+			`{"success":true,"data":{"dependents":[{"node":"Table1.tableData","via":["getUsers.data","Table1.tableData"]}],"node":"getUsers.data","page":"Users"}}`},
+		{"rename", "POST", PathApps + "/a1/rename", `{"page":"Users","oldName":"getUsers","newName":"listUsers","dryRun":true}`, 200,
+			`{"success":true,"data":{"appId":"a1","page":"Users","oldName":"getUsers","newName":"listUsers","kind":"action","dryRun":true,` +
+				`"changes":[{"entity":"getUsers","path":"name","kind":"name","document":"newAction/x","count":1,"before":"getUsers","after":"listUsers"}],` +
+				`"refactorCount":2,"documents":["newAction/x"]}}`},
+		{"import", "POST", PathAppsImport, `{"exportedApplication":{}}`, 201, `{"success":true,"data":{"id":"new1"}}`},
+		{"missing names", "POST", PathApps + "/a1/rename", `{}`, 400, `"param":"oldName"`},
+		{"malformed rename", "POST", PathApps + "/a1/rename", `{"oldName":`, 400, `Malformed JSON`},
+		{"dependents without node", "GET", PathApps + "/a1/dependents", "", 400, `"location":"query"`},
+		{"unknown app route", "GET", PathApps + "/a1/nothing", "", 404, `Cannot GET`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := s.do(t, request{method: tt.method, path: tt.path, body: tt.body})
 			if res.status != tt.status || !strings.Contains(res.body, tt.want) {
-				t.Errorf("%d %s, want %d containing %s", res.status, res.body, tt.status, tt.want)
+				t.Errorf("%d %s\nwant %d containing %s", res.status, res.body, tt.status, tt.want)
 			}
 		})
+	}
+	if len(apps.renames) != 1 || apps.renames[0] != (RenameRequest{AppID: "a1", Page: "Users", OldName: "getUsers", NewName: "listUsers", DryRun: true}) {
+		t.Errorf("renames asked: %+v", apps.renames)
+	}
+	if apps.body != `{"exportedApplication":{}}` {
+		t.Errorf("import body %q", apps.body)
+	}
+}
+
+// TestAppsErrors: each kind of error gets its status and its details.
+func TestAppsErrors(t *testing.T) {
+	for _, tt := range []struct {
+		err    error
+		status int
+		want   string
+	}{
+		{&AppsError{Kind: AppsBadInput, Err: errors.New("cannot rename to \"class\": a JavaScript reserved word")}, 400, `reserved word`},
+		{&AppsError{Kind: AppsNotFound, Err: errors.New("no page")}, 404, `"success":false`},
+		{&AppsError{Kind: AppsConflict, Err: errors.New("taken"), Where: []string{"page Users"}}, 409, `"where":["page Users"]`},
+		{&AppsError{Kind: AppsConflict, Err: errors.New("changed"), Documents: []string{"newPage/1"}}, 409, `"documents":["newPage/1"]`},
+		{&AppsError{Kind: AppsUnavailable, Err: errors.New("down")}, 503, `The store is unavailable`},
+		{errors.New("a document cannot be read"), 500, `Something went wrong`},
+	} {
+		s := newTestServer(t, Options{Apps: &recordingApps{err: tt.err}})
+		res := s.post(t, PathApps+"/a1/rename", `{"oldName":"a","newName":"b"}`)
+		if res.status != tt.status || !strings.Contains(res.body, tt.want) {
+			t.Errorf("%v: %d %s, want %d containing %s", tt.err, res.status, res.body, tt.status, tt.want)
+		}
+		if !json.Valid([]byte(res.body)) {
+			t.Errorf("%v: not JSON: %s", tt.err, res.body)
+		}
 	}
 }
 
@@ -96,4 +124,31 @@ func TestAppsAPIWithoutStore(t *testing.T) {
 	if res.status != http.StatusServiceUnavailable {
 		t.Errorf("%d %s", res.status, res.body)
 	}
+}
+
+// TestAppPusher: the payloads of SPEC §5, in order, to the app's room.
+func TestAppPusher(t *testing.T) {
+	pub := &recordingPublisher{}
+	p := &AppPusher{Publisher: pub}
+	p.Push(AppEvent{AppID: "a1", Page: "Users", Kind: "renamed", OldName: "getUsers", NewName: "listUsers", RefactorCount: 3,
+		Change: depgraph.Change{Nodes: []string{"Table1.tableData"}, EdgesAdded: []depgraph.Edge{{Page: "Users", From: "Table1.tableData", To: "listUsers.data"}}}})
+	p.Push(AppEvent{AppID: "a1", Kind: "resync"})
+	want := []string{
+		`app:a1 entity:renamed {"appId":"a1","newName":"listUsers","oldName":"getUsers","page":"Users","refactorCount":3}`,
+		`app:a1 graph:changed {"appId":"a1","changed":["Table1.tableData"],"cycles":{"found":[],"resolved":[]},` +
+			`"edges":{"added":[{"page":"Users","from":"Table1.tableData","to":"listUsers.data","kind":"binding"}],"removed":[]},` +
+			`"page":"Users","reason":"renamed","unknown":{"found":[],"resolved":[]}}`,
+		`app:a1 graph:resync {"appId":"a1","reason":"events dropped: the server fell behind"}`,
+	}
+	if strings.Join(pub.got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("pushed:\n%s\nwant:\n%s", strings.Join(pub.got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+type recordingPublisher struct{ got []string }
+
+func (p *recordingPublisher) Publish(room, event string, payload any) (uint64, error) {
+	b, err := json.Marshal(payload)
+	p.got = append(p.got, room+" "+event+" "+string(b))
+	return uint64(len(p.got)), err
 }

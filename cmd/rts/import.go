@@ -42,13 +42,23 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := store.Open(ctx, store.Options{MongoURI: *mongo, DataDir: *data, Logger: log})
+	set, err := store.BuildImport(app)
+	if err != nil {
+		fmt.Fprintln(stderr, "rts import:", err)
+		return 2
+	}
+	st, err := openStore(ctx, *mongo, *data, "rts import", log, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "rts import:", err)
 		return 1
 	}
 	defer st.Close(context.Background())
-	id, err := st.Import(ctx, app)
+	if sq, ok := st.(*store.SQLite); ok && sq.SharedWith() != "" {
+		// SQLite serialises the two writers: the import waits for a write
+		// of the server in progress, and the server lists the app at once.
+		fmt.Fprintf(stderr, "rts import: %s is open in %s: importing through SQLite's lock\n", sq.Dir(), sq.SharedWith())
+	}
+	id, err := st.Import(ctx, set)
 	if err != nil {
 		fmt.Fprintln(stderr, "rts import:", err)
 		return 1

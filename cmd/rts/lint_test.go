@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/appsmith-rts/rts/internal/shareddata"
-	"github.com/appsmith-rts/rts/store"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -160,33 +158,5 @@ func copyTree(t *testing.T, src, dst string) {
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// TestImportCommand imports a git-format app into an embedded store and
-// checks the id is the last word, and that the store on the same folder
-// lists the app.
-func TestImportCommand(t *testing.T) {
-	data := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"import", filepath.Join("..", "..", "testdata", "apps", "cycles"), "--data", data}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
-	}
-	words := strings.Fields(stdout.String())
-	id := words[len(words)-1]
-	if len(id) != 24 {
-		t.Fatalf("last word %q is not an application id: %s", id, stdout.String())
-	}
-	st, err := store.Open(context.Background(), store.Options{DataDir: data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(context.Background())
-	apps, err := st.ListApps(context.Background())
-	if err != nil || len(apps) != 1 || apps[0].ID != id || apps[0].Pages != 1 {
-		t.Errorf("store lists %+v, %v", apps, err)
-	}
-	if code := run([]string{"import", "/nonexistent/app", "--data", data}, &stdout, &stderr); code != 2 {
-		t.Errorf("missing app: exit %d", code)
 	}
 }

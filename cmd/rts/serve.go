@@ -19,6 +19,7 @@ import (
 
 	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/internal/config"
+	"github.com/appsmith-rts/rts/liveapps"
 	"github.com/appsmith-rts/rts/store"
 	"github.com/appsmith-rts/rts/transport"
 	"github.com/appsmith-rts/rts/transport/socketio"
@@ -56,7 +57,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stderr, "rts listening on http://%s\n", n.addr())
-	if n.store != nil {
+	if n.room != nil {
 		fmt.Fprintf(stderr, "graph page: http://%s/\n", n.addr())
 	}
 	if err := n.run(ctx); err != nil {
@@ -67,12 +68,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// node is one running rts: the store, the HTTP API, the sockets and the
-// page on one listener.
+// node is one running rts: the store and the live apps above it, the HTTP
+// API, the sockets and the page on one listener.
 type node struct {
 	cfg     config.Config
 	log     *slog.Logger
-	store   *store.Store // nil with --no-store
+	store   store.Store    // nil with --no-store
+	room    *liveapps.Room // nil with --no-store
 	sockets *socketio.Server
 	http    *transport.Server
 	closers []func()
@@ -88,18 +90,30 @@ func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *nod
 		}
 	}()
 	reg := prometheus.NewRegistry()
-	// One cache for the renames the HTTP calls and the store make.
+	// One cache for the renames the HTTP calls and the live apps make.
 	scans := analysis.NewScanCache(cfg.ScanCacheMB << 20)
 	var apps transport.Apps
 	if !cfg.NoStore {
-		n.store, err = store.Open(ctx, store.Options{MongoURI: cfg.MongoURI, DataDir: cfg.DataDir, Logger: log, Registerer: reg, ScanCache: scans})
+		n.store, err = openStore(ctx, cfg.MongoURI, cfg.DataDir, "rts serve", log, reg)
 		if err != nil {
 			return nil, err
 		}
 		n.closers = append(n.closers, func() { n.store.Close(context.Background()) })
-		apps = n.store
+		info := n.store.Info()
+		log.Info("store opened", "kind", info.Kind, "where", info.Where, "writes", info.Atomic)
+		idle := cfg.AppIdle
+		if idle == 0 {
+			idle = -1 // never
+		}
+		n.room, err = liveapps.Open(liveapps.Options{Store: n.store, Logger: log, Registerer: reg,
+			MemoryBudget: cfg.MemoryBudget, IdleAfter: idle, ScanCache: scans})
+		if err != nil {
+			return nil, err
+		}
+		n.closers = append(n.closers, n.room.Close)
+		apps = liveApps{n.room}
 		if cfg.Demo {
-			if err := importDemo(ctx, n.store, log); err != nil {
+			if err := importDemo(ctx, n.room, log); err != nil {
 				return nil, fmt.Errorf("demo app: %w", err)
 			}
 		}
@@ -132,9 +146,10 @@ func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *nod
 	if cfg.APIBaseURL == "" {
 		log.Info("no APPSMITH_API_BASE_URL: sockets are anonymous read-only viewers (graph pushes, no presence)")
 	}
-	if n.store != nil {
-		// Unsubscribe before the store closes (closers run in reverse).
-		n.closers = append(n.closers, pushGraphChanges(n.store, n.sockets, log))
+	if n.room != nil {
+		// Unsubscribe before the room closes (closers run in reverse).
+		pusher := &transport.AppPusher{Publisher: n.sockets, Logger: log}
+		n.closers = append(n.closers, n.room.Subscribe(func(ev liveapps.Event) { pusher.Push(appEvent(ev)) }))
 	}
 	n.http = transport.NewServer(transport.ServerOptions{
 		Addr: cfg.Addr, Handler: transport.Root(api, n.sockets, web.Handler()), Logger: log, ShutdownTimeout: cfg.ShutdownTimeout,
@@ -169,10 +184,10 @@ func (n *node) close() {
 }
 
 // importDemo imports the demo app unless the store already has it.
-func importDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
+func importDemo(ctx context.Context, room *liveapps.Room, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	list, err := st.ListApps(ctx)
+	list, err := room.ListApps(ctx)
 	if err != nil {
 		return err
 	}
@@ -182,7 +197,7 @@ func importDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
 			return nil
 		}
 	}
-	id, err := st.ImportExport(ctx, strings.NewReader(demoApp))
+	id, err := room.ImportExport(ctx, strings.NewReader(demoApp))
 	if err != nil {
 		return err
 	}

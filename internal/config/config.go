@@ -58,10 +58,21 @@ type Config struct {
 	// ReleaseVersion is sent to editors as info:release_version.
 	ReleaseVersion string
 	// ScanCacheMB bounds the scans of recent scripts and JS object bodies
-	// kept for renames (the entity-refactor and batch calls, the store's
-	// renames), in MiB.
+	// kept for renames (the entity-refactor and batch calls, the live
+	// apps' renames), in MiB.
 	ScanCacheMB int
+	// MemoryBudget bounds the estimated memory of the apps held in
+	// memory, in bytes; past it the least recently used are evicted.
+	MemoryBudget int64
+	// AppIdle evicts an app nobody asked about for this long; 0 never.
+	AppIdle time.Duration
 }
+
+// Defaults of the live apps.
+const (
+	DefaultMemoryBudget = 1 << 30
+	DefaultAppIdle      = time.Hour
+)
 
 // DefaultDataDir is where the embedded store keeps its files.
 const DefaultDataDir = "./rts-data"
@@ -83,6 +94,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		APIBaseURL:      getenv("APPSMITH_API_BASE_URL"),
 		ReleaseVersion:  getenv("APPSMITH_VERSION"),
 		ScanCacheMB:     DefaultScanCacheMB,
+		MemoryBudget:    DefaultMemoryBudget,
+		AppIdle:         DefaultAppIdle,
 	}
 	for _, o := range strings.Split(getenv("APPSMITH_RTS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -100,8 +113,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	portErr := checkPort(port)
 	cfg.Addr = net.JoinHostPort(host, port)
 
-	var level string
-	fs := flagSet(&cfg, &level, io.Discard)
+	var level, budget string
+	fs := flagSet(&cfg, &level, &budget, io.Discard)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -147,6 +160,14 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if cfg.ScanCacheMB < 1 || cfg.ScanCacheMB > 1<<20 {
 		return Config{}, fmt.Errorf("--scan-cache-mb %d: want 1 to %d", cfg.ScanCacheMB, 1<<20)
 	}
+	if budget != "" {
+		if cfg.MemoryBudget, err = ParseBytes(budget); err != nil {
+			return Config{}, fmt.Errorf("--memory-budget: %w", err)
+		}
+	}
+	if cfg.AppIdle < 0 {
+		return Config{}, fmt.Errorf("--app-idle %v: must not be negative (0: never)", cfg.AppIdle)
+	}
 	if cfg.NoStore && cfg.Demo {
 		return Config{}, errors.New("--demo needs the store; drop --no-store")
 	}
@@ -166,8 +187,10 @@ var ServeHelp = Help{
 		{"--log-level LEVEL", "debug, info, warn, error or silent (APPSMITH_LOG_LEVEL, default info)"},
 		{"--log-format FORMAT", "text or json (default text)"},
 		{"--shutdown-timeout DUR", "how long a stop waits for in-flight requests (default 10s)"},
-		{"--mongo URI", "Appsmith's MongoDB (APPSMITH_MONGODB_URI; default: an embedded store under --data)"},
+		{"--mongo URI", "Appsmith's MongoDB (APPSMITH_MONGODB_URI; default: the embedded SQLite store under --data)"},
 		{"--data DIR", "the embedded store's folder (default ./rts-data)"},
+		{"--memory-budget SIZE", "estimated memory of the apps held in memory, e.g. 512MiB or 2GiB; past it the least recently used are evicted (default 1GiB)"},
+		{"--app-idle DUR", "evict an app nobody asked about for this long (default 1h; 0: never)"},
 		{"--no-store", "serve only the analysis API: no apps API, no pushes"},
 		{"--demo", "import a small sample app on first start"},
 		{"--redis URL", "join other nodes through Redis (APPSMITH_REDIS_URL)"},
@@ -184,10 +207,10 @@ var ServeHelp = Help{
 
 // Usage writes the help of `rts serve` to out.
 func Usage(out io.Writer) {
-	flagSet(&Config{}, new(string), out).Usage()
+	flagSet(&Config{}, new(string), new(string), out).Usage()
 }
 
-func flagSet(cfg *Config, level *string, out io.Writer) *flag.FlagSet {
+func flagSet(cfg *Config, level, budget *string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("rts serve", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "")
@@ -201,8 +224,31 @@ func flagSet(cfg *Config, level *string, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "")
 	fs.StringVar(&cfg.APIBaseURL, "api-base", cfg.APIBaseURL, "")
 	fs.IntVar(&cfg.ScanCacheMB, "scan-cache-mb", cfg.ScanCacheMB, "")
+	fs.StringVar(budget, "memory-budget", "", "")
+	fs.DurationVar(&cfg.AppIdle, "app-idle", cfg.AppIdle, "")
 	fs.Usage = func() { _ = ServeHelp.Write(out) }
 	return fs
+}
+
+// ParseBytes reads a size: a number of bytes with an optional unit, KiB,
+// MiB, GiB (or KB, MB, GB: powers of 1000).
+func ParseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n <= 0 || n*float64(mult) > 1<<50 {
+		return 0, fmt.Errorf("%q: want a positive size such as 512MiB or 2GiB", s)
+	}
+	return int64(n * float64(mult)), nil
 }
 
 // ParseLevel maps a level name to slog's. It accepts the names of the

@@ -12,7 +12,7 @@ import (
 
 func TestLoad(t *testing.T) {
 	base := Config{Addr: "127.0.0.1:8091", LogLevel: slog.LevelInfo, LogFormat: "text", ShutdownTimeout: 10 * time.Second,
-		DataDir: DefaultDataDir, ReleaseVersion: "SNAPSHOT", ScanCacheMB: DefaultScanCacheMB}
+		DataDir: DefaultDataDir, ReleaseVersion: "SNAPSHOT", ScanCacheMB: DefaultScanCacheMB, MemoryBudget: DefaultMemoryBudget, AppIdle: DefaultAppIdle}
 	with := func(f func(*Config)) Config { c := base; f(&c); return c }
 
 	tests := []struct {
@@ -64,6 +64,14 @@ func TestLoad(t *testing.T) {
 			args: []string{"--mongo", "mongodb://127.0.0.1:1/x", "--data", "/tmp/d", "--demo"},
 			env:  map[string]string{"APPSMITH_MONGODB_URI": "mongodb://db"},
 			want: with(func(c *Config) { c.MongoURI, c.DataDir, c.Demo = "mongodb://127.0.0.1:1/x", "/tmp/d", true })},
+		{name: "memory budget and idle eviction",
+			args: []string{"--memory-budget", "512MiB", "--app-idle", "0"},
+			want: with(func(c *Config) { c.MemoryBudget, c.AppIdle = 512<<20, 0 })},
+		{name: "memory budget in GB", args: []string{"--memory-budget", "2GB"},
+			want: with(func(c *Config) { c.MemoryBudget = 2e9 })},
+		{name: "bad memory budget", args: []string{"--memory-budget", "lots"}, wantErr: `--memory-budget: "lots": want a positive size`},
+		{name: "zero memory budget", args: []string{"--memory-budget", "0"}, wantErr: "--memory-budget"},
+		{name: "negative idle", args: []string{"--app-idle", "-1m"}, wantErr: "--app-idle"},
 		{name: "bad mongo uri", args: []string{"--mongo", "postgres://x"}, wantErr: "want a mongodb://"},
 		{name: "bad redis url", env: map[string]string{"APPSMITH_REDIS_URL": "localhost:6379"}, wantErr: "want a redis://"},
 		{name: "demo needs the store", args: []string{"--no-store", "--demo"}, wantErr: "--demo needs the store"},

@@ -2,14 +2,16 @@ package store
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/appsmith-rts/rts/appmodel"
@@ -17,16 +19,22 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// InputError is an import that cannot be stored: not an app, not valid
-// JSON, or a document BSON cannot hold. It wraps ErrBadInput.
-type InputError struct{ Err error }
+// ImportSet is an app as Appsmith stores it, ready to be written: one
+// document per page, action, JS object and library, and the application,
+// each checked against MongoDB's limits and rendered as the text a load
+// gives back.
+type ImportSet struct {
+	AppID       string
+	Name        string
+	Application Doc
+	// Docs are the pages, actions and JS objects.
+	Docs      []Doc
+	Libraries []Doc
+}
 
-func (e *InputError) Error() string   { return "store: bad input: " + e.Err.Error() }
-func (e *InputError) Unwrap() []error { return []error{ErrBadInput, e.Err} }
-
-// importSet is an app as Appsmith stores it: one text per document, in
-// extended JSON.
-type importSet struct {
+// importTexts is an app as Appsmith stores it, one extended JSON text per
+// document, before the texts are checked.
+type importTexts struct {
 	appID       bson.ObjectID
 	application string
 	pages       []string
@@ -35,20 +43,20 @@ type importSet struct {
 	libraries   []string
 }
 
-// Import stores an app loaded by appmodel.Load (a git folder or an export
-// file) as Appsmith would: new ObjectIDs, documents linked by applicationId
-// and pageId, JS function actions by collectionId, a git app's widget files
-// assembled into each page's unpublishedPage.layouts[0].dsl, JS object
-// bodies in unpublishedCollection.body and query bodies in
-// actionConfiguration.body. It returns the new application id. Plugin and
-// datasource references stay as the app names them (Appsmith's exports use
-// plugin names, not ids).
-func (s *Store) Import(ctx context.Context, app *appmodel.App) (string, error) {
-	var set *importSet
+// BuildImport prepares an app loaded by appmodel.Load (a git folder or an
+// export file) for Import, as Appsmith would store it: new ObjectIDs,
+// documents linked by applicationId and pageId, JS function actions by
+// collectionId, a git app's widget files assembled into each page's
+// unpublishedPage.layouts[0].dsl, JS object bodies in
+// unpublishedCollection.body and query bodies in actionConfiguration.body.
+// Plugin and datasource references stay as the app names them (Appsmith's
+// exports use plugin names, not ids).
+func BuildImport(app *appmodel.App) (*ImportSet, error) {
+	var set *importTexts
 	var err error
 	switch {
 	case app == nil:
-		return "", &InputError{Err: errors.New("no app")}
+		return nil, &InputError{Err: errors.New("no app")}
 	case app.Format == appmodel.FormatGit:
 		set, err = gitImport(app)
 	case app.Path != "":
@@ -58,32 +66,33 @@ func (s *Store) Import(ctx context.Context, app *appmodel.App) (string, error) {
 			set, err = exportImport(string(b))
 		}
 	default:
-		return "", &InputError{Err: errors.New("an export read from a stream: import its bytes with ImportExport")}
+		return nil, &InputError{Err: errors.New("an export read from a stream: import its bytes with BuildExportImport")}
 	}
 	if err != nil {
-		return "", asInputError(err)
+		return nil, asInputError(err)
 	}
-	return s.write(ctx, set)
+	return set.check(app.Name)
 }
 
-// ImportExport stores an app from the body of an Appsmith export
+// BuildExportImport prepares the body of an Appsmith export for Import
 // (POST /rts-api/v1/apps/import). A body that is not an export is an
 // *InputError naming the position of the problem.
-func (s *Store) ImportExport(ctx context.Context, r io.Reader) (string, error) {
+func BuildExportImport(r io.Reader) (*ImportSet, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return "", &InputError{Err: err}
+		return nil, &InputError{Err: err}
 	}
-	// The model's loader is the validator: what it cannot load, the store
-	// could not serve either.
-	if _, err := appmodel.LoadExport(bytes.NewReader(b)); err != nil {
-		return "", &InputError{Err: err}
+	// The model's loader is the validator: what it cannot load, rts could
+	// not serve either.
+	app, err := appmodel.LoadExport(bytes.NewReader(b))
+	if err != nil {
+		return nil, &InputError{Err: err}
 	}
 	set, err := exportImport(string(b))
 	if err != nil {
-		return "", asInputError(err)
+		return nil, asInputError(err)
 	}
-	return s.write(ctx, set)
+	return set.check(app.Name)
 }
 
 func asInputError(err error) error {
@@ -94,64 +103,100 @@ func asInputError(err error) error {
 	return &InputError{Err: err}
 }
 
-// write inserts the documents, the application last: until it exists the
-// others belong to no listed app, and when a write fails they are removed.
-func (s *Store) write(ctx context.Context, set *importSet) (string, error) {
-	if err := s.ready(ctx); err != nil {
-		return "", err
+// check makes sure MongoDB could hold every document (see checkJSON) and
+// compacts its text. Pages (the DSLs) are most of the work: the documents
+// are checked on all cores.
+func (t *importTexts) check(name string) (*ImportSet, error) {
+	id := t.appID.Hex()
+	set := &ImportSet{AppID: id, Name: name}
+	type job struct {
+		coll, text string
+		n          int // position in its collection, for errors
+		appID      string
 	}
-	id := set.appID.Hex()
-	type batch struct {
-		coll  string
-		texts []string
-	}
-	batches := []batch{{collPage, set.pages}, {collAction, set.actions}, {collCollection, set.collections},
-		{collJSLib, set.libraries}, {collApplication, []string{set.application}}}
-	parsed := make([][]any, len(batches))
-	for i, b := range batches {
-		for j, t := range b.texts {
-			var doc bson.D
-			if err := bson.UnmarshalExtJSON([]byte(t), false, &doc); err != nil {
-				return "", &InputError{Err: fmt.Errorf("%s document %d cannot be stored: %w", b.coll, j+1, err)}
-			}
-			parsed[i] = append(parsed[i], s.encodeDoc(doc))
+	var jobs []job
+	add := func(coll string, texts []string, appID string) {
+		for i, text := range texts {
+			jobs = append(jobs, job{coll: coll, text: text, n: i + 1, appID: appID})
 		}
 	}
-	var libIDs []any
-	for i, b := range batches {
-		if len(parsed[i]) == 0 {
-			continue
-		}
-		wctx, cancel := s.opCtx(ctx)
-		res, err := s.coll(b.coll).InsertMany(wctx, parsed[i])
-		cancel()
-		if b.coll == collJSLib && res != nil {
-			libIDs = append(libIDs, res.InsertedIDs...)
-		}
+	add(CollPage, t.pages, id)
+	add(CollAction, t.actions, id)
+	add(CollCollection, t.collections, id)
+	nDocs := len(jobs)
+	add(CollLibrary, t.libraries, "")
+	nLibs := len(jobs) - nDocs
+	add(CollApplication, []string{t.application}, id)
+	out := make([]Doc, len(jobs))
+	errs := make([]error, len(jobs))
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		text, err := checkJSON(j.text)
 		if err != nil {
-			s.cleanup(ctx, id, libIDs)
-			if isUnavailable(err) {
-				return "", s.fail("import", err)
-			}
-			return "", &InputError{Err: fmt.Errorf("%s documents refused by MongoDB: %w", b.coll, err)}
+			errs[i] = &InputError{Err: fmt.Errorf("%s document %d: %w", j.coll, j.n, err)}
+			return
 		}
+		out[i] = Doc{Key: Key{j.coll, appmodel.DocumentID(gjson.Parse(text))}, AppID: j.appID, Text: text}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	s.setUp(true)
-	s.log.Info("app imported", "app", id, "pages", len(set.pages), "actions", len(set.actions), "collections", len(set.collections))
-	s.events.emit(Event{AppID: id, Kind: EventImported})
-	return id, nil
+	set.Docs, set.Libraries, set.Application = out[:nDocs], out[nDocs:nDocs+nLibs], out[len(out)-1]
+	return set, nil
 }
 
-// cleanup removes what a failed import wrote, as far as it can.
-func (s *Store) cleanup(ctx context.Context, appID string, libIDs []any) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.OpTimeout)
-	defer cancel()
-	for _, c := range appCollections {
-		s.coll(c).DeleteMany(ctx, bson.D{{Key: "applicationId", Value: appID}})
+// toBSON parses an extended JSON text, checking MongoDB's limits on its
+// way, and renders it back as a MongoDB load gives it.
+func toBSON(text string) (string, bson.Raw, error) {
+	var doc bson.D
+	if err := bson.UnmarshalExtJSON([]byte(text), false, &doc); err != nil {
+		return "", nil, fmt.Errorf("cannot be stored: %w", err)
 	}
-	if len(libIDs) > 0 {
-		s.coll(collJSLib).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: libIDs}}}})
+	b, err := bson.Marshal(doc)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot be stored: %w", err)
 	}
+	raw := bson.Raw(b)
+	if len(raw) > MaxDocumentBytes {
+		return "", nil, fmt.Errorf("is %d bytes, over MongoDB's limit of %d (16 MB)", len(raw), MaxDocumentBytes)
+	}
+	out, err := bson.MarshalExtJSON(raw, false, false)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot be rendered: %w", err)
+	}
+	return string(out), raw, nil
+}
+
+// parallel runs fn(0..n-1) on all cores.
+func parallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(n, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// idString is an _id as a Key names it: the hex of an ObjectID, a string
+// as it is.
+func idString(v bson.RawValue) string {
+	if oid, ok := v.ObjectIDOK(); ok {
+		return oid.Hex()
+	}
+	if s, ok := v.StringValueOK(); ok {
+		return s
+	}
+	return v.String()
 }
 
 // --- building documents ---
@@ -183,10 +228,10 @@ func stored(obj gjson.Result, id bson.ObjectID, appID string, now time.Time, ext
 // name their page by pageId, which exports set to the page's name (older
 // ones to an id or gitSyncId); JS function actions name their collection
 // by collectionId.
-func exportImport(text string) (*importSet, error) {
+func exportImport(text string) (*importTexts, error) {
 	doc := gjson.Parse(text)
 	now := time.Now()
-	set := &importSet{appID: bson.NewObjectID()}
+	set := &importTexts{appID: bson.NewObjectID()}
 	appID := set.appID.Hex()
 	pageRef := map[string]string{}
 	var pageEntries []string // "id" members of application.pages
@@ -298,24 +343,12 @@ func libraryUID(lib gjson.Result) string {
 	return lib.Get("name").Str + "_" + lib.Get("url").Str
 }
 
-func parseLibrary(d appmodel.Document) (libraryDoc, error) {
-	if !gjson.Valid(d.Text) {
-		return libraryDoc{}, errors.New("not JSON")
-	}
-	doc := gjson.Parse(d.Text)
-	l := libraryDoc{uid: doc.Get("uidString").Str}
-	for _, a := range doc.Get("accessor").Array() {
-		l.accessors = append(l.accessors, a.Str)
-	}
-	return l, nil
-}
-
 // gitImport builds the documents of a git-format app from its files: the
 // model says which pages, widgets and JS objects there are, the folders
 // hold the rest (every query, JS function actions included).
-func gitImport(app *appmodel.App) (*importSet, error) {
+func gitImport(app *appmodel.App) (*importTexts, error) {
 	now := time.Now()
-	set := &importSet{appID: bson.NewObjectID()}
+	set := &importTexts{appID: bson.NewObjectID()}
 	appID := set.appID.Hex()
 	appText, err := os.ReadFile(filepath.Join(app.Path, "application.json"))
 	if err != nil {

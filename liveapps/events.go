@@ -1,4 +1,4 @@
-package store
+package liveapps
 
 import (
 	"log/slog"
@@ -15,10 +15,13 @@ const (
 	// EventGraph: documents changed (by others, or a conflict brought
 	// fresh ones in) and the graph followed.
 	EventGraph EventKind = "graph"
-	// EventRenamed: a rename through the store was written.
+	// EventRenamed: a rename through the room was written.
 	EventRenamed EventKind = "renamed"
 	// EventImported: an app was imported; its graph is built on first use.
 	EventImported EventKind = "imported"
+	// EventResync: events for the app were dropped (subscribers fell
+	// behind): whoever shows its graph must fetch it again.
+	EventResync EventKind = "resync"
 )
 
 // Event is one change to an app's live graph, for the realtime layer
@@ -36,12 +39,10 @@ type Event struct {
 	RefactorCount int
 }
 
-// Subscribe calls fn with every event, in the order the changes were made,
-// from one goroutine: fn must not block for long (hand the event to a queue
-// of your own). fn may call the store. The returned function unsubscribes.
-func (s *Store) Subscribe(fn func(ev Event)) (unsubscribe func()) {
-	return s.events.subscribe(fn)
-}
+// maxQueued bounds the events waiting for subscribers. Past it the queue
+// collapses to one EventResync per app: a writer holding an app's lock
+// never waits for a subscriber, and memory stays bounded.
+const maxQueued = 4096
 
 type dispatcher struct {
 	log    *slog.Logger
@@ -78,15 +79,28 @@ func (d *dispatcher) subscribe(fn func(Event)) func() {
 	}
 }
 
-// emit queues an event. The queue is unbounded so that a writer holding an
-// app's lock never waits for a subscriber.
+// emit queues an event without waiting.
 func (d *dispatcher) emit(ev Event) {
 	d.mu.Lock()
-	if !d.closed {
-		d.queue = append(d.queue, ev)
-		d.cond.Signal()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
 	}
-	d.mu.Unlock()
+	if len(d.queue) >= maxQueued {
+		seen := map[string]bool{}
+		var resync []Event
+		for _, q := range append(d.queue, ev) {
+			if !seen[q.AppID] {
+				seen[q.AppID] = true
+				resync = append(resync, Event{AppID: q.AppID, Kind: EventResync})
+			}
+		}
+		d.log.Warn("graph events dropped: subscribers fell behind; viewers are told to fetch the graph again", "dropped", len(d.queue)+1, "apps", len(resync))
+		d.queue = resync
+	} else {
+		d.queue = append(d.queue, ev)
+	}
+	d.cond.Signal()
 }
 
 func (d *dispatcher) close() {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package liveapps
+
+const raceEnabled = false

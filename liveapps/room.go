@@ -1,0 +1,476 @@
+package liveapps
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/appsmith-rts/rts/analysis"
+	"github.com/appsmith-rts/rts/appmodel"
+	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/refactor"
+	"github.com/appsmith-rts/rts/store"
+)
+
+// Options configure Open. Zero values take the defaults given.
+type Options struct {
+	Store  store.Store
+	Logger *slog.Logger
+	// Registerer takes the room's metrics; nil: a private registry.
+	Registerer prometheus.Registerer
+	// MemoryBudget bounds the estimated memory of the loaded apps, in
+	// bytes: past it the least recently used apps are evicted (default
+	// 1 GiB). An app larger than the budget on its own is still served.
+	MemoryBudget int64
+	// IdleAfter evicts an app nobody asked about for this long (default
+	// 1 h; negative: never).
+	IdleAfter time.Duration
+	// PollInterval is how often a store without change streams is asked
+	// for what changed (default 1 s).
+	PollInterval time.Duration
+	// CompareEvery is how often, while polling, every loaded app is
+	// compared with the store in full, which finds documents deleted
+	// outright (polling by updatedAt cannot see them) (default 5 min).
+	CompareEvery time.Duration
+	// ScanCache keeps the scans renames make, so that the next rename in
+	// an app parses only what changed; nil: a cache of
+	// analysis.DefaultScanCacheBytes.
+	ScanCache *analysis.ScanCache
+}
+
+// Default limits.
+const (
+	DefaultMemoryBudget = 1 << 30
+	DefaultIdleAfter    = time.Hour
+)
+
+// Room holds the loaded apps. It is safe for concurrent use.
+type Room struct {
+	st      store.Store
+	log     *slog.Logger
+	o       Options
+	metrics *metrics
+	events  *dispatcher
+	renamer refactor.Renamer
+
+	mu     sync.Mutex // guards apps and closed; see doc.go for the lock order
+	apps   map[string]*appState
+	closed bool
+
+	modeMu sync.Mutex
+	mode   string // how changes by others are followed, see Mode
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Open starts a room over a store: the event dispatcher, following the
+// store's changes, and the eviction of idle apps.
+func Open(o Options) (*Room, error) {
+	if o.Store == nil {
+		return nil, errors.New("liveapps: no store")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Registerer == nil {
+		o.Registerer = prometheus.NewRegistry()
+	}
+	if o.MemoryBudget <= 0 {
+		o.MemoryBudget = DefaultMemoryBudget
+	}
+	if o.IdleAfter == 0 {
+		o.IdleAfter = DefaultIdleAfter
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.CompareEvery <= 0 {
+		o.CompareEvery = 5 * time.Minute
+	}
+	if o.ScanCache == nil {
+		o.ScanCache = analysis.NewScanCache(0)
+	}
+	r := &Room{st: o.Store, log: o.Logger.With("component", "liveapps"), o: o, apps: map[string]*appState{},
+		renamer: refactor.Renamer{Scans: o.ScanCache}}
+	m, err := newMetrics(o.Registerer, r)
+	if err != nil {
+		return nil, err
+	}
+	r.metrics = m
+	r.events = newDispatcher(r.log)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	r.wg.Add(3)
+	go func() { defer r.wg.Done(); r.events.run() }()
+	go func() { defer r.wg.Done(); r.follow(ctx) }()
+	go func() { defer r.wg.Done(); r.janitor(ctx) }()
+	return r, nil
+}
+
+// Close stops following changes and delivers the events already queued.
+// It does not close the store.
+func (r *Room) Close() {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	r.mu.Unlock()
+	r.cancel()
+	r.events.close()
+	r.wg.Wait()
+}
+
+// Subscribe calls fn with every event, in the order the changes were made,
+// from one goroutine: fn must not block for long (hand the event to a
+// queue of your own). fn may call the room. The returned function
+// unsubscribes.
+func (r *Room) Subscribe(fn func(ev Event)) (unsubscribe func()) {
+	return r.events.subscribe(fn)
+}
+
+// Mode says how changes by others are followed: "none" (rts is the
+// store's only writer), "change-stream", "polling", or "" before the
+// store first answered.
+func (r *Room) Mode() string {
+	r.modeMu.Lock()
+	defer r.modeMu.Unlock()
+	return r.mode
+}
+
+func (r *Room) setMode(mode, why string) {
+	r.modeMu.Lock()
+	changed := r.mode != mode
+	r.mode = mode
+	r.modeMu.Unlock()
+	if changed {
+		if why != "" {
+			r.log.Info("following changes by others", "mode", mode, "reason", why)
+		} else {
+			r.log.Info("following changes by others", "mode", mode)
+		}
+	}
+}
+
+// lockApp returns the app, loaded, with its mutex held.
+func (r *Room) lockApp(ctx context.Context, id string) (*appState, error) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, store.ErrClosed
+	}
+	a := r.apps[id]
+	if a == nil {
+		a = &appState{id: id}
+		r.apps[id] = a
+	}
+	r.mu.Unlock()
+	a.lastUsed.Store(time.Now().UnixNano())
+	a.mu.Lock()
+	if a.loaded {
+		return a, nil
+	}
+	if err := r.load(ctx, a); err != nil {
+		a.mu.Unlock()
+		r.mu.Lock()
+		if r.apps[id] == a && !a.loaded {
+			delete(r.apps, id)
+		}
+		r.mu.Unlock()
+		return nil, err
+	}
+	return a, nil
+}
+
+// load reads every document of the app and builds its model and graph;
+// a.mu is held.
+func (r *Room) load(ctx context.Context, a *appState) error {
+	start := time.Now()
+	docs, err := r.st.Load(ctx, a.id)
+	if err != nil {
+		return err
+	}
+	a.docs, a.byFile, a.seq, a.names = map[store.Key]*document{}, map[string]*document{}, 0, newNameIndex()
+	all := make([]*document, 0, len(docs.Docs)+len(docs.Libraries)+1)
+	all = append(all, a.newDocument(docs.Application))
+	for _, d := range docs.Docs {
+		all = append(all, a.newDocument(d))
+	}
+	for _, d := range docs.Libraries {
+		all = append(all, a.newDocument(d))
+	}
+	if err := parseAll(all); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnreadable, err)
+	}
+	for _, d := range all {
+		a.put(d)
+	}
+	if a.appDoc.app.Deleted {
+		return fmt.Errorf("%w: application %q is deleted", store.ErrNotFound, a.id)
+	}
+	a.assemble()
+	a.graph = appmodel.BuildGraph(a.model)
+	a.loaded = true
+	a.rendered, a.awaiting = nil, nil
+	a.bytes = estimateBytes(a)
+	took := time.Since(start)
+	r.metrics.loads.Observe(took.Seconds())
+	r.log.Info("app loaded", "app", a.id, "name", a.model.Name, "pages", len(a.model.Pages), "documents", len(a.docs),
+		"took", took.Round(time.Millisecond), "estimatedBytes", a.bytes)
+	r.evictOver(a)
+	return nil
+}
+
+// ErrUnreadable: an app's documents are stored but cannot be read as an
+// Appsmith app.
+var ErrUnreadable = errors.New("liveapps: the app's documents cannot be read")
+
+// loadedApps lists the loaded apps.
+func (r *Room) loadedApps() []*appState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*appState, 0, len(r.apps))
+	for _, a := range r.apps {
+		out = append(out, a)
+	}
+	return out
+}
+
+// drop forgets a loaded app; a.mu is held.
+func (r *Room) drop(a *appState) {
+	a.loaded = false
+	a.docs, a.byFile, a.model, a.graph, a.names, a.appDoc, a.rendered, a.awaiting = nil, nil, nil, nil, nil, nil, nil, nil
+	r.mu.Lock()
+	if r.apps[a.id] == a {
+		delete(r.apps, a.id)
+	}
+	r.mu.Unlock()
+}
+
+// evictOver evicts the least recently used apps other than keep while the
+// loaded apps' estimate is over the budget. Apps busy right now are
+// skipped (never waited for: keep's mutex is held).
+func (r *Room) evictOver(keep *appState) {
+	apps := r.loadedApps()
+	var total int64
+	for _, a := range apps {
+		if a == keep {
+			total += keep.bytes
+			continue
+		}
+		if a.mu.TryLock() {
+			total += a.bytes
+			a.mu.Unlock()
+		}
+	}
+	if total <= r.o.MemoryBudget {
+		return
+	}
+	slices.SortFunc(apps, func(x, y *appState) int { return cmp.Compare(x.lastUsed.Load(), y.lastUsed.Load()) })
+	for _, a := range apps {
+		if total <= r.o.MemoryBudget {
+			return
+		}
+		if a == keep || !a.mu.TryLock() {
+			continue
+		}
+		if a.loaded {
+			total -= a.bytes
+			r.log.Info("app evicted: over the memory budget", "app", a.id, "estimatedBytes", a.bytes, "budget", r.o.MemoryBudget)
+			r.drop(a)
+			r.metrics.evictions.WithLabelValues("budget").Inc()
+		}
+		a.mu.Unlock()
+	}
+}
+
+// janitor evicts apps idle for longer than IdleAfter and reads again the
+// documents the feed is slow to show (see await).
+func (r *Room) janitor(ctx context.Context) {
+	every := awaitTimeout / 2
+	if r.o.IdleAfter > 0 {
+		every = min(every, r.o.IdleAfter/2)
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		r.settleAwaited(ctx)
+		if r.o.IdleAfter < 0 {
+			continue
+		}
+		cutoff := time.Now().Add(-r.o.IdleAfter).UnixNano()
+		for _, a := range r.loadedApps() {
+			if a.lastUsed.Load() >= cutoff || !a.mu.TryLock() {
+				continue
+			}
+			if a.loaded && a.lastUsed.Load() < cutoff {
+				r.log.Info("app evicted: idle", "app", a.id, "idleFor", r.o.IdleAfter)
+				r.drop(a)
+				r.metrics.evictions.WithLabelValues("idle").Inc()
+			}
+			a.mu.Unlock()
+		}
+	}
+}
+
+// Usage is what the loaded apps hold.
+type Usage struct {
+	Apps  int
+	Bytes int64 // estimated
+}
+
+// Usage reports the loaded apps and their estimated memory.
+func (r *Room) Usage() Usage {
+	var u Usage
+	for _, a := range r.loadedApps() {
+		a.mu.Lock()
+		if a.loaded {
+			u.Apps++
+			u.Bytes += a.bytes
+		}
+		a.mu.Unlock()
+	}
+	return u
+}
+
+// AppSummary is one application of the store.
+type AppSummary struct {
+	ID        string
+	Name      string
+	Pages     int
+	UpdatedAt time.Time
+	// Loaded: the room holds this app's graph.
+	Loaded bool
+}
+
+// ListApps lists the applications that are not deleted, by name.
+func (r *Room) ListApps(ctx context.Context) ([]AppSummary, error) {
+	list, err := r.st.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	loaded := map[string]bool{}
+	for id, a := range r.apps {
+		loaded[id] = a != nil
+	}
+	r.mu.Unlock()
+	out := make([]AppSummary, len(list))
+	for i, a := range list {
+		out[i] = AppSummary{ID: a.ID, Name: a.Name, Pages: a.Pages, UpdatedAt: a.UpdatedAt, Loaded: loaded[a.ID]}
+	}
+	return out, nil
+}
+
+// Graph is the app's graph as SPEC §3 prints it, for the whole app or one
+// page. The app is loaded on first use and followed from then on.
+func (r *Room) Graph(ctx context.Context, appID, page string) (depgraph.AppReport, error) {
+	a, err := r.lockApp(ctx, appID)
+	if err != nil {
+		return depgraph.AppReport{}, err
+	}
+	defer a.mu.Unlock()
+	rep, ok := a.graph.Snapshot(page)
+	if !ok {
+		return depgraph.AppReport{}, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, appID)
+	}
+	return rep, nil
+}
+
+// GraphJSON is Graph rendered as JSON (no HTML escaping), kept until the
+// app's graph changes: a viewer that loads the graph again costs a copy.
+func (r *Room) GraphJSON(ctx context.Context, appID, page string) ([]byte, error) {
+	a, err := r.lockApp(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	defer a.mu.Unlock()
+	if b, ok := a.rendered[page]; ok {
+		return b, nil
+	}
+	rep, ok := a.graph.Snapshot(page)
+	if !ok {
+		return nil, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, appID)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rep); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if a.rendered == nil {
+		a.rendered = map[string][]byte{}
+	}
+	a.rendered[page] = b
+	return b, nil
+}
+
+// Dependents lists, transitively, the binding nodes that depend on node (a
+// binding node or any reference, e.g. Api1.data) on a page, each with the
+// path it depends by. page "" means the first page that has node's entity.
+func (r *Room) Dependents(ctx context.Context, appID, page, node string) ([]depgraph.Path, error) {
+	a, err := r.lockApp(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	defer a.mu.Unlock()
+	if page == "" {
+		p, ok := a.graph.FindEntity(depgraph.RootOf(node))
+		if !ok {
+			return nil, fmt.Errorf("%w: no entity %q in app %s", store.ErrNotFound, depgraph.RootOf(node), appID)
+		}
+		page = p
+	}
+	paths, ok := a.graph.Dependents(page, node)
+	if !ok {
+		return nil, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, appID)
+	}
+	return paths, nil
+}
+
+// Import stores an app loaded by appmodel.Load (see store.BuildImport)
+// and returns its id. Its graph is built on first use.
+func (r *Room) Import(ctx context.Context, app *appmodel.App) (string, error) {
+	set, err := store.BuildImport(app)
+	if err != nil {
+		return "", err
+	}
+	return r.importSet(ctx, set)
+}
+
+// ImportExport stores an app from the body of an Appsmith export.
+func (r *Room) ImportExport(ctx context.Context, body io.Reader) (string, error) {
+	set, err := store.BuildExportImport(body)
+	if err != nil {
+		return "", err
+	}
+	return r.importSet(ctx, set)
+}
+
+func (r *Room) importSet(ctx context.Context, set *store.ImportSet) (string, error) {
+	id, err := r.st.Import(ctx, set)
+	if err != nil {
+		return "", err
+	}
+	r.log.Info("app imported", "app", id, "name", set.Name, "documents", len(set.Docs)+1)
+	r.events.emit(Event{AppID: id, Kind: EventImported})
+	return id, nil
+}

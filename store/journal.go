@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+)
+
+// A server without multi-document transactions (a standalone MongoDB, or
+// the memory store playing one) writes each document on its own, guarded
+// by its revision. The journal makes such a write all-or-nothing across a
+// crash of rts:
+//
+//  1. every document is read and compared with the revision the write was
+//     planned on: one that moved fails the write, nothing written;
+//  2. the intent is written: for every document its revision before and
+//     the one it will have after, its text before and after (one journal
+//     document per document, then a header naming how many: a journal
+//     without its header never started);
+//  3. the documents are written one by one, each guarded by its revision;
+//  4. the header and its entries are deleted.
+//
+// A document found moved at step 3 (another writer got in between) undoes
+// what was written and fails the write with *ConflictError. A crash leaves
+// the journal; the next start (and any later write, after a server that
+// stopped answering) finishes it: when every document is at its revision
+// before or after, the rest are written; when one is at neither (someone
+// wrote it since), the ones written are put back. Either way the app ends
+// fully renamed or untouched.
+
+// casServer is a document server with single-document compare-and-set
+// and somewhere to keep the journal.
+type casServer interface {
+	get(ctx context.Context, keys []Key) ([]Doc, error)
+	// replace writes text over the document if it is still at rev, giving
+	// it revision next; ok is false when the document moved. old is the
+	// text at rev. Rev "" means the document must not exist (an insert),
+	// text "" deletes it.
+	replace(ctx context.Context, k Key, rev Rev, old, text string, next Rev, at time.Time) (ok bool, err error)
+	// nextRev is the revision replace gives a document at rev when
+	// written at the given time.
+	nextRev(rev Rev, at time.Time) Rev
+	saveJournal(ctx context.Context, j *journal) error
+	dropJournal(ctx context.Context, id string) error
+	journals(ctx context.Context) ([]*journal, error)
+}
+
+// journal is one guarded write's intent.
+type journal struct {
+	ID   string
+	At   time.Time
+	Docs []journalDoc
+}
+
+type journalDoc struct {
+	Key           Key
+	Before, After Rev
+	Old, Text     string
+}
+
+var journalSerial atomic.Int64
+
+// journalWrite writes puts through the journal; see above.
+func journalWrite(ctx context.Context, srv casServer, puts []Put, log *slog.Logger) ([]Doc, error) {
+	keys := make([]Key, len(puts))
+	for i, p := range puts {
+		keys[i] = p.Key
+	}
+	cur, err := srv.get(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	ce := &ConflictError{}
+	for i, p := range puts {
+		if cur[i].Rev != p.Rev {
+			ce.Changed = append(ce.Changed, cur[i])
+		}
+	}
+	if len(ce.Changed) > 0 {
+		return nil, ce
+	}
+	at := time.Now()
+	j := &journal{ID: fmt.Sprintf("%x-%d", at.UnixNano(), journalSerial.Add(1)), At: at}
+	for _, p := range puts {
+		j.Docs = append(j.Docs, journalDoc{Key: p.Key, Before: p.Rev, After: srv.nextRev(p.Rev, at), Old: p.Old, Text: p.Text})
+	}
+	if err := srv.saveJournal(ctx, j); err != nil {
+		return nil, err
+	}
+	for i, d := range j.Docs {
+		ok, err := srv.replace(ctx, d.Key, d.Before, d.Old, d.Text, d.After, at)
+		if err != nil {
+			// The journal stays: the next write or start settles it.
+			return nil, err
+		}
+		if !ok {
+			if err := undo(ctx, srv, j.Docs[:i]); err != nil {
+				return nil, err
+			}
+			if err := srv.dropJournal(ctx, j.ID); err != nil {
+				return nil, err
+			}
+			now, err := srv.get(ctx, []Key{d.Key})
+			if err != nil {
+				return nil, err
+			}
+			return nil, &ConflictError{Changed: now}
+		}
+	}
+	if err := srv.dropJournal(ctx, j.ID); err != nil {
+		return nil, err
+	}
+	return srv.get(ctx, keys)
+}
+
+// undo puts back documents written at their After revision. One that has
+// moved since keeps what its writer wrote.
+func undo(ctx context.Context, srv casServer, docs []journalDoc) error {
+	at := time.Now()
+	for _, d := range docs {
+		if _, err := srv.replace(ctx, d.Key, d.After, d.Text, d.Old, srv.nextRev(d.After, at), at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Recovery is what settling the journals did.
+type Recovery struct {
+	Finished, Undone int // journals
+	Documents        int // documents written while settling
+}
+
+// recoverJournals settles every journal left by a crash; see above.
+func recoverJournals(ctx context.Context, srv casServer, log *slog.Logger) (Recovery, error) {
+	var r Recovery
+	js, err := srv.journals(ctx)
+	if err != nil {
+		return r, err
+	}
+	for _, j := range js {
+		keys := make([]Key, len(j.Docs))
+		for i, d := range j.Docs {
+			keys[i] = d.Key
+		}
+		cur, err := srv.get(ctx, keys)
+		if err != nil {
+			return r, err
+		}
+		var before, after []journalDoc
+		other := false
+		for i, d := range j.Docs {
+			switch cur[i].Rev {
+			case d.Before:
+				before = append(before, d)
+			case d.After:
+				after = append(after, d)
+			default:
+				other = true
+			}
+		}
+		if !other {
+			for _, d := range before {
+				ok, err := srv.replace(ctx, d.Key, d.Before, d.Old, d.Text, d.After, j.At)
+				if err != nil {
+					return r, err
+				}
+				if !ok {
+					// Moved under us during recovery: settle again next time.
+					return r, fmt.Errorf("store: journal %s: %s changed while it was finished", j.ID, d.Key)
+				}
+				r.Documents++
+			}
+			r.Finished++
+			log.Info("interrupted write finished from the journal", "journal", j.ID, "documents", len(j.Docs), "written now", len(before))
+		} else {
+			if err := undo(ctx, srv, after); err != nil {
+				return r, err
+			}
+			r.Documents += len(after)
+			r.Undone++
+			log.Info("interrupted write undone from the journal: another writer changed one of its documents since", "journal", j.ID,
+				"documents", len(j.Docs), "put back", len(after))
+		}
+		if err := srv.dropJournal(ctx, j.ID); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// errCrashed is what a memory store answers after a simulated crash.
+var errCrashed = errors.New("store: crashed (simulated)")
