@@ -29,7 +29,12 @@ import (
 // stopped answering) finishes it: when every document is at its revision
 // before or after, the rest are written; when one is at neither (someone
 // wrote it since), the ones written are put back. Either way the app ends
-// fully renamed or untouched.
+// fully renamed or untouched — even when the dead process's last write
+// reaches the server after the restart (see settle).
+//
+// The journal assumes one rts writes a standalone server: a starting rts
+// settles every journal it finds. Several rts nodes on one MongoDB need a
+// replica set, whose transactions they use instead.
 
 // casServer is a document server with single-document compare-and-set
 // and somewhere to keep the journal.
@@ -142,13 +147,49 @@ func recoverJournals(ctx context.Context, srv casServer, log *slog.Logger) (Reco
 		return r, err
 	}
 	for _, j := range js {
-		keys := make([]Key, len(j.Docs))
-		for i, d := range j.Docs {
-			keys[i] = d.Key
-		}
-		cur, err := srv.get(ctx, keys)
+		finished, n, err := settle(ctx, srv, j)
 		if err != nil {
 			return r, err
+		}
+		r.Documents += n
+		if finished {
+			r.Finished++
+			log.Info("interrupted write finished from the journal", "journal", j.ID, "documents", len(j.Docs), "writtenNow", n)
+		} else {
+			r.Undone++
+			log.Info("interrupted write undone from the journal: another writer changed one of its documents since",
+				"journal", j.ID, "documents", len(j.Docs), "putBack", n)
+		}
+		if err := srv.dropJournal(ctx, j.ID); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// settle finishes or undoes one journal. The process that wrote it may
+// have died with a write still on its way to the server, which the server
+// carries out whenever it gets it: a document may move from its revision
+// before to its revision after while this runs. Finishing is unharmed
+// (both write the same state; the guard lets one through). Undoing
+// therefore also moves every document still at its revision before to a
+// fresh one, so that such a write finds it moved and does nothing; any
+// guard that fails means something moved, and the journal is looked at
+// again.
+func settle(ctx context.Context, srv casServer, j *journal) (finished bool, written int, err error) {
+	keys := make([]Key, len(j.Docs))
+	for i, d := range j.Docs {
+		if d.Key.Coll == "" {
+			// The header landed without all its entries: its writes never
+			// started (they wait for the header to be saved).
+			return true, 0, nil
+		}
+		keys[i] = d.Key
+	}
+	for attempt := 0; attempt < 100; attempt++ {
+		cur, err := srv.get(ctx, keys)
+		if err != nil {
+			return false, written, err
 		}
 		var before, after []journalDoc
 		other := false
@@ -162,34 +203,48 @@ func recoverJournals(ctx context.Context, srv casServer, log *slog.Logger) (Reco
 				other = true
 			}
 		}
+		moved := false
 		if !other {
 			for _, d := range before {
 				ok, err := srv.replace(ctx, d.Key, d.Before, d.Old, d.Text, d.After, j.At)
 				if err != nil {
-					return r, err
+					return false, written, err
 				}
 				if !ok {
-					// Moved under us during recovery: settle again next time.
-					return r, fmt.Errorf("store: journal %s: %s changed while it was finished", j.ID, d.Key)
+					moved = true
+					break
 				}
-				r.Documents++
+				written++
 			}
-			r.Finished++
-			log.Info("interrupted write finished from the journal", "journal", j.ID, "documents", len(j.Docs), "written now", len(before))
-		} else {
-			if err := undo(ctx, srv, after); err != nil {
-				return r, err
+			if !moved {
+				return true, written, nil
 			}
-			r.Documents += len(after)
-			r.Undone++
-			log.Info("interrupted write undone from the journal: another writer changed one of its documents since", "journal", j.ID,
-				"documents", len(j.Docs), "put back", len(after))
+			continue
 		}
-		if err := srv.dropJournal(ctx, j.ID); err != nil {
-			return r, err
+		at := time.Now()
+		for _, d := range after {
+			ok, err := srv.replace(ctx, d.Key, d.After, d.Text, d.Old, srv.nextRev(d.After, at), at)
+			if err != nil {
+				return false, written, err
+			}
+			moved = moved || !ok
+			written++
+		}
+		for _, d := range before {
+			if d.Before == "" {
+				continue // nothing to fence: the document does not exist
+			}
+			ok, err := srv.replace(ctx, d.Key, d.Before, d.Old, d.Old, srv.nextRev(d.Before, at), at)
+			if err != nil {
+				return false, written, err
+			}
+			moved = moved || !ok
+		}
+		if !moved {
+			return false, written, nil
 		}
 	}
-	return r, nil
+	return false, written, fmt.Errorf("store: journal %s: its documents keep moving; settled next time", j.ID)
 }
 
 // errCrashed is what a memory store answers after a simulated crash.
