@@ -43,7 +43,11 @@ func makeBinding(entity, path, node string, kind BindingKind, file string, v jsV
 
 // newWidget makes the widget of a DSL node; top is scratch space.
 func newWidget(file string, doc gjson.Result, top *object) (*Widget, error) {
-	top.reset(doc)
+	return widgetOf(file, doc, top.reset(doc))
+}
+
+// widgetOf is newWidget with top already holding doc's members.
+func widgetOf(file string, doc gjson.Result, top *object) (*Widget, error) {
 	name := top.lookup("widgetName")
 	if name.Type != gjson.String || name.Str == "" {
 		return nil, fileErr(file, "widget at byte offset %d has no widgetName", doc.Index)

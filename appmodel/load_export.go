@@ -186,15 +186,19 @@ func walkDSL(p *Page, file string, node gjson.Result, root bool, top *object) er
 	if !node.IsObject() {
 		return nil
 	}
-	if !root && node.Get("type").Str != "CANVAS_WIDGET" {
-		w, err := newWidget(file, node, top)
+	// One pass over the node's members serves the widget and its
+	// children: each pass skips over the whole subtree below.
+	top.reset(node)
+	children := top.lookup("children")
+	if !root && top.lookup("type").Str != "CANVAS_WIDGET" {
+		w, err := widgetOf(file, node, top)
 		if err != nil {
 			return err
 		}
 		p.Widgets = append(p.Widgets, w)
 	}
 	var err error
-	node.Get("children").ForEach(func(_, child gjson.Result) bool {
+	children.ForEach(func(_, child gjson.Result) bool {
 		err = walkDSL(p, file, child, false, top)
 		return err == nil
 	})

@@ -15,7 +15,8 @@ const (
 	// EventGraph: documents changed (by others, or a conflict brought
 	// fresh ones in) and the graph followed.
 	EventGraph EventKind = "graph"
-	// EventRenamed: a rename through the room was written.
+	// EventRenamed: a rename through the room was written (its graph
+	// change follows as an EventGraph with Reason EventRenamed).
 	EventRenamed EventKind = "renamed"
 	// EventImported: an app was imported; its graph is built on first use.
 	EventImported EventKind = "imported"
@@ -30,9 +31,12 @@ const (
 // change that rebuilt the whole graph (a page added, removed or renamed)
 // Page is "" and Change lists the edges of every page.
 type Event struct {
-	AppID         string
-	Page          string
-	Kind          EventKind
+	AppID string
+	Page  string
+	Kind  EventKind
+	// Reason is what made an EventGraph: EventRenamed after a rename
+	// through the room, "" when others wrote.
+	Reason        EventKind
 	Change        depgraph.Change
 	OldName       string // renames only
 	NewName       string

@@ -48,9 +48,6 @@ type RenameResult struct {
 	RefactorCount int
 	// Documents are those written, or that would be (collection/_id).
 	Documents []string
-	// Graph is what the rename did to the page's graph (empty on a dry
-	// run).
-	Graph depgraph.Change
 }
 
 // ConflictError is a rename that found documents changed by someone else
@@ -74,8 +71,10 @@ func (e *ConflictError) Error() string {
 //
 // The documents are written in one guarded write (store.Store.Write): all
 // or none, even across a crash, and none if anyone else wrote one of them
-// since it was read (*ConflictError). The graph then follows the written
-// documents and the rename's events go out.
+// since it was read (*ConflictError). Once written, EventRenamed goes out
+// and Rename returns; the graph then follows the written documents (the
+// app locked meanwhile) and an EventGraph with Reason EventRenamed says
+// what changed.
 func (r *Room) Rename(ctx context.Context, appID, page, oldName, newName string, dryRun bool) (*RenameResult, error) {
 	if err := checkRename(oldName, newName); err != nil {
 		r.metrics.renames.WithLabelValues("refused").Inc()
@@ -85,43 +84,64 @@ func (r *Room) Rename(ctx context.Context, appID, page, oldName, newName string,
 	if err != nil {
 		return nil, err
 	}
-	defer a.mu.Unlock()
 	res, puts, err := r.planRename(a, page, oldName, newName)
 	if err != nil {
+		a.mu.Unlock()
 		r.metrics.renames.WithLabelValues("refused").Inc()
 		return nil, err
 	}
 	res.DryRun = dryRun
 	if dryRun || len(puts) == 0 {
+		a.mu.Unlock()
 		r.metrics.renames.WithLabelValues("dry_run").Inc()
 		return res, nil
 	}
 	written, err := r.st.Write(ctx, puts)
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
+		defer a.mu.Unlock()
 		r.metrics.renames.WithLabelValues("conflict").Inc()
 		return nil, r.conflict(a, ce)
 	}
 	if err != nil {
+		a.mu.Unlock()
 		r.metrics.renames.WithLabelValues("error").Inc()
 		return nil, err
 	}
-	fs := make([]fetched, len(written))
-	for i := range written {
-		fs[i] = fetched{key: written[i].Key, doc: &written[i]}
-		r.await(a, written[i])
-	}
-	events, bad := a.apply(fs, EventRenamed)
-	r.reportUnreadable(a, bad)
-	var ch depgraph.Change
-	for _, ev := range events {
-		ch.Merge(ev.Change)
-	}
-	ch.Page = res.Page
-	res.Graph = ch
 	r.metrics.renames.WithLabelValues("written").Inc()
-	r.events.emit(Event{AppID: a.id, Page: res.Page, Kind: EventRenamed, Change: ch,
+	// The rename is stored: editors hear of it now, and the answer goes
+	// out while the graph follows the written documents. The app stays
+	// locked until it has, so nothing reads or plans on it before.
+	r.events.emit(Event{AppID: a.id, Page: res.Page, Kind: EventRenamed,
 		OldName: oldName, NewName: newName, RefactorCount: res.RefactorCount})
+	follow := func() {
+		defer a.mu.Unlock()
+		fs := make([]fetched, len(written))
+		for i := range written {
+			fs[i] = fetched{key: written[i].Key, doc: &written[i]}
+			r.await(a, written[i])
+		}
+		events, bad := a.apply(fs, EventGraph)
+		r.reportUnreadable(a, bad)
+		var ch depgraph.Change
+		for _, ev := range events {
+			ch.Merge(ev.Change)
+		}
+		ch.Page = res.Page
+		r.events.emit(Event{AppID: a.id, Page: res.Page, Kind: EventGraph, Reason: EventRenamed, Change: ch})
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		follow()
+		return res, nil
+	}
+	r.applying.Add(1)
+	r.mu.Unlock()
+	go func() {
+		defer r.applying.Done()
+		follow()
+	}()
 	return res, nil
 }
 

@@ -70,8 +70,9 @@ type Room struct {
 	modeMu sync.Mutex
 	mode   string // how changes by others are followed, see Mode
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	applying sync.WaitGroup // renames whose graph is still following their write
 }
 
 // Open starts a room over a store: the event dispatcher, following the
@@ -129,6 +130,7 @@ func (r *Room) Close() {
 	r.closed = true
 	r.mu.Unlock()
 	r.cancel()
+	r.applying.Wait()
 	r.events.close()
 	r.wg.Wait()
 }

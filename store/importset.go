@@ -363,57 +363,31 @@ func gitImport(app *appmodel.App) (*importTexts, error) {
 	}
 	var pageEntries []string
 	defaultSet := false
-	for _, p := range app.Pages {
-		pageID := bson.NewObjectID()
-		hex := pageID.Hex()
-		page := gjson.Parse(setPath(p.JSON, []string{"unpublishedPage", "name"}, jsonQuote(p.Name)))
-		dsl := buildDSL(page.Get("unpublishedPage.layouts.0.dsl"), p.Widgets)
-		if page.Get("unpublishedPage.layouts.0").IsObject() {
-			layout := gjson.Parse(rewrite(page.Get("unpublishedPage.layouts.0"), nil, member{"dsl", dsl}))
-			layouts := []string{layout.Raw}
-			for _, l := range page.Get("unpublishedPage.layouts").Array()[1:] {
-				layouts = append(layouts, l.Raw)
-			}
-			page = gjson.Parse(setPath(page, []string{"unpublishedPage", "layouts"}, "["+strings.Join(layouts, ",")+"]"))
-		} else {
-			page = gjson.Parse(setPath(page, []string{"unpublishedPage", "layouts"}, `[{"dsl":`+dsl+`}]`))
-		}
+	pageIDs := make([]bson.ObjectID, len(app.Pages))
+	for i, p := range app.Pages {
+		pageIDs[i] = bson.NewObjectID()
 		isDefault := !defaultSet && (defaults[p.ID] || defaults[p.Name])
 		defaultSet = defaultSet || isDefault
-		pageEntries = append(pageEntries, fmt.Sprintf(`{"id":%s,"isDefault":%t}`, jsonQuote(hex), isDefault))
-
-		collRef := map[string]string{}
-		for _, j := range p.JSObjects {
-			text, err := os.ReadFile(j.File)
-			if err != nil {
-				return nil, err
-			}
-			meta := gjson.ParseBytes(text)
-			id := bson.NewObjectID()
-			for _, r := range []string{meta.Get("id").Str, meta.Get("gitSyncId").Str, p.ID + "_" + j.Name} {
-				if r != "" {
-					collRef[r] = id.Hex()
-				}
-			}
-			meta = gjson.Parse(setPath(meta, []string{"unpublishedCollection", "body"}, jsonQuote(j.Body)))
-			meta = gjson.Parse(setPath(meta, []string{"unpublishedCollection", "pageId"}, jsonQuote(hex)))
-			set.collections = append(set.collections, stored(meta, id, appID, now))
+		pageEntries = append(pageEntries, fmt.Sprintf(`{"id":%s,"isDefault":%t}`, jsonQuote(pageIDs[i].Hex()), isDefault))
+	}
+	// Pages are built on all cores: each one's documents depend on its own
+	// files only.
+	type built struct {
+		page                 string
+		collections, actions []string
+		err                  error
+	}
+	out := make([]built, len(app.Pages))
+	parallel(len(app.Pages), func(i int) {
+		out[i].page, out[i].collections, out[i].actions, out[i].err = gitPage(app.Pages[i], pageIDs[i], appID, now)
+	})
+	for _, b := range out {
+		if b.err != nil {
+			return nil, b.err
 		}
-		actions, err := gitActions(filepath.Join(filepath.Dir(p.File), "queries"), hex, collRef)
-		if err != nil {
-			return nil, err
-		}
-		actRef := map[string]string{}
-		for _, a := range actions {
-			id := bson.NewObjectID()
-			for _, r := range []string{a.Get("id").Str, a.Get("gitSyncId").Str} {
-				if r != "" {
-					actRef[r] = id.Hex()
-				}
-			}
-			set.actions = append(set.actions, stored(a, id, appID, now))
-		}
-		set.pages = append(set.pages, relinkOnLoad(gjson.Parse(stored(page, pageID, appID, now)), actRef, collRef))
+		set.pages = append(set.pages, b.page)
+		set.collections = append(set.collections, b.collections...)
+		set.actions = append(set.actions, b.actions...)
 	}
 	var libUIDs []string
 	libFiles, _ := filepath.Glob(filepath.Join(app.Path, "jslibs", "*.json"))
@@ -431,6 +405,57 @@ func gitImport(app *appmodel.App) (*importTexts, error) {
 	appDoc := gjson.Parse(rewrite(appJSON, nil, member{"name", jsonQuote(app.Name)}))
 	set.application = stored(appDoc, set.appID, "", now, applicationMembers(appJSON, pageEntries, libUIDs)...)
 	return set, nil
+}
+
+// gitPage builds one page's documents: the page with its widget tree,
+// its JS objects and its queries (JS function actions included).
+func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time) (page string, collections, actions []string, err error) {
+	hex := pageID.Hex()
+	doc := gjson.Parse(setPath(p.JSON, []string{"unpublishedPage", "name"}, jsonQuote(p.Name)))
+	dsl := buildDSL(doc.Get("unpublishedPage.layouts.0.dsl"), p.Widgets)
+	if doc.Get("unpublishedPage.layouts.0").IsObject() {
+		layout := gjson.Parse(rewrite(doc.Get("unpublishedPage.layouts.0"), nil, member{"dsl", dsl}))
+		layouts := []string{layout.Raw}
+		for _, l := range doc.Get("unpublishedPage.layouts").Array()[1:] {
+			layouts = append(layouts, l.Raw)
+		}
+		doc = gjson.Parse(setPath(doc, []string{"unpublishedPage", "layouts"}, "["+strings.Join(layouts, ",")+"]"))
+	} else {
+		doc = gjson.Parse(setPath(doc, []string{"unpublishedPage", "layouts"}, `[{"dsl":`+dsl+`}]`))
+	}
+	collRef := map[string]string{}
+	for _, j := range p.JSObjects {
+		text, err := os.ReadFile(j.File)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		meta := gjson.ParseBytes(text)
+		id := bson.NewObjectID()
+		for _, r := range []string{meta.Get("id").Str, meta.Get("gitSyncId").Str, p.ID + "_" + j.Name} {
+			if r != "" {
+				collRef[r] = id.Hex()
+			}
+		}
+		meta = gjson.Parse(setPath(meta, []string{"unpublishedCollection", "body"}, jsonQuote(j.Body)))
+		meta = gjson.Parse(setPath(meta, []string{"unpublishedCollection", "pageId"}, jsonQuote(hex)))
+		collections = append(collections, stored(meta, id, appID, now))
+	}
+	acts, err := gitActions(filepath.Join(filepath.Dir(p.File), "queries"), hex, collRef)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	actRef := map[string]string{}
+	for _, a := range acts {
+		id := bson.NewObjectID()
+		for _, r := range []string{a.Get("id").Str, a.Get("gitSyncId").Str} {
+			if r != "" {
+				actRef[r] = id.Hex()
+			}
+		}
+		actions = append(actions, stored(a, id, appID, now))
+	}
+	page = relinkOnLoad(gjson.Parse(stored(doc, pageID, appID, now)), actRef, collRef)
+	return page, collections, actions, nil
 }
 
 // relinkOnLoad points a page's on-load actions (layoutOnLoadActions, a

@@ -13,9 +13,13 @@ type AppEvent struct {
 	AppID string
 	// Page is "" for a change that rebuilt the whole graph.
 	Page string
-	// Kind is "graph" (documents changed), "renamed", "imported" or
+	// Kind is "graph" (the graph changed), "renamed" (a rename was
+	// written; its graph change follows as a "graph" event), "imported" or
 	// "resync" (events were dropped: viewers must fetch the graph again).
-	Kind          string
+	Kind string
+	// Reason of a "graph" event: "renamed" after a rename, "" when
+	// others wrote.
+	Reason        string
 	Change        depgraph.Change
 	OldName       string // renamed only
 	NewName       string
@@ -28,7 +32,8 @@ type Publisher interface {
 }
 
 // AppPusher turns app events into the pushes of SPEC §5: entity:renamed
-// after a rename, graph:changed after any change, graph:resync when
+// as soon as a rename is written, graph:changed after any change to the
+// graph (the rename's right after its entity:renamed), graph:resync when
 // events were lost. Publish only queues bytes per connection, so the
 // caller is never held up by a slow editor.
 type AppPusher struct {
@@ -48,12 +53,17 @@ func (p *AppPusher) Push(ev AppEvent) {
 			"appId": ev.AppID, "page": ev.Page, "oldName": ev.OldName, "newName": ev.NewName,
 			"refactorCount": ev.RefactorCount,
 		})
+		return
+	}
+	reason := ev.Kind
+	if ev.Reason != "" {
+		reason = ev.Reason
 	}
 	ch := ev.Change
 	p.publish(room, "graph:changed", map[string]any{
 		"appId":   ev.AppID,
 		"page":    ev.Page,
-		"reason":  ev.Kind,
+		"reason":  reason,
 		"changed": orEmpty(ch.Nodes),
 		"edges":   map[string]any{"added": edgesJSON(ch.EdgesAdded), "removed": edgesJSON(ch.EdgesRemoved)},
 		"cycles":  map[string]any{"found": pathsOrEmpty(ch.CyclesFound), "resolved": pathsOrEmpty(ch.CyclesResolved)},

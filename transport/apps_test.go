@@ -130,7 +130,8 @@ func TestAppsAPIWithoutStore(t *testing.T) {
 func TestAppPusher(t *testing.T) {
 	pub := &recordingPublisher{}
 	p := &AppPusher{Publisher: pub}
-	p.Push(AppEvent{AppID: "a1", Page: "Users", Kind: "renamed", OldName: "getUsers", NewName: "listUsers", RefactorCount: 3,
+	p.Push(AppEvent{AppID: "a1", Page: "Users", Kind: "renamed", OldName: "getUsers", NewName: "listUsers", RefactorCount: 3})
+	p.Push(AppEvent{AppID: "a1", Page: "Users", Kind: "graph", Reason: "renamed",
 		Change: depgraph.Change{Nodes: []string{"Table1.tableData"}, EdgesAdded: []depgraph.Edge{{Page: "Users", From: "Table1.tableData", To: "listUsers.data"}}}})
 	p.Push(AppEvent{AppID: "a1", Kind: "resync"})
 	want := []string{

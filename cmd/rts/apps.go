@@ -100,6 +100,6 @@ func appsError(err error) error {
 
 // appEvent is a room event as transport pushes it.
 func appEvent(ev liveapps.Event) transport.AppEvent {
-	return transport.AppEvent{AppID: ev.AppID, Page: ev.Page, Kind: string(ev.Kind), Change: ev.Change,
+	return transport.AppEvent{AppID: ev.AppID, Page: ev.Page, Kind: string(ev.Kind), Reason: string(ev.Reason), Change: ev.Change,
 		OldName: ev.OldName, NewName: ev.NewName, RefactorCount: ev.RefactorCount}
 }
