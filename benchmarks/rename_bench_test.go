@@ -27,17 +27,8 @@ func renameTarget(b *testing.B) (*appmodel.App, string, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	count := map[[2]string]int{}
-	for _, e := range appmodel.Edges(app) {
-		count[[2]string{e.Page, depgraph.RootOf(e.To)}]++
-	}
-	var best [2]string
-	for k, c := range count {
-		if c > count[best] || c == count[best] && k[0]+k[1] < best[0]+best[1] {
-			best = k
-		}
-	}
-	return app, best[0], best[1]
+	page, name, _ := MostReferenced(app)
+	return app, page, name
 }
 
 // BenchmarkRenameWholeApp plans the rename of the largest app's most

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -71,6 +74,23 @@ func FuzzSetFields(f *testing.F) {
 			if keys[k] {
 				t.Errorf("field %q unset but in %q", k, after)
 			}
+		}
+	})
+}
+
+// FuzzJSONQuote: jsonQuote quotes as encoding/json does (without HTML
+// escaping).
+func FuzzJSONQuote(f *testing.F) {
+	for _, seed := range []string{"", "plain", "a\"b\\c", "tab\tnl\nbs\bff\f\x00\x1f", "\u2028\u2029", "bad \xff utf8", "<&>", "é漢字"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(s)
+		if want, got := strings.TrimSuffix(b.String(), "\n"), jsonQuote(s); got != want {
+			t.Errorf("jsonQuote(%q) = %s, want %s", s, got, want)
 		}
 	})
 }

@@ -560,12 +560,13 @@ func buildDSL(root gjson.Result, widgets []*appmodel.Widget) string {
 	owner := map[string]int{}
 	var index func(n gjson.Result, file int)
 	index = func(n gjson.Result, file int) {
-		if id := n.Get("widgetId").Str; id != "" {
+		id, kids, _ := idAndChildren(n)
+		if id != "" {
 			if _, dup := owner[id]; !dup {
 				owner[id] = file
 			}
 		}
-		for _, c := range n.Get("children").Array() {
+		for _, c := range kids.Array() {
 			index(c, file)
 		}
 	}
@@ -598,21 +599,90 @@ func buildDSL(root gjson.Result, widgets []*appmodel.Widget) string {
 		}
 		children[parent] = append(children[parent], i)
 	}
-	var emit func(n gjson.Result) string
-	emit = func(n gjson.Result) string {
-		attached := children[n.Get("widgetId").Str]
-		delete(children, n.Get("widgetId").Str) // each widgetId is filled once
-		var kids []string
-		for _, c := range n.Get("children").Array() {
-			kids = append(kids, emit(c))
+	// One builder for the whole tree: building each node's text from its
+	// children's would copy every widget once per level above it.
+	var b strings.Builder
+	b.Grow(len(root.Raw))
+	var emit func(n gjson.Result)
+	writeKids := func(kids gjson.Result, attached []int) {
+		b.WriteByte('[')
+		first := true
+		for _, c := range kids.Array() {
+			if !first {
+				b.WriteByte(',')
+			}
+			first = false
+			emit(c)
 		}
 		for _, i := range attached {
-			kids = append(kids, emit(widgets[i].JSON))
+			if !first {
+				b.WriteByte(',')
+			}
+			first = false
+			emit(widgets[i].JSON)
 		}
-		if len(kids) == 0 && !n.Get("children").Exists() {
-			return n.Raw
-		}
-		return rewrite(n, nil, member{"children", "[" + strings.Join(kids, ",") + "]"})
+		b.WriteByte(']')
 	}
-	return emit(root)
+	emit = func(n gjson.Result) {
+		id, _, hasKids := idAndChildren(n)
+		attached := children[id]
+		delete(children, id) // each widgetId is filled once
+		if len(attached) == 0 && !hasKids || !n.IsObject() {
+			b.WriteString(n.Raw)
+			return
+		}
+		// n's members as rewrite writes them: duplicates dropped (the
+		// first is the one read), children replaced or added last.
+		b.WriteByte('{')
+		first := true
+		seen := map[string]bool{}
+		n.ForEach(func(k, v gjson.Result) bool {
+			if seen[k.Str] {
+				return true
+			}
+			seen[k.Str] = true
+			if !first {
+				b.WriteByte(',')
+			}
+			first = false
+			b.WriteString(jsonQuote(k.Str))
+			b.WriteByte(':')
+			if k.Str == "children" {
+				writeKids(v, attached)
+			} else {
+				b.WriteString(v.Raw)
+			}
+			return true
+		})
+		if !hasKids {
+			if !first {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"children":`)
+			writeKids(gjson.Result{}, attached)
+		}
+		b.WriteByte('}')
+	}
+	emit(root)
+	return b.String()
+}
+
+// idAndChildren reads a widget's widgetId and children in one pass over
+// its members (the first of duplicate keys, as gjson.Get reads them).
+func idAndChildren(n gjson.Result) (id string, kids gjson.Result, hasKids bool) {
+	gotID := false
+	n.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "widgetId":
+			if !gotID {
+				id, gotID = v.Str, true
+			}
+		case "children":
+			if !hasKids {
+				kids, hasKids = v, true
+			}
+		}
+		return !(gotID && hasKids)
+	})
+	return id, kids, hasKids
 }

@@ -380,11 +380,12 @@ func (s *SQLite) Write(ctx context.Context, puts []Put) ([]Doc, error) {
 			changed = append(changed, p.Key)
 			continue
 		}
-		d, err := getOne(ctx, tx, p.Key)
-		if err != nil {
-			return nil, s.fail("write", err)
+		next := int64(1)
+		if p.Rev != "" {
+			n, _ := strconv.ParseInt(string(p.Rev), 10, 64)
+			next = n + 1
 		}
-		out = append(out, d)
+		out = append(out, Doc{Key: p.Key, Rev: Rev(strconv.FormatInt(next, 10)), AppID: appIDOf(p.Key, text), Text: text})
 	}
 	if len(changed) > 0 {
 		ce := &ConflictError{}

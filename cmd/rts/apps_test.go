@@ -144,3 +144,41 @@ func TestAppsAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestServeHealthyStart: `rts serve` on a fresh folder, then again on the
+// same folder with its apps, logs nothing that reads like an error.
+func TestServeHealthyStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildRTS(t)
+	data := t.TempDir()
+	for _, run := range []string{"fresh folder", "same folder again"} {
+		cmd, base, lines := startServe(t, bin, []string{"APPSMITH_LOG_LEVEL=debug", "APPSMITH_API_BASE_URL=http://127.0.0.1:1/api/v1"},
+			"--addr", "127.0.0.1:0", "--data", data, "--demo")
+		logs := &logLines{}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for lines.Scan() {
+				logs.add(lines.Text())
+			}
+		}()
+		var apps struct{ Data []struct{ ID string } }
+		json.Unmarshal([]byte(call(t, "GET", base+"/rts-api/v1/apps", "").body), &apps)
+		if len(apps.Data) != 1 {
+			t.Fatalf("%s: apps %+v", run, apps)
+		}
+		if res := call(t, "GET", base+"/rts-api/v1/apps/"+apps.Data[0].ID+"/graph", ""); res.status != http.StatusOK {
+			t.Fatalf("%s: graph %d", run, res.status)
+		}
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		<-done
+		for _, l := range logs.lines {
+			if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(strings.ToLower(l), "fail") {
+				t.Errorf("%s: %s", run, l)
+			}
+		}
+	}
+}

@@ -60,6 +60,11 @@ type figures struct {
 	RenameP90     time.Duration `json:"renameP90"`
 	RenameMax     time.Duration `json:"renameMax"`
 	HTTPP50       time.Duration `json:"renameHttpP50"`
+	GraphP50      time.Duration `json:"renameGraphChangedP50"` // until graph:changed of the rename
+	// CPU time the processes used: load-independent evidence of the work.
+	ImportCPU     time.Duration `json:"importCpu"`
+	FirstGraphCPU time.Duration `json:"firstGraphServerCpu"`
+	RenameCPU     time.Duration `json:"renameServerCpuPerRename"`
 	Refs          int           `json:"refactorCount"`
 	IdleCPU       float64       `json:"idleCpuPercentOfCore"`
 	RSSStart      int64         `json:"rssStartBytes"`
@@ -151,13 +156,15 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 	fmt.Fprintf(os.Stderr, "== %d app(s): importing\n", n)
 	for i := range n {
 		start := time.Now()
-		out, err := exec.Command(o.bin, "import", gitApps[i%len(gitApps)], "--data", dir).CombinedOutput()
+		cmd := exec.Command(o.bin, "import", gitApps[i%len(gitApps)], "--data", dir)
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			return f, fmt.Errorf("rts import: %v\n%s", err, out)
 		}
 		took := time.Since(start)
 		if i == 0 {
 			f.ImportFirst = took
+			f.ImportCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		}
 		if i%len(gitApps) == 0 {
 			f.ImportLast = took
@@ -189,6 +196,7 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 	}
 
 	graph := base + "/rts-api/v1/apps/" + id + "/graph"
+	cpu0, _ := srv.CPUTime()
 	start := time.Now()
 	if err := benchmarks.Call(c, "GET", graph, "", nil); err != nil {
 		f.Failed = fmt.Sprintf("first graph failed after %v: %v", time.Since(start).Round(time.Millisecond), err)
@@ -196,6 +204,8 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 		return f, nil
 	}
 	f.FirstGraph = time.Since(start)
+	cpu1, _ := srv.CPUTime()
+	f.FirstGraphCPU = cpu1 - cpu0
 	fmt.Fprintf(os.Stderr, "first graph %v; loading the other apps\n", f.FirstGraph)
 	start = time.Now()
 	for _, a := range apps {
@@ -224,8 +234,9 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 		return f, err
 	}
 	defer w.Close()
-	var e2e, httpOnly []time.Duration
+	var e2e, httpOnly, graphed []time.Duration
 	names := []string{name, name + "Renamed"}
+	rcpu0, _ := srv.CPUTime()
 	for i := range o.renames {
 		from, to := names[i%2], names[(i+1)%2]
 		body := fmt.Sprintf(`{"page":%q,"oldName":%q,"newName":%q}`, page, from, to)
@@ -244,7 +255,20 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 		httpOnly = append(httpOnly, answered)
 		e2e = append(e2e, max(answered, ev.At.Sub(start)))
 		f.Refs = res.RefactorCount
+		// The next rename waits, as a user would, for the graph to follow
+		// this one (graph:changed; older servers send it with the same
+		// reason right after entity:renamed).
+		g, err := w.WaitEvent("graph:changed", 2*time.Minute, func(ev benchmarks.RoomEvent) bool {
+			return ev.Data["reason"] == "renamed"
+		})
+		if err != nil {
+			return f, err
+		}
+		graphed = append(graphed, g.At.Sub(start))
 	}
+	rcpu1, _ := srv.CPUTime()
+	f.RenameCPU = (rcpu1 - rcpu0) / time.Duration(max(o.renames, 1))
+	f.GraphP50 = benchmarks.Summarize(graphed).P50
 	s := benchmarks.Summarize(e2e)
 	f.RenameP50, f.RenameP90, f.RenameMax = s.P50, s.P90, s.Max
 	f.HTTPP50 = benchmarks.Summarize(httpOnly).P50
@@ -254,17 +278,17 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 		return f, err
 	}
 	time.Sleep(5 * time.Second)
-	cpu0, err := srv.CPUTime()
+	idle0, err := srv.CPUTime()
 	if err != nil {
 		return f, err
 	}
 	t0 := time.Now()
 	time.Sleep(o.idle)
-	cpu1, err := srv.CPUTime()
+	idle1, err := srv.CPUTime()
 	if err != nil {
 		return f, err
 	}
-	f.IdleCPU = 100 * float64(cpu1-cpu0) / float64(time.Since(t0))
+	f.IdleCPU = 100 * float64(idle1-idle0) / float64(time.Since(t0))
 	f.Complaints = complaints(srv)
 	return f, nil
 }
@@ -305,7 +329,11 @@ func printTable(all []figures, coldBuild time.Duration) {
 	row("rename, push heard p50 / p90 / max", func(f figures) string {
 		return ms(f.RenameP50) + " / " + ms(f.RenameP90) + " / " + ms(f.RenameMax)
 	})
+	row("rename, graph:changed heard p50", func(f figures) string { return ms(f.GraphP50) })
 	row("references renamed", func(f figures) string { return fmt.Sprint(f.Refs) })
+	row("CPU: `rts import` / server for the first graph / server per rename", func(f figures) string {
+		return ms(f.ImportCPU) + " / " + ms(f.FirstGraphCPU) + " / " + ms(f.RenameCPU)
+	})
 	row("idle CPU, all apps loaded", func(f figures) string { return fmt.Sprintf("%.2f %% of a core", f.IdleCPU) })
 	row("RSS at start / all loaded", func(f figures) string {
 		return fmt.Sprintf("%.0f / %.0f MiB", float64(f.RSSStart)/(1<<20), float64(f.RSSLoaded)/(1<<20))
