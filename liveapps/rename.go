@@ -104,6 +104,11 @@ func (r *Room) Rename(ctx context.Context, appID, page, oldName, newName string,
 		return nil, r.conflict(a, ce)
 	}
 	if err != nil {
+		// Whether anything reached the store is not known (the store
+		// settles a half-done write before its next one): the app is read
+		// again on its next use.
+		r.log.Info("rename not written; the app is read again on its next use", "app", a.id, "err", err)
+		r.drop(a)
 		a.mu.Unlock()
 		r.metrics.renames.WithLabelValues("error").Inc()
 		return nil, err

@@ -247,3 +247,33 @@ func TestEstimateBytes(t *testing.T) {
 		t.Errorf("estimate %d bytes for %d held", est, held)
 	}
 }
+
+// TestWriteFailsHalfway: the server stops answering in the middle of a
+// rename's journal write and comes back. The rename fails, the room lets
+// go of the app, and the next request finds it settled, fully renamed,
+// every binding resolving.
+func TestWriteFailsHalfway(t *testing.T) {
+	ctx := context.Background()
+	m := store.NewMemory(store.MemoryOptions{Standalone: true, Logger: testLogger()})
+	r, _ := openRoom(t, m)
+	id, _ := r.Import(ctx, tinyApp(t))
+	before, _ := r.Graph(ctx, id, "")
+	m.FailAfter(2)
+	if _, err := r.Rename(ctx, id, "Home", "getUsers", "fetchUsers", false); err == nil {
+		t.Fatal("the rename succeeded")
+	}
+	if u := r.Usage(); u.Apps != 0 {
+		t.Errorf("the app stayed loaded after a failed write: %+v", u)
+	}
+	g, err := r.Graph(ctx, id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reportHasEdgeTo(g, "Home", "getUsers") || !reportHasEdgeTo(g, "Home", "fetchUsers") {
+		t.Errorf("after the failure: edges to getUsers %v, to fetchUsers %v",
+			reportHasEdgeTo(g, "Home", "getUsers"), reportHasEdgeTo(g, "Home", "fetchUsers"))
+	}
+	if unknownCount(g) != unknownCount(before) || len(g.Edges) != len(before.Edges) || m.Journals() != 0 {
+		t.Errorf("%d unknown (before %d), %d edges (before %d), %d journals", unknownCount(g), unknownCount(before), len(g.Edges), len(before.Edges), m.Journals())
+	}
+}

@@ -95,6 +95,11 @@ func journalWrite(ctx context.Context, srv casServer, puts []Put, log *slog.Logg
 	if err := srv.saveJournal(ctx, j); err != nil {
 		return nil, err
 	}
+	// From here on the write runs to its end whoever gave up waiting for
+	// it (each step still has its own time limit): a request cancelled
+	// half-way would leave the documents half-written until the journal
+	// is settled.
+	ctx = context.WithoutCancel(ctx)
 	for i, d := range j.Docs {
 		ok, err := srv.replace(ctx, d.Key, d.Before, d.Old, d.Text, d.After, at)
 		if err != nil {

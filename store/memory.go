@@ -42,8 +42,9 @@ type Memory struct {
 	log     *slog.Logger
 	closed  atomic.Bool
 	crashed atomic.Bool
-	// steps left before a simulated crash; < 0: none planned
+	// steps left before a simulated crash, or a failure; < 0: none
 	crashIn atomic.Int64
+	failIn  atomic.Int64
 	// journalPending: a journal write failed half-way in this process;
 	// the next write settles it first.
 	journalPending atomic.Bool
@@ -86,6 +87,7 @@ func NewMemory(o MemoryOptions) *Memory {
 	d := &memData{docs: map[Key]*memDoc{}, notify: make(chan struct{}), journals: map[string]*journal{}}
 	m := &Memory{d: d, o: o, log: o.Logger.With("component", "store")}
 	m.crashIn.Store(-1)
+	m.failIn.Store(-1)
 	return m
 }
 
@@ -95,6 +97,7 @@ func NewMemory(o MemoryOptions) *Memory {
 func (m *Memory) Reopen(ctx context.Context) (*Memory, Recovery, error) {
 	n := &Memory{d: m.d, o: m.o, log: m.log}
 	n.crashIn.Store(-1)
+	n.failIn.Store(-1)
 	var r Recovery
 	var err error
 	if m.o.Standalone {
@@ -109,6 +112,10 @@ func (m *Memory) Reopen(ctx context.Context) (*Memory, Recovery, error) {
 // process would. Only a standalone store journals.
 func (m *Memory) CrashAfter(n int) { m.crashIn.Store(int64(n)) }
 
+// FailAfter makes the step after n more journal steps fail once, as a
+// server that stops answering for a moment would; the store goes on.
+func (m *Memory) FailAfter(n int) { m.failIn.Store(int64(n)) }
+
 // Crashed says whether a planned crash happened.
 func (m *Memory) Crashed() bool { return m.crashed.Load() }
 
@@ -116,6 +123,9 @@ func (m *Memory) Crashed() bool { return m.crashed.Load() }
 func (m *Memory) step() error {
 	if m.crashed.Load() {
 		return errCrashed
+	}
+	if m.failIn.Load() >= 0 && m.failIn.Add(-1) < 0 {
+		return errors.New("store: the server stopped answering (simulated)")
 	}
 	if m.crashIn.Load() < 0 {
 		return nil
@@ -222,8 +232,27 @@ func (m *Memory) List(context.Context) ([]AppInfo, error) {
 	return out, nil
 }
 
-func (m *Memory) Load(_ context.Context, appID string) (*AppDocs, error) {
+// settlePending settles a journal write of this store that failed
+// half-way; writeMu is held.
+func (m *Memory) settlePending(ctx context.Context) error {
+	if !m.journalPending.Load() {
+		return nil
+	}
+	if _, err := recoverJournals(ctx, m, m.log); err != nil {
+		return err
+	}
+	m.journalPending.Store(false)
+	return nil
+}
+
+func (m *Memory) Load(ctx context.Context, appID string) (*AppDocs, error) {
 	if err := m.alive(); err != nil {
+		return nil, err
+	}
+	m.writeMu.Lock()
+	err := m.settlePending(ctx)
+	m.writeMu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	m.d.mu.Lock()
@@ -309,11 +338,8 @@ func (m *Memory) Write(ctx context.Context, puts []Put) ([]Doc, error) {
 	if m.o.Standalone {
 		m.writeMu.Lock()
 		defer m.writeMu.Unlock()
-		if m.journalPending.Load() {
-			if _, err := recoverJournals(ctx, m, m.log); err != nil {
-				return nil, err
-			}
-			m.journalPending.Store(false)
+		if err := m.settlePending(ctx); err != nil {
+			return nil, err
 		}
 		docs, err := journalWrite(ctx, m, puts, m.log)
 		var ce *ConflictError

@@ -65,8 +65,10 @@ type Mongo struct {
 	setupMu sync.Mutex
 	setUp   bool // indexes ensured and journals settled
 	closed  atomic.Bool
-	// journalMu makes this process's journal writes one at a time.
-	journalMu sync.Mutex
+	// journalMu makes this process's journal writes one at a time and
+	// guards journalPending: a journal write failed half-way.
+	journalMu      sync.Mutex
+	journalPending bool
 }
 
 const (
@@ -379,6 +381,12 @@ func (s *Mongo) Load(ctx context.Context, appID string) (*AppDocs, error) {
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
+	s.journalMu.Lock()
+	err := s.settlePending(ctx)
+	s.journalMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	apps, err := s.get(ctx, []Key{{CollApplication, appID}})
 	if err != nil {
 		return nil, s.fail("load", err)
@@ -485,8 +493,29 @@ func (s *Mongo) Write(ctx context.Context, puts []Put) ([]Doc, error) {
 	}
 	s.journalMu.Lock()
 	defer s.journalMu.Unlock()
+	if err := s.settlePending(ctx); err != nil {
+		return nil, err
+	}
 	docs, err := journalWrite(ctx, s, puts, s.log)
+	var ce *ConflictError
+	if err != nil && !errors.As(err, &ce) {
+		s.journalPending = true
+	}
 	return docs, s.fail("write", err)
+}
+
+// settlePending settles a journal write of this process that failed
+// half-way (the server stopped answering) before anything reads or writes
+// its documents again; journalMu is held.
+func (s *Mongo) settlePending(ctx context.Context) error {
+	if !s.journalPending {
+		return nil
+	}
+	if _, err := recoverJournals(ctx, s, s.log); err != nil {
+		return s.fail("recover", err)
+	}
+	s.journalPending = false
+	return nil
 }
 
 // notSupported says whether an error is a server refusing transactions:

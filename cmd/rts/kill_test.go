@@ -2,21 +2,18 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/FerretDB/FerretDB/ferretdb"
 
 	"github.com/appsmith-rts/rts/internal/shareddata"
 )
@@ -40,7 +37,7 @@ func TestKillDuringRenames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tries := 12
+	tries := 10
 	if s := os.Getenv("RTS_KILL_TRIES"); s != "" {
 		fmt.Sscan(s, &tries)
 	}
@@ -58,24 +55,34 @@ func TestKillDuringRenames(t *testing.T) {
 	}
 }
 
-// startFerret runs FerretDB in this process (it outlives every rts
-// started against it) and returns its URI.
+// startFerret builds and runs FerretDB as a process of its own
+// (internal/tools/ferretdb, built without the race detector: the real
+// wire server, at its own speed, outliving every rts started against it)
+// and returns its URI.
 func startFerret(t *testing.T) string {
 	t.Helper()
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + t.TempDir() + "/",
-	})
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal("no go tool on PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "ferretdb")
+	if out, err := exec.Command(goTool, "build", "-o", bin, "../../internal/tools/ferretdb").CombinedOutput(); err != nil {
+		t.Fatalf("go build ferretdb: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-dir", t.TempDir())
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); f.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return f.MongoDBURI() + "appsmith"
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("ferretdb printed no URI: %v", err)
+	}
+	return strings.TrimSpace(line) + "appsmith"
 }
 
 // graphState is what the check reads from GET /graph.
