@@ -26,9 +26,8 @@ import (
 // The MongoDB paths (polling by updatedAt, the journal) run against
 // FerretDB, the real MongoDB wire server, embedded for the package.
 var (
-	mongoURI  string
-	dbSerial  atomic.Int64
-	baseGoros int
+	mongoURI string
+	dbSerial atomic.Int64
 )
 
 func TestMain(m *testing.M) {
