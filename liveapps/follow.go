@@ -156,7 +156,21 @@ func (r *Room) settleAwaited(ctx context.Context) {
 // it names, or any app holding the document (a deleted document names
 // none).
 func (r *Room) takeChange(ctx context.Context, c store.Change, source string) {
-	for _, a := range r.loadedApps() {
+	// Only the app the change names: its cost does not grow with the
+	// loaded apps. A deleted document names none, and is looked for in
+	// every loaded app; one moved to another app stays in its old app
+	// until the next full comparison.
+	var apps []*appState
+	if c.AppID != "" {
+		r.mu.Lock()
+		if a := r.apps[c.AppID]; a != nil {
+			apps = append(apps, a)
+		}
+		r.mu.Unlock()
+	} else {
+		apps = r.loadedApps()
+	}
+	for _, a := range apps {
 		a.mu.Lock()
 		_, known := a.docs[c.Key]
 		if !a.loaded || a.id != c.AppID && !known {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/appsmith-rts/rts/internal/config"
 	"github.com/appsmith-rts/rts/store"
 )
 
@@ -38,5 +39,29 @@ func TestImportCommand(t *testing.T) {
 	}
 	if code := run([]string{"import", "/nonexistent/app", "--data", data}, &stdout, &stderr); code != 2 {
 		t.Errorf("missing app: exit %d", code)
+	}
+}
+
+// TestImportWhileServing: `rts import --data D` while `rts serve --data D`
+// runs writes through SQLite's lock, says so, and the server lists the
+// app at once.
+func TestImportWhileServing(t *testing.T) {
+	data := t.TempDir()
+	base := startInProcess(t, func(c *config.Config) { c.DataDir = data; c.Demo = true })
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"import", filepath.Join("..", "..", "testdata", "apps", "cycles"), "--data", data}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "importing through SQLite's lock") || !strings.Contains(stderr.String(), "rts serve") {
+		t.Errorf("stderr: %q", stderr.String())
+	}
+	words := strings.Fields(stdout.String())
+	id := words[len(words)-1]
+	res := call(t, "GET", base+"/rts-api/v1/apps", "")
+	if !strings.Contains(res.body, id) || !strings.Contains(res.body, `"name":"Demo"`) {
+		t.Errorf("the server lists %s", res.body)
+	}
+	if res := call(t, "GET", base+"/rts-api/v1/apps/"+id+"/graph", ""); res.status != 200 {
+		t.Errorf("graph of the imported app: %d %.200s", res.status, res.body)
 	}
 }
