@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/shareddata"
 	"github.com/appsmith-rts/rts/refactor"
 	"github.com/appsmith-rts/rts/transport"
