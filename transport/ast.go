@@ -1,15 +1,12 @@
 package transport
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
-	"runtime"
-	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/refactor"
@@ -141,11 +138,37 @@ func (h *Handler) serveSingle(x *exchange) {
 		x.sendValidation([]fieldError{e})
 		return
 	}
-	info := extract(b.str(b.script), b.evalVersionOf(), nil)
+	ver := b.evalVersionOf()
+	raw := b.buf[b.script.start+1 : b.script.end-1]
 	out := append(x.out[:0], `{"success":true,"data":`...)
-	out = appendInfo(out, &info)
+	if enc, ok := h.cache.get(ver, raw); ok {
+		h.cache.count(1, 0)
+		out = append(out, enc...)
+	} else {
+		if len(b.buf) > heavyBodyBytes {
+			if !h.heavy(x) {
+				return
+			}
+			defer h.gate.leave()
+		}
+		h.cache.count(0, 1)
+		info := extract(b.str(b.script), ver, nil)
+		n := len(out)
+		out = appendInfo(out, &info)
+		if h.cache != nil {
+			h.cache.put(ver, raw, bytes.Clone(out[n:]))
+		}
+	}
 	x.out = append(out, '}')
+	if len(x.out) > h.maxAnswer {
+		h.tooLarge(x, "answer_bytes", answerTooLarge(h.maxAnswer))
+		return
+	}
 	x.send(http.StatusOK)
+}
+
+func answerTooLarge(limit int) string {
+	return "The answer would be larger than " + sizeText(int64(limit)) + "; send fewer or smaller scripts per request"
 }
 
 func (h *Handler) serveMultiple(x *exchange) {
@@ -153,9 +176,13 @@ func (h *Handler) serveMultiple(x *exchange) {
 	if !h.readJSON(x, &b) {
 		return
 	}
-	items := b.arrayItems(b.scripts)
-	if e, bad := b.check(b.scripts, "scripts", msgScripts, b.scripts.kind == kindArray && len(items) > 0); bad {
+	items, count := b.arrayItems(b.scripts, h.maxScripts)
+	if e, bad := b.check(b.scripts, "scripts", msgScripts, b.scripts.kind == kindArray && count > 0); bad {
 		x.sendValidation([]fieldError{e})
+		return
+	}
+	if count > h.maxScripts {
+		h.tooLarge(x, "scripts", strconv.Itoa(count)+" scripts in one request; the limit is "+strconv.Itoa(h.maxScripts))
 		return
 	}
 	var errs []fieldError
@@ -168,122 +195,79 @@ func (h *Handler) serveMultiple(x *exchange) {
 		x.sendValidation(errs)
 		return
 	}
-	scripts := make([]string, len(items))
-	for i, it := range items {
-		scripts[i] = b.str(it)
+	if !h.heavy(x) {
+		return
 	}
-	infos, err := extractAll(x, scripts, b.evalVersionOf())
-	if err != nil {
+	defer h.gate.leave()
+	answers, size, err := h.extractAll(x, &b, items, b.evalVersionOf())
+	switch err {
+	case nil:
+	case errAnswerBig:
+		h.tooLarge(x, "answer_bytes", answerTooLarge(h.maxAnswer))
+		return
+	default:
 		x.timedOut(http.StatusServiceUnavailable)
 		return
 	}
-	out := append(x.out[:0], `{"success":true,"data":[`...)
-	for i := range infos {
+	out := slices.Grow(x.out[:0], size+len(`{"success":true,"data":[]}`))
+	out = append(out, `{"success":true,"data":[`...)
+	for i, a := range answers {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendInfo(out, &infos[i])
+		out = append(out, a...)
 	}
 	x.out = append(out, "]}"...)
 	x.send(http.StatusOK)
 }
 
-// arrayItems lists the elements of an array span; nil for other kinds.
-func (b *body) arrayItems(v span) []span {
+// arrayItems lists the elements of an array span, at most limit of them,
+// and counts them all; nil and 0 for other kinds.
+func (b *body) arrayItems(v span, limit int) ([]span, int) {
 	if v.kind != kindArray {
-		return nil
+		return nil, 0
 	}
-	var items []span
 	i := skipWS(b.buf, v.start+1)
 	if b.buf[i] == ']' {
-		return nil
+		return nil, 0
 	}
-	for {
+	items := make([]span, 0, min(limit, 64))
+	for n := 1; ; n++ {
 		i = skipWS(b.buf, i)
-		end, _ := skipValue(b.buf, i) // the body parsed, so no error
-		items = append(items, span{kind: kindOf(b.buf[i]), start: i, end: end})
+		var end int
+		if b.buf[i] == '"' {
+			end = endOfValidString(b.buf, i)
+		} else {
+			end, _ = skipValue(b.buf, i) // the body parsed, so no error
+		}
+		if n <= limit {
+			items = append(items, span{kind: kindOf(b.buf[i]), start: i, end: end})
+		}
 		i = skipWS(b.buf, end)
 		if b.buf[i] == ']' {
-			return items
+			return items, n
 		}
 		i++ // ','
 	}
 }
 
+// endOfValidString returns the offset after the closing quote of the
+// string at b[i], which parseBody has already checked: the first quote
+// after an even run of backslashes.
+func endOfValidString(b []byte, i int) int {
+	for i++; ; i++ {
+		i += bytes.IndexByte(b[i:], '"')
+		k := i
+		for k > 0 && b[k-1] == '\\' {
+			k--
+		}
+		if (i-k)%2 == 0 {
+			return i + 1
+		}
+	}
+}
+
 var errTimeout = errors.New("request timed out")
-
-// The analyses are variables only so that tests can make them panic.
-var (
-	extract        = analysis.Extract
-	refactorScript = refactor.Renamer.Script
-)
-
-// workerPanic carries a panic of a worker goroutine, with that goroutine's
-// stack, to the request goroutine, where finish recovers it.
-type workerPanic struct {
-	value any
-	stack []byte
-}
-
-// extractAll analyses the scripts in order, on up to GOMAXPROCS goroutines
-// (the request's own included) when there are several. It stops early when
-// the request's time is up or its client went away.
-func extractAll(x *exchange, scripts []string, evalVersion int) ([]analysis.IdentifierInfo, error) {
-	infos := make([]analysis.IdentifierInfo, len(scripts))
-	ctx := x.r.Context()
-	expired := func() bool { return ctx.Err() != nil || time.Now().After(x.deadline) }
-
-	workers := min(runtime.GOMAXPROCS(0), len(scripts))
-	if workers <= 1 {
-		for i, s := range scripts {
-			if expired() {
-				return nil, errTimeout
-			}
-			infos[i] = extract(s, evalVersion, nil)
-		}
-		return infos, nil
-	}
-
-	var (
-		next     atomic.Int64
-		stop     atomic.Bool
-		timedOut atomic.Bool
-		panicked atomic.Pointer[workerPanic]
-		wg       sync.WaitGroup
-	)
-	work := func() {
-		defer func() {
-			if v := recover(); v != nil {
-				panicked.CompareAndSwap(nil, &workerPanic{value: v, stack: debug.Stack()})
-				stop.Store(true)
-			}
-		}()
-		for !stop.Load() {
-			i := int(next.Add(1) - 1)
-			if i >= len(scripts) {
-				return
-			}
-			if expired() {
-				timedOut.Store(true)
-				stop.Store(true)
-				return
-			}
-			infos[i] = extract(scripts[i], evalVersion, nil)
-		}
-	}
-	for range workers - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
-	if p := panicked.Load(); p != nil {
-		panic(*p)
-	}
-	if timedOut.Load() {
-		return nil, errTimeout
-	}
-	return infos, nil
-}
 
 func (h *Handler) serveRefactor(x *exchange) {
 	var b body
@@ -328,6 +312,12 @@ func (h *Handler) serveRefactor(x *exchange) {
 		x.sendValidation(errs[:n])
 		return
 	}
+	if len(b.buf) > heavyBodyBytes {
+		if !h.heavy(x) {
+			return
+		}
+		defer h.gate.leave()
+	}
 	res, err := refactorScript(h.renamer, b.str(b.script), oldName, newName, isJSObject)
 	if errors.Is(err, refactor.ErrSyntax) {
 		x.sendRaw(http.StatusOK, `{"success":false,"data":{"error":"Syntax Error"}}`)
@@ -345,5 +335,9 @@ func (h *Handler) serveRefactor(x *exchange) {
 	out = append(out, `,"refactorCount":`...)
 	out = strconv.AppendInt(out, int64(res.Count), 10)
 	x.out = append(out, "}}"...)
+	if len(x.out) > h.maxAnswer {
+		h.tooLarge(x, "answer_bytes", answerTooLarge(h.maxAnswer))
+		return
+	}
 	x.send(http.StatusOK)
 }

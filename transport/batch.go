@@ -55,6 +55,10 @@ func (h *Handler) serveBatch(x *exchange) {
 		x.sendValidation(errs)
 		return
 	}
+	if !h.heavy(x) {
+		return
+	}
+	defer h.gate.leave()
 	edits, total, err := h.renamer.Batch(*req.OldName, *req.NewName, req.Entities)
 	if errors.Is(err, refactor.ErrInvalidName) {
 		x.sendValidation([]fieldError{{param: "newName", msg: msgNewNameInvalid}})
@@ -66,6 +70,10 @@ func (h *Handler) serveBatch(x *exchange) {
 	out, err := marshalNoEscape(batchResponse{Success: true, Data: batchOutcome{Edits: edits, RefactorCount: total}})
 	if err != nil {
 		panic(err)
+	}
+	if len(out) > h.maxAnswer {
+		h.tooLarge(x, "answer_bytes", answerTooLarge(h.maxAnswer))
+		return
 	}
 	x.out = append(x.out[:0], out...)
 	x.send(http.StatusOK)

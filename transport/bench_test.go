@@ -65,11 +65,12 @@ func BenchmarkHandler(b *testing.B) {
 		{"single", PathSingleScript, benchSingle},
 		{"refactor", PathEntityRefactor, benchRename},
 		{"validation", PathEntityRefactor, `{"script":1}`},
+		{"multiple50", PathMultipleScript, benchMultiple()}, // from the cache after the first
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			w := &discardWriter{h: http.Header{}}
-			req := httptest.NewRequest("POST", bc.path, nil)
+			req := httptest.NewRequest("POST", "http://127.0.0.1"+bc.path, nil)
 			req.Header.Set("Content-Type", "application/json")
 			body := strings.NewReader(bc.body)
 			for b.Loop() {
@@ -77,17 +78,24 @@ func BenchmarkHandler(b *testing.B) {
 				req.Body = io.NopCloser(body)
 				req.ContentLength = int64(len(bc.body))
 				clear(w.h)
+				w.status = 0
 				h.ServeHTTP(w, req)
+				if w.status != http.StatusOK && bc.name != "validation" {
+					b.Fatalf("status %d", w.status)
+				}
 			}
 		})
 	}
 }
 
-type discardWriter struct{ h http.Header }
+type discardWriter struct {
+	h      http.Header
+	status int
+}
 
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-func (w *discardWriter) WriteHeader(int)             {}
+func (w *discardWriter) WriteHeader(code int)        { w.status = code }
 
 // The deadline methods are those of net/http's own ResponseWriter.
 func (w *discardWriter) SetReadDeadline(time.Time) error  { return nil }

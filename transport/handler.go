@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,22 +59,46 @@ type Options struct {
 	// ScanCache keeps the scans of texts that entity-refactor and batch
 	// calls send again; nil: a cache of analysis.DefaultScanCacheBytes.
 	ScanCache *analysis.ScanCache
+	// AllowedHosts are the Host header values answered; any other gets 421
+	// on every route (Root applies it to the sockets and the page too).
+	// Nil allows the loopback names only.
+	AllowedHosts *AllowedHosts
+	// MaxScripts bounds the scripts of one multiple-script-data request
+	// (0: DefaultMaxScripts).
+	MaxScripts int
+	// MaxAnswerBytes bounds the answer of one analysis request
+	// (0: DefaultMaxAnswerBytes).
+	MaxAnswerBytes int
+	// MaxHeavy is how many heavy requests run at once (0: DefaultMaxHeavy);
+	// HeavyQueue how many more may wait for a turn (0: 4 × MaxHeavy,
+	// negative: none). Past both they get 503 with Retry-After.
+	MaxHeavy, HeavyQueue int
+	// ExtractCacheBytes bounds the cache of extraction answers
+	// (0: DefaultExtractCacheBytes, negative: no cache).
+	ExtractCacheBytes int64
 }
 
 // Handler serves Appsmith's RTS HTTP API and /metrics. It is safe for
 // concurrent use.
 type Handler struct {
-	log       *slog.Logger
-	apps      Apps
-	hasSecret bool
-	secretSum [sha256.Size]byte
-	maxBody   int64
-	timeout   time.Duration
-	metrics   http.Handler
-	renamer   refactor.Renamer
+	log        *slog.Logger
+	apps       Apps
+	hosts      *AllowedHosts
+	hasSecret  bool
+	secretSum  [sha256.Size]byte
+	maxBody    int64
+	maxScripts int
+	maxAnswer  int
+	timeout    time.Duration
+	metrics    http.Handler
+	gate       *heavyGate
+	pool       *workPool
+	cache      *extractCache // nil: no caching
+	renamer    refactor.Renamer
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	rejected *prometheus.CounterVec
 	routes   [numRoutes]route
 }
 
@@ -119,11 +144,12 @@ type route struct {
 
 // exchange is the state of one request, pooled with its buffers.
 type exchange struct {
-	w        http.ResponseWriter
-	r        *http.Request
-	status   int
-	deadline time.Time
-	in, out  []byte
+	w           http.ResponseWriter
+	r           *http.Request
+	status      int
+	deadline    time.Time
+	bodyStarted bool // the body has been read from (100 Continue was sent)
+	in, out     []byte
 }
 
 // keepBuffer is the largest buffer returned to the pool, so that one large
@@ -137,16 +163,40 @@ var exchanges = sync.Pool{New: func() any {
 // NewHandler builds a Handler and registers its metrics.
 func NewHandler(o Options) (*Handler, error) {
 	h := &Handler{
-		apps:    o.Apps,
-		log:     o.Logger,
-		maxBody: o.MaxBodyBytes,
-		timeout: o.RequestTimeout,
+		apps:       o.Apps,
+		log:        o.Logger,
+		hosts:      o.AllowedHosts,
+		maxBody:    o.MaxBodyBytes,
+		maxScripts: o.MaxScripts,
+		maxAnswer:  o.MaxAnswerBytes,
+		timeout:    o.RequestTimeout,
+		pool:       newWorkPool(runtime.GOMAXPROCS(0) - 1),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.maxScripts <= 0 {
+		h.maxScripts = DefaultMaxScripts
+	}
+	if h.maxAnswer <= 0 {
+		h.maxAnswer = DefaultMaxAnswerBytes
+	}
+	heavy, queue := o.MaxHeavy, o.HeavyQueue
+	if heavy <= 0 {
+		heavy = DefaultMaxHeavy()
+	}
+	if queue == 0 {
+		queue = 4 * heavy
+	}
+	h.gate = newHeavyGate(heavy, queue)
+	switch {
+	case o.ExtractCacheBytes == 0:
+		h.cache = newExtractCache(DefaultExtractCacheBytes)
+	case o.ExtractCacheBytes > 0:
+		h.cache = newExtractCache(o.ExtractCacheBytes)
 	}
 	if h.timeout <= 0 {
 		h.timeout = DefaultRequestTimeout
@@ -183,14 +233,30 @@ func NewHandler(o Options) (*Handler, error) {
 		// under one, so the buckets start at 100 µs.
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 	}, []string{"route"})
-	for _, c := range []prometheus.Collector{
-		h.requests, h.duration,
+	h.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rts_http_rejected_total",
+		Help: "Requests refused by a limit: host (not one of the server's names), scripts, answer_bytes, body_bytes, busy (heavy requests).",
+	}, []string{"reason"})
+	for _, reason := range []string{"host", "scripts", "answer_bytes", "body_bytes", "busy"} {
+		h.rejected.WithLabelValues(reason)
+	}
+	own := []prometheus.Collector{h.requests, h.duration, h.rejected, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rts_http_heavy_waiting",
+		Help: "Heavy requests waiting for a turn.",
+	}, func() float64 { return float64(h.gate.waiting.Load()) }), prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rts_http_heavy_running",
+		Help: "Heavy requests running.",
+	}, func() float64 { return float64(len(h.gate.run)) })}
+	if h.cache != nil {
+		own = append(own, h.cache.collectors()...)
+	}
+	for _, c := range append(own,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	} {
+	) {
 		if err := reg.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError
-			if errors.As(err, &already) && c != h.requests && c != h.duration {
+			if errors.As(err, &already) && !slices.Contains(own, c) {
 				continue // the caller registered its own Go or process collector
 			}
 			return nil, fmt.Errorf("transport: registering metrics: %w", err)
@@ -268,17 +334,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Conn deadlines bound the body read and the answer under any server;
 	// the analysis itself checks x.deadline where it can stop.
 	x := exchanges.Get().(*exchange)
-	x.w, x.r, x.status, x.deadline = w, r, 0, start.Add(h.timeout)
+	x.w, x.r, x.status, x.deadline, x.bodyStarted = w, r, 0, start.Add(h.timeout), false
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(x.deadline)
 	_ = rc.SetWriteDeadline(x.deadline)
 	defer h.finish(x, id, start)
 
+	if !h.hosts.Allows(r.Host) {
+		h.refuseHost(x)
+		return
+	}
 	if h.hasSecret && h.guarded(id, r.URL.Path) && !h.authorized(r) {
 		x.sendRaw(http.StatusUnauthorized, `{"success":false,"message":"Unauthorized"}`)
 		return
 	}
 	h.routes[id].serve(h, x)
+}
+
+// refuseHost answers a request for a name that is not the server's: 421,
+// the status for "this server does not answer for that name".
+func (h *Handler) refuseHost(x *exchange) {
+	h.rejected.WithLabelValues("host").Inc()
+	host := x.r.Host
+	if len(host) > 100 {
+		host = host[:100] + "…"
+	}
+	x.sendError(http.StatusMisdirectedRequest, "Misdirected request: this server does not answer for host "+
+		strconv.Quote(host)+"; its names are set with APPSMITH_RTS_ALLOWED_HOSTS")
 }
 
 // guarded reports whether the secret applies: every /rts-api request, the
@@ -359,9 +441,13 @@ func (rt *route) counter(h *Handler, code int) prometheus.Counter {
 
 var contentTypeJSON = []string{"application/json; charset=utf-8"}
 
-// send writes x.out as the JSON answer.
+// send writes x.out as the JSON answer. An error answer first reads what
+// is left of the body (see drainBody).
 func (x *exchange) send(status int) {
 	hdr := x.w.Header()
+	if status >= 400 && !x.drainBody() {
+		hdr.Set("Connection", "close")
+	}
 	hdr["Content-Type"] = contentTypeJSON
 	// Small answers get their Content-Length from net/http for free.
 	if len(x.out) > 2048 {
@@ -452,14 +538,15 @@ func (h *Handler) readRaw(x *exchange) ([]byte, bool) {
 		return nil, false
 	}
 	if r.ContentLength > h.maxBody {
-		x.w.Header().Set("Connection", "close")
+		h.rejected.WithLabelValues("body_bytes").Inc()
 		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(h.maxBody))
 		return nil, false
 	}
+	x.bodyStarted = true
 	in, err := readBody(r.Body, x.in[:0], r.ContentLength, h.maxBody)
 	x.in = in
 	if errors.Is(err, errTooLarge) {
-		x.w.Header().Set("Connection", "close")
+		h.rejected.WithLabelValues("body_bytes").Inc()
 		x.sendError(http.StatusRequestEntityTooLarge, "Request body is larger than "+sizeText(h.maxBody))
 		return nil, false
 	}

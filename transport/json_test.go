@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -143,6 +144,7 @@ func FuzzParseBody(f *testing.F) {
 	for _, s := range []string{
 		`{"script":"a"}`, `{"script":"\ud83d\ude00\u0000"}`, `{"script":1,"script":"b"}`, `[]`, `{"scripts":["a",1]}`,
 		`{"a":{"b":[1,2,{"c":null}]},"script":"x\"y"}`, `{"script":-1.5e10}`, `{`, `{"a":1,}`, `"x"`, ` {"evalVersion":0.5} `,
+		`{"scripts":[]}`, `{"scripts":[ "a" , [1,2] ,{"b":"]"}]}`, `{"scripts":["a\\\"b\\","\\\\"]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -170,6 +172,19 @@ func FuzzParseBody(f *testing.F) {
 		if json.Unmarshal(in, &m) != nil {
 			return // e.g. a number out of float64 range
 		}
+		if arr, ok := m["scripts"].([]any); ok {
+			for _, limit := range []int{0, 1, 3, 1 << 30} {
+				items, n := b.arrayItems(b.scripts, limit)
+				if n != len(arr) || len(items) != min(n, limit) {
+					t.Fatalf("scripts of %q, limit %d: %d items, count %d; encoding/json counts %d", in, limit, len(items), n, len(arr))
+				}
+				for _, it := range items {
+					if end, err := skipValue(b.buf, it.start); err != nil || end != it.end {
+						t.Fatalf("scripts of %q: item at %d ends at %d, skipValue says %d (%v)", in, it.start, it.end, end, err)
+					}
+				}
+			}
+		}
 		if s, ok := m["script"].(string); ok {
 			if b.script.kind != kindString || b.str(b.script) != s {
 				t.Fatalf("script of %q: got %q, encoding/json %q", in, b.str(b.script), s)
@@ -185,4 +200,32 @@ func FuzzParseBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestHasStringSpecial(t *testing.T) {
+	for c := range 256 {
+		want := c == '"' || c == '\\' || c < 0x20
+		for pos := range 8 {
+			var b [8]byte
+			for i := range b {
+				b[i] = 'a'
+			}
+			b[pos] = byte(c)
+			if got := hasStringSpecial(binary.LittleEndian.Uint64(b[:])); got != want {
+				t.Fatalf("byte %#x at %d: %v, want %v", c, pos, got, want)
+			}
+			// Around bytes that borrow in the subtraction.
+			for _, other := range []byte{0x00, 0x1f, 0x20, 0x21, 0x22, 0x5c, 0x80, 0xff} {
+				for i := range b {
+					if i != pos {
+						b[i] = other
+					}
+				}
+				w := want || other == '"' || other == '\\' || other < 0x20
+				if got := hasStringSpecial(binary.LittleEndian.Uint64(b[:])); got != w {
+					t.Fatalf("byte %#x at %d among %#x: %v, want %v", c, pos, other, got, w)
+				}
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -353,6 +354,13 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 func skipString(b []byte, i int) (int, error) {
 	i++
 	for i < len(b) {
+		// Scripts are long runs of plain bytes: skip them 8 at a time.
+		for i+8 <= len(b) && !hasStringSpecial(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch {
 		case c == '"':
@@ -379,6 +387,18 @@ func skipString(b []byte, i int) (int, error) {
 		}
 	}
 	return i, &syntaxError{off: i, msg: "Unterminated string in JSON"}
+}
+
+// hasStringSpecial reports whether one of the 8 bytes of x ends or escapes
+// a JSON string or is a control character: a '"', a '\\' or a byte below
+// 0x20. These are the classic zero-byte tests (exact on whether any byte
+// matches): (v - 0x01…) &^ v has a byte's top bit set where v has a zero
+// byte, and (x - 0x20…) &^ x where x has a byte below 0x20.
+func hasStringSpecial(x uint64) bool {
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	q := x ^ (ones * '"')
+	e := x ^ (ones * '\\')
+	return ((q-ones)&^q|(e-ones)&^e|(x-ones*0x20)&^x)&tops != 0
 }
 
 func isHex(c byte) bool {

@@ -199,9 +199,15 @@ func TestNoGoroutineLeak(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
-				for range 10 {
-					res, err := client.Post(base+PathMultipleScript, "application/json",
-						strings.NewReader(`{"scripts":["Api1.data","Api2.data","(() => Api3.data)()","x +"]}`))
+				for i := range 10 {
+					// Enough never-seen scripts that helpers join the analysis.
+					var body strings.Builder
+					body.WriteString(`{"scripts":["Api1.data","(() => Api3.data)()","x +"`)
+					for k := range 3 * parallelMin {
+						fmt.Fprintf(&body, `,"Api%d_%d.data + Api%d"`, i, k, k)
+					}
+					body.WriteString(`]}`)
+					res, err := client.Post(base+PathMultipleScript, "application/json", strings.NewReader(body.String()))
 					if err != nil {
 						t.Error(err)
 						return
@@ -240,7 +246,7 @@ func TestSlowBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"script\":", PathSingleScript)
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"script\":", PathSingleScript)
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	res, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
@@ -254,15 +260,30 @@ func TestSlowBody(t *testing.T) {
 }
 
 func TestExtractAllStopsAtTheDeadline(t *testing.T) {
+	h := mustHandler(t, Options{ExtractCacheBytes: -1})
 	for _, n := range []int{1, 50} {
+		var in strings.Builder
+		in.WriteString(`{"scripts":[`)
+		for i := range n {
+			if i > 0 {
+				in.WriteByte(',')
+			}
+			fmt.Fprintf(&in, `"Api%d.data"`, i)
+		}
+		in.WriteString(`]}`)
+		var b body
+		if err := parseBody([]byte(in.String()), &b); err != nil {
+			t.Fatal(err)
+		}
+		items, _ := b.arrayItems(b.scripts, n)
 		x := &exchange{r: httptest.NewRequest("POST", "/", nil), deadline: time.Now().Add(-time.Second)}
-		if _, err := extractAll(x, make([]string, n), 2); !errors.Is(err, errTimeout) {
+		if _, _, err := h.extractAll(x, &b, items, 2); !errors.Is(err, errTimeout) {
 			t.Errorf("%d scripts past the deadline: %v", n, err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		x = &exchange{r: httptest.NewRequest("POST", "/", nil).WithContext(ctx), deadline: time.Now().Add(time.Hour)}
-		if _, err := extractAll(x, make([]string, n), 2); !errors.Is(err, errTimeout) {
+		if _, _, err := h.extractAll(x, &b, items, 2); !errors.Is(err, errTimeout) {
 			t.Errorf("%d scripts, client gone: %v", n, err)
 		}
 	}

@@ -1,0 +1,230 @@
+package transport
+
+import (
+	"bytes"
+	"hash/maphash"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DefaultExtractCacheBytes bounds the extraction cache. A page's bindings
+// and their answers take some tens of kilobytes (the shared apps: 107
+// scripts and 13 KB of code per page on average, about 40 KB cached), so
+// 8 MB keeps about two hundred pages: every page being edited on a busy
+// instance. Memory is what it costs: the server's RSS grows by about twice
+// the cache's size (the collector's headroom).
+const DefaultExtractCacheBytes = 8 << 20
+
+// extractCache keeps the JSON answers of recent extractions, keyed by the
+// script as it appears in the request (its JSON string, escapes included)
+// and the eval version. The Java backend sends every binding of a page on
+// each layout save, with at most a few changed since the last one, so most
+// scripts of a request were answered before.
+//
+// The key is the raw JSON text rather than the decoded script: a hit then
+// needs no decoding, and two spellings of one script ("\u0041" and "A")
+// are two entries with the same answer, never a wrong one. The value is
+// the answer's bytes as appendInfo writes them, which is what makes cached
+// and uncached answers byte-identical.
+//
+// The cache holds no pointers the garbage collector must follow: keys and
+// values are appended to byte arenas and indexed by a map from a 64-bit
+// hash to their place, and every hit compares the whole key. The parser
+// allocates fast, so the collector runs often; a cache of pointers would
+// make each of its cycles mark megabytes of entries.
+//
+// Each of its shards keeps two generations: entries are added to the
+// current one; when it is full it becomes the previous one and the old
+// previous one is dropped whole. A hit in the previous generation copies
+// the entry into the current one, so what is used stays and what is not is
+// dropped within two generations (an approximation of LRU without lists).
+// A shard's mutex is a leaf lock: nothing else is locked or called while it
+// is held. Arenas are append-only and never reused, so the answer slices
+// get returns stay valid after the lock is released.
+type extractCache struct {
+	seed     maphash.Seed
+	shards   [cacheShards]cacheShard
+	genBytes int // bytes of one generation of one shard
+	maxEntry int // larger entries are not kept: they would flush the rest
+
+	hits, misses, evictions prometheus.Counter
+}
+
+const cacheShards = 16
+
+// indexCost approximates what an entry costs in its generation's index
+// (hash, place, and the map's own overhead), counted against the size.
+const indexCost = 48
+
+type cacheShard struct {
+	mu        sync.Mutex
+	cur, prev cacheGen
+}
+
+type cacheGen struct {
+	index map[uint64]cacheLoc
+	arena []byte // key then value of every entry, appended
+}
+
+// cacheLoc places an entry in its generation's arena.
+type cacheLoc struct {
+	off, keyLen, valLen uint32
+	ver                 uint8
+}
+
+func (g *cacheGen) bytes() int { return len(g.arena) + len(g.index)*indexCost }
+
+// lookup returns the value stored for (ver, raw) under hash h.
+func (g *cacheGen) lookup(h uint64, ver int, raw []byte) ([]byte, bool) {
+	loc, ok := g.index[h]
+	if !ok || int(loc.ver) != ver || int(loc.keyLen) != len(raw) {
+		return nil, false
+	}
+	key := g.arena[loc.off : loc.off+loc.keyLen]
+	if !bytes.Equal(key, raw) {
+		return nil, false // another key with the same hash
+	}
+	end := loc.off + loc.keyLen + loc.valLen
+	return g.arena[loc.off+loc.keyLen : end : end], true
+}
+
+// add appends an entry, which the caller has checked fits in limit bytes.
+// The arena grows by doubling up to limit, never past it.
+func (g *cacheGen) add(h uint64, ver int, raw, value []byte, limit int) []byte {
+	off := len(g.arena)
+	if need := off + len(raw) + len(value); need > cap(g.arena) {
+		// The old array stays valid for the answers already handed out.
+		grown := make([]byte, off, min(max(2*cap(g.arena), need), limit))
+		copy(grown, g.arena)
+		g.arena = grown
+	}
+	g.arena = append(append(g.arena, raw...), value...)
+	g.index[h] = cacheLoc{off: uint32(off), keyLen: uint32(len(raw)), valLen: uint32(len(value)), ver: uint8(ver)}
+	end := len(g.arena)
+	return g.arena[off+len(raw) : end : end]
+}
+
+// newExtractCache returns a cache of at most limit bytes, or nil (no
+// caching) when limit is not positive.
+func newExtractCache(limit int64) *extractCache {
+	if limit <= 0 {
+		return nil
+	}
+	c := &extractCache{seed: maphash.MakeSeed()}
+	c.genBytes = int(max(limit/cacheShards/2, 4096))
+	c.maxEntry = c.genBytes / 8
+	for i := range c.shards {
+		c.shards[i].cur = c.newGen()
+		c.shards[i].prev = cacheGen{index: map[uint64]cacheLoc{}}
+	}
+	c.hits = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rts_extract_cache_hits_total",
+		Help: "Scripts answered from the extraction cache.",
+	})
+	c.misses = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rts_extract_cache_misses_total",
+		Help: "Scripts analysed because the extraction cache did not have them.",
+	})
+	c.evictions = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rts_extract_cache_evictions_total",
+		Help: "Entries dropped from the extraction cache to stay within its size.",
+	})
+	return c
+}
+
+func (c *extractCache) newGen() cacheGen {
+	// The arena grows as entries come: an idle server holds little.
+	return cacheGen{index: map[uint64]cacheLoc{}, arena: make([]byte, 0, min(c.genBytes, 64<<10))}
+}
+
+// collectors are the cache's metrics, for the Handler to register.
+func (c *extractCache) collectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		c.hits, c.misses, c.evictions,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "rts_extract_cache_bytes",
+			Help: "Bytes held by the extraction cache (scripts, answers and their index).",
+		}, func() float64 { b, _ := c.size(); return float64(b) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "rts_extract_cache_entries",
+			Help: "Scripts in the extraction cache.",
+		}, func() float64 { _, n := c.size(); return float64(n) }),
+	}
+}
+
+func (c *extractCache) hash(ver int, raw []byte) (uint64, *cacheShard) {
+	h := maphash.Bytes(c.seed, raw) ^ uint64(ver)*0x9E3779B97F4A7C15
+	return h, &c.shards[h%cacheShards]
+}
+
+// get returns the cached answer for the raw script at eval version ver
+// (1 or 2). A nil cache has nothing.
+func (c *extractCache) get(ver int, raw []byte) ([]byte, bool) {
+	if c == nil {
+		return nil, false
+	}
+	h, s := c.hash(ver, raw)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.cur.lookup(h, ver, raw); ok {
+		return v, true
+	}
+	v, ok := s.prev.lookup(h, ver, raw)
+	if !ok {
+		return nil, false
+	}
+	// Still in use: keep it through the next rotation.
+	delete(s.prev.index, h)
+	return c.store(s, h, ver, raw, v), true
+}
+
+// put stores value as the answer for raw; the cache keeps a copy.
+func (c *extractCache) put(ver int, raw, value []byte) {
+	if c == nil || len(raw)+len(value)+indexCost > c.maxEntry {
+		return
+	}
+	h, s := c.hash(ver, raw)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.cur.lookup(h, ver, raw); ok { // another request analysed it meanwhile
+		return
+	}
+	c.store(s, h, ver, raw, value)
+}
+
+// store adds an entry to the current generation, rotating first when it
+// is full.
+func (c *extractCache) store(s *cacheShard, h uint64, ver int, raw, value []byte) []byte {
+	if s.cur.bytes()+len(raw)+len(value)+indexCost > c.genBytes {
+		if n := len(s.prev.index); n > 0 {
+			c.evictions.Add(float64(n))
+		}
+		s.prev, s.cur = s.cur, c.newGen()
+	}
+	return s.cur.add(h, ver, raw, value, c.genBytes)
+}
+
+// count records a request's hits and misses in one go.
+func (c *extractCache) count(hits, misses int) {
+	if c == nil {
+		return
+	}
+	if hits > 0 {
+		c.hits.Add(float64(hits))
+	}
+	if misses > 0 {
+		c.misses.Add(float64(misses))
+	}
+}
+
+func (c *extractCache) size() (bytes int64, entries int) {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		bytes += int64(s.cur.bytes() + s.prev.bytes())
+		entries += len(s.cur.index) + len(s.prev.index)
+		s.mu.Unlock()
+	}
+	return bytes, entries
+}
