@@ -39,12 +39,14 @@ func TestRun(t *testing.T) {
 			stderrLine: `rts serve: --addr "nowhere": want HOST:PORT`},
 		{name: "serve bad env port", args: []string{"serve"}, env: map[string]string{"APPSMITH_RTS_PORT": "x"}, code: 2,
 			stderrLine: `rts serve: APPSMITH_RTS_PORT: invalid port "x"`},
+		{name: "serve bad allowed host", args: []string{"serve"}, env: map[string]string{"APPSMITH_RTS_ALLOWED_HOSTS": "a.example, http://b.example/"}, code: 2,
+			stderrLine: `rts serve: APPSMITH_RTS_ALLOWED_HOSTS: allowed host "http://b.example/": want a name, *.domain or *`},
 		{name: "serve bad env level", args: []string{"serve"}, env: map[string]string{"APPSMITH_LOG_LEVEL": "loud"}, code: 2,
 			stderrLine: `rts serve: APPSMITH_LOG_LEVEL: unknown level "loud" (want debug, info, warn, error or silent)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"APPSMITH_RTS_HOST", "APPSMITH_RTS_PORT", "APPSMITH_RTS_SECRET", "APPSMITH_LOG_LEVEL"} {
+			for _, k := range []string{"APPSMITH_RTS_HOST", "APPSMITH_RTS_PORT", "APPSMITH_RTS_SECRET", "APPSMITH_LOG_LEVEL", "APPSMITH_RTS_ALLOWED_HOSTS"} {
 				t.Setenv(k, tt.env[k])
 			}
 			var stdout, stderr bytes.Buffer

@@ -42,6 +42,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rts serve: %v\n", err)
 		return 2
 	}
+	if _, err := transport.NewAllowedHosts(cfg.Addr, cfg.AllowedHosts); err != nil {
+		fmt.Fprintf(stderr, "rts serve: APPSMITH_RTS_ALLOWED_HOSTS: %v\n", err)
+		return 2
+	}
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	var lh slog.Handler = slog.NewTextHandler(stderr, opts)
 	if cfg.LogFormat == "json" {
@@ -118,7 +122,14 @@ func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *nod
 			}
 		}
 	}
-	api, err := transport.NewHandler(transport.Options{Logger: log, Registerer: reg, Secret: cfg.Secret, Apps: apps, ScanCache: scans})
+	hosts, err := transport.NewAllowedHosts(cfg.Addr, cfg.AllowedHosts)
+	if err != nil {
+		return nil, fmt.Errorf("APPSMITH_RTS_ALLOWED_HOSTS: %w", err)
+	}
+	log.Info("answering for hosts", "hosts", hosts.String())
+	api, err := transport.NewHandler(handlerOptions(cfg, transport.Options{
+		Logger: log, Registerer: reg, Secret: cfg.Secret, Apps: apps, AllowedHosts: hosts, ScanCache: scans,
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +169,21 @@ func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *nod
 		return nil, err
 	}
 	return n, nil
+}
+
+// handlerOptions adds the configured limits to o; zero keeps the
+// transport's defaults.
+func handlerOptions(cfg config.Config, o transport.Options) transport.Options {
+	l := cfg.Limits
+	o.MaxBodyBytes = int64(l.MaxBodyMB) << 20
+	o.MaxScripts = l.MaxScripts
+	o.MaxAnswerBytes = l.MaxAnswerMB << 20
+	o.MaxHeavy, o.HeavyQueue = l.MaxHeavy, l.HeavyQueue
+	o.ExtractCacheBytes = int64(l.ExtractCacheMB) << 20
+	if l.NoExtractCache {
+		o.ExtractCacheBytes = -1
+	}
+	return o
 }
 
 func (n *node) addr() net.Addr { return n.http.Addr() }

@@ -66,6 +66,39 @@ type Config struct {
 	MemoryBudget int64
 	// AppIdle evicts an app nobody asked about for this long; 0 never.
 	AppIdle time.Duration
+	// AllowedHosts are Host names answered besides the listen address's
+	// own ("name", "*.domain" or "*"); other names get 421.
+	AllowedHosts []string
+	// Limits bound the work one request can cause.
+	Limits Limits
+}
+
+// Limits of the analysis API. Zero means the server's default.
+type Limits struct {
+	MaxBodyMB   int // request body
+	MaxScripts  int // scripts per multiple-script-data request
+	MaxAnswerMB int // answer of one analysis request
+	MaxHeavy    int // heavy requests running at once
+	HeavyQueue  int // heavy requests waiting for a turn
+	// ExtractCacheMB bounds the extraction cache; NoExtractCache turns it
+	// off (the setting given as 0).
+	ExtractCacheMB int
+	NoExtractCache bool
+}
+
+// intSetting is a numeric setting with a flag and an environment variable.
+type intSetting struct {
+	flag, env string
+	to        func(*Config) *int
+}
+
+var intSettings = []intSetting{
+	{"max-body-mb", "APPSMITH_RTS_MAX_BODY_MB", func(c *Config) *int { return &c.Limits.MaxBodyMB }},
+	{"max-scripts", "APPSMITH_RTS_MAX_SCRIPTS", func(c *Config) *int { return &c.Limits.MaxScripts }},
+	{"max-answer-mb", "APPSMITH_RTS_MAX_ANSWER_MB", func(c *Config) *int { return &c.Limits.MaxAnswerMB }},
+	{"max-heavy", "APPSMITH_RTS_MAX_HEAVY", func(c *Config) *int { return &c.Limits.MaxHeavy }},
+	{"heavy-queue", "APPSMITH_RTS_HEAVY_QUEUE", func(c *Config) *int { return &c.Limits.HeavyQueue }},
+	{"extract-cache-mb", "APPSMITH_RTS_EXTRACT_CACHE_MB", func(c *Config) *int { return &c.Limits.ExtractCacheMB }},
 }
 
 // Defaults of the live apps.
@@ -102,6 +135,26 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
 		}
 	}
+	for _, h := range strings.Split(getenv("APPSMITH_RTS_ALLOWED_HOSTS"), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.AllowedHosts = append(cfg.AllowedHosts, h)
+		}
+	}
+	envErrs := map[string]error{}
+	cacheSet := false
+	for _, st := range intSettings {
+		v := strings.TrimSpace(getenv(st.env))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			envErrs[st.flag] = fmt.Errorf("%s: %q is not a whole number ≥ 0", st.env, v)
+			continue
+		}
+		*st.to(&cfg) = n
+		cacheSet = cacheSet || st.flag == "extract-cache-mb"
+	}
 	host := getenv("APPSMITH_RTS_HOST")
 	if host == "" {
 		host = DefaultHost
@@ -124,10 +177,21 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 
 	// A bad variable is reported only when no flag overrides it, so that a
 	// command line can fix a broken environment.
-	addrSet := false
-	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
-	if !addrSet && portErr != nil {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["addr"] && portErr != nil {
 		return Config{}, fmt.Errorf("APPSMITH_RTS_PORT: %w", portErr)
+	}
+	for _, st := range intSettings {
+		if err := envErrs[st.flag]; err != nil && !set[st.flag] {
+			return Config{}, err
+		}
+		if set[st.flag] && *st.to(&cfg) < 0 {
+			return Config{}, fmt.Errorf("--%s %d: must not be negative", st.flag, *st.to(&cfg))
+		}
+	}
+	if (cacheSet || set["extract-cache-mb"]) && cfg.Limits.ExtractCacheMB == 0 {
+		cfg.Limits.NoExtractCache = true
 	}
 	if err := checkAddr(cfg.Addr); err != nil {
 		return Config{}, fmt.Errorf("--addr %q: %w", cfg.Addr, err)
@@ -196,9 +260,16 @@ var ServeHelp = Help{
 		{"--redis URL", "join other nodes through Redis (APPSMITH_REDIS_URL)"},
 		{"--api-base URL", "Appsmith's API, for socket auth: GET URL/users/me (APPSMITH_API_BASE_URL)"},
 		{"--scan-cache-mb N", "scans of recent scripts kept for renames, in MiB (default 64)"},
+		{"--max-body-mb N", "request body, in MiB (APPSMITH_RTS_MAX_BODY_MB, default 5)"},
+		{"--max-scripts N", "scripts per multiple-script-data request (APPSMITH_RTS_MAX_SCRIPTS, default 10000)"},
+		{"--max-answer-mb N", "answer of one analysis request, in MiB (APPSMITH_RTS_MAX_ANSWER_MB, default 16)"},
+		{"--max-heavy N", "heavy requests (multiple-script-data, batch renames, bodies over 64 KB) at once (APPSMITH_RTS_MAX_HEAVY, default: the cores, at least 2)"},
+		{"--heavy-queue N", "heavy requests waiting for a turn; past it 503 with Retry-After (APPSMITH_RTS_HEAVY_QUEUE, default 4 × --max-heavy)"},
+		{"--extract-cache-mb N", "cache of extraction answers, in MiB; 0 turns it off (APPSMITH_RTS_EXTRACT_CACHE_MB, default 8)"},
 	},
 	Env: []HelpItem{
 		{"APPSMITH_RTS_SECRET", "when set, every /rts-api request except the health check must carry it in the x-rts-secret header"},
+		{"APPSMITH_RTS_ALLOWED_HOSTS", "comma-separated Host names answered besides the listen address's own: name, *.domain or * (any); other names get 421 (DNS rebinding)"},
 		{"APPSMITH_RTS_ALLOWED_ORIGINS", "comma-separated origins allowed to open WebSockets (default: the request's own host)"},
 		{"APPSMITH_VERSION", "the release sent to editors as info:release_version"},
 	},
@@ -226,6 +297,10 @@ func flagSet(cfg *Config, level, budget *string, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&cfg.ScanCacheMB, "scan-cache-mb", cfg.ScanCacheMB, "")
 	fs.StringVar(budget, "memory-budget", "", "")
 	fs.DurationVar(&cfg.AppIdle, "app-idle", cfg.AppIdle, "")
+	for _, st := range intSettings {
+		p := st.to(cfg)
+		fs.IntVar(p, st.flag, *p, "")
+	}
 	fs.Usage = func() { _ = ServeHelp.Write(out) }
 	return fs
 }

@@ -79,6 +79,24 @@ func TestLoad(t *testing.T) {
 			args: []string{"--log-format", "json", "--shutdown-timeout", "3s"},
 			want: with(func(c *Config) { c.LogFormat = "json"; c.ShutdownTimeout = 3 * time.Second })},
 
+		{name: "allowed hosts and limits from env",
+			env: map[string]string{"APPSMITH_RTS_ALLOWED_HOSTS": "rts.example.com, *.corp.example,", "APPSMITH_RTS_MAX_SCRIPTS": "500",
+				"APPSMITH_RTS_MAX_ANSWER_MB": "8", "APPSMITH_RTS_MAX_HEAVY": "3", "APPSMITH_RTS_HEAVY_QUEUE": "7", "APPSMITH_RTS_MAX_BODY_MB": "2",
+				"APPSMITH_RTS_EXTRACT_CACHE_MB": "128"},
+			want: with(func(c *Config) {
+				c.AllowedHosts = []string{"rts.example.com", "*.corp.example"}
+				c.Limits = Limits{MaxBodyMB: 2, MaxScripts: 500, MaxAnswerMB: 8, MaxHeavy: 3, HeavyQueue: 7, ExtractCacheMB: 128}
+			})},
+		{name: "limit flags win over env",
+			args: []string{"--max-scripts", "20", "--extract-cache-mb", "1"},
+			env:  map[string]string{"APPSMITH_RTS_MAX_SCRIPTS": "lots", "APPSMITH_RTS_EXTRACT_CACHE_MB": "0"},
+			want: with(func(c *Config) { c.Limits.MaxScripts, c.Limits.ExtractCacheMB = 20, 1 })},
+		{name: "cache size 0 turns it off", args: []string{"--extract-cache-mb", "0"},
+			want: with(func(c *Config) { c.Limits.NoExtractCache = true })},
+		{name: "cache off from env", env: map[string]string{"APPSMITH_RTS_EXTRACT_CACHE_MB": "0"},
+			want: with(func(c *Config) { c.Limits.NoExtractCache = true })},
+		{name: "bad env limit", env: map[string]string{"APPSMITH_RTS_MAX_HEAVY": "-2"}, wantErr: `APPSMITH_RTS_MAX_HEAVY: "-2" is not a whole number`},
+		{name: "negative limit flag", args: []string{"--max-scripts", "-1"}, wantErr: "--max-scripts -1: must not be negative"},
 		{name: "bad env port", env: map[string]string{"APPSMITH_RTS_PORT": "80a"}, wantErr: `APPSMITH_RTS_PORT: invalid port "80a"`},
 		{name: "env port out of range", env: map[string]string{"APPSMITH_RTS_PORT": "65536"}, wantErr: "APPSMITH_RTS_PORT"},
 		{name: "bad env level", env: map[string]string{"APPSMITH_LOG_LEVEL": "loud"}, wantErr: `APPSMITH_LOG_LEVEL: unknown level "loud"`},
