@@ -347,18 +347,6 @@ func (h *hub) sweep(now time.Time) {
 	}
 }
 
-// roomCount is the number of rooms (tests, stats).
-func (h *hub) roomCount() int {
-	n := 0
-	for i := range h.shards {
-		sh := &h.shards[i]
-		sh.mu.Lock()
-		n += len(sh.rooms)
-		sh.mu.Unlock()
-	}
-	return n
-}
-
 func jsonString(s string) []byte {
 	b, _ := json.Marshal(s)
 	return b
