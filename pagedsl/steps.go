@@ -1,0 +1,14 @@
+package pagedsl
+
+// step migrates a page DSL from version N to N+1 (N = its index in
+// steps) and returns the root, which may be a new object. The runner sets
+// the root's version afterwards, as migrateDSL does.
+type step func(m *migration, root *Object) *Object
+
+// steps is the chain, indexed by the version each step starts from; 0 is
+// the step for a DSL without a version. Adding step 94 is one entry here
+// (and LatestVersion). A nil entry is a step not ported yet: Migrate
+// returns ErrNotPorted when the chain reaches it.
+var steps = [LatestVersion]step{
+	0: unversioned,
+}
