@@ -15,49 +15,6 @@ func isArray(v any) bool {
 	return ok
 }
 
-// setProp is `v[k] = val` in strict mode: primitives and null throw.
-func setProp(v any, k string, val any) {
-	switch x := v.(type) {
-	case *Object:
-		x.Set(k, val)
-	case *Array:
-		if n, ok := arrayIndex(k); ok {
-			for uint64(len(x.Items)) <= n {
-				x.Items = append(x.Items, Undefined)
-			}
-			x.Items[n] = val
-		}
-		// Named properties on arrays are invisible in JSON.
-	case nil, undefinedType:
-		throwf("Cannot set properties of %s (setting '%s')", ToString(v), k)
-	default:
-		throwf("Cannot create property '%s' on %s '%s'", k, TypeOf(v), ToString(v))
-	}
-}
-
-// objectKeys is Object.keys(v).
-func objectKeys(v any) []string {
-	switch x := v.(type) {
-	case *Object:
-		return x.Keys()
-	case *Array:
-		return indexKeys(len(x.Items))
-	case string:
-		return indexKeys(StrLen(x))
-	case nil, undefinedType:
-		throwf("Cannot convert undefined or null to object")
-	}
-	return nil
-}
-
-func indexKeys(n int) []string {
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = strconv.Itoa(i)
-	}
-	return keys
-}
-
 // objectValues is Object.values(v).
 func objectValues(v any) []any {
 	switch x := v.(type) {
@@ -133,9 +90,9 @@ func arrayMethod(v any, what, method string) []any {
 	return nil
 }
 
-// includes is v.includes(x) for an array (SameValueZero) or a string;
+// jsIncludes is v.includes(x) for an array (SameValueZero) or a string;
 // other values throw.
-func includes(v any, x any, what string) bool {
+func jsIncludes(v any, x any, what string) bool {
 	switch a := v.(type) {
 	case *Array:
 		for _, it := range a.Items {
@@ -177,25 +134,6 @@ func jsonParse(v any) any {
 // jsonStringify is JSON.stringify(v) for a value that is not undefined.
 func jsonStringify(v any) string {
 	return string(Encode(v))
-}
-
-// toPrimitive converts objects as the + operator does.
-func toPrimitive(v any) any {
-	if isObj(v) {
-		return ToString(v)
-	}
-	return v
-}
-
-// jsAdd is a + b.
-func jsAdd(a, b any) any {
-	a, b = toPrimitive(a), toPrimitive(b)
-	_, as := a.(string)
-	_, bs := b.(string)
-	if as || bs {
-		return ToString(a) + ToString(b)
-	}
-	return ToNumber(a) + ToNumber(b)
 }
 
 // cloneDeep is lodash's cloneDeep on JSON values: shared objects stay
@@ -277,28 +215,6 @@ func (s *orderedSet) prepend(k string) {
 	one := newOrderedSet()
 	one.add(k)
 	s.prependAll(one)
-}
-
-// removeSpecialChars is Appsmith's helper: runs of non-word characters
-// become "_", then the result is cut to limit UTF-16 units (30 when
-// limit is 0).
-func removeSpecialChars(s string, limit int) string {
-	var b strings.Builder
-	inRun := false
-	for _, r := range s {
-		word := r < 0x80 && (r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-		if word {
-			b.WriteRune(r)
-			inRun = false
-		} else if !inRun {
-			b.WriteByte('_')
-			inRun = true
-		}
-	}
-	if limit == 0 {
-		limit = 30
-	}
-	return Slice(b.String(), 0, limit)
 }
 
 // isDynamicValue is Appsmith's DATA_BIND_REGEX test: "{{" followed

@@ -2,107 +2,200 @@ package pagedsl
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
-// reIsDeepProp is lodash's test for a property path that needs parsing
-// (a dot or a bracket group); its quoted-bracket branch needs
-// backreferences and is covered by the plain bracket form for the paths
-// widgets hold.
-var reIsDeepProp = regexp.MustCompile(`\.|\[[^\[\]]*\]`)
+// The lodash functions Appsmith's steps call (get, set, isEmpty), with
+// the semantics they have on any JSON value, not only on the shapes the
+// steps expect: odd pages then migrate (or stay unchanged) as they do
+// there.
 
-func isPlainProp(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
+// isEmptyValue is lodash isEmpty: null, undefined, numbers and booleans
+// are empty; arrays and strings when their length is 0; objects without
+// own keys.
+func isEmptyValue(v any) bool {
+	switch x := v.(type) {
+	case *Object:
+		return x.Len() == 0
+	case *Array:
+		return len(x.Items) == 0
+	case string:
+		return x == ""
 	}
 	return true
 }
 
-// hasKey is `k in Object(v)` for own data properties.
-func hasKey(v any, k string) bool {
-	switch x := v.(type) {
-	case *Object:
-		return x.Has(k)
-	case *Array:
-		if k == "length" {
-			return true
-		}
-		n, ok := arrayIndex(k)
-		return ok && n < uint64(len(x.Items))
-	case string:
-		if k == "length" {
-			return true
-		}
-		n, ok := arrayIndex(k)
-		return ok && n < uint64(StrLen(x))
+// lodashGet is lodash get(obj, path): the value at a dotted/bracketed
+// path, or undefined when a step of the way is null or undefined.
+func lodashGet(obj, path any) any {
+	if isNullish(obj) {
+		return Undefined
 	}
-	return false
-}
-
-// lodashGet is lodash's get(obj, path): the path is a key of obj or a
-// dotted/bracketed path; a missing step gives Undefined, never a throw.
-func lodashGet(obj any, path string) any {
-	var keys []string
-	if isPlainProp(path) || !reIsDeepProp.MatchString(path) || (!isNullish(obj) && hasKey(obj, path)) {
-		keys = []string{path}
-	} else {
-		keys = stringToPath(path)
-	}
+	keys := castPath(path, obj)
 	cur := obj
-	for _, k := range keys {
-		if isNullish(cur) {
-			return Undefined
-		}
-		cur = Prop(cur, k)
+	i := 0
+	for ; i < len(keys) && !isNullish(cur); i++ {
+		cur = Prop(cur, keys[i])
+	}
+	if i == 0 || i != len(keys) {
+		return Undefined
 	}
 	return cur
 }
 
-// stringToPath is lodash's path parser: names between dots, [0]-style
-// numbers, quoted ["a.b"] keys, and an empty name where two separators
-// meet.
-func stringToPath(s string) []string {
+// lodashSet is lodash set(obj, path, value): missing or primitive
+// intermediate values are replaced by a new array (when the next key is
+// an index) or object. Properties an array cannot hold in this model (a
+// non-index key) are dropped, as JSON.stringify would drop them.
+func lodashSet(obj, path, value any) {
+	if !isObj(obj) {
+		return
+	}
+	keys := castPath(path, obj)
+	nested := obj
+	for i, k := range keys {
+		if k == "__proto__" || k == "constructor" || k == "prototype" {
+			return
+		}
+		nv := value
+		if i != len(keys)-1 {
+			cur := Prop(nested, k)
+			switch {
+			case isObj(cur):
+				nv = cur
+			case isLodashIndex(keys[i+1]):
+				nv = &Array{}
+			default:
+				nv = NewObject()
+			}
+		}
+		if !assignProp(nested, k, nv) {
+			return
+		}
+		nested = nv
+	}
+}
+
+// assignProp is nested[k] = v on an object or array; it reports false
+// when the array cannot hold k.
+func assignProp(nested any, k string, v any) bool {
+	switch x := nested.(type) {
+	case *Object:
+		x.Set(k, v)
+		return true
+	case *Array:
+		n, ok := arrayIndex(k)
+		if !ok || n > uint64(MaxArrayGrowth) {
+			return false
+		}
+		for uint64(len(x.Items)) <= n {
+			x.Items = append(x.Items, Undefined)
+		}
+		x.Items[n] = v
+		return true
+	}
+	return false
+}
+
+// MaxArrayGrowth bounds how far lodashSet extends an array for a large
+// index in a path (JS would make a sparse array; a page asking for
+// billions of holes is refused by leaving the array alone).
+const MaxArrayGrowth = 1 << 16
+
+var lodashUint = regexp.MustCompile(`^(?:0|[1-9]\d*)$`)
+
+// isLodashIndex is lodash's isIndex for a path key.
+func isLodashIndex(k string) bool {
+	if !lodashUint.MatchString(k) {
+		return false
+	}
+	n, err := strconv.ParseFloat(k, 64)
+	return err == nil && n < 1<<53-1
+}
+
+// castPath is lodash castPath: an array is the path itself, a plain key
+// (or one the object has literally) is one key, anything else is parsed
+// by stringToPath.
+func castPath(path, obj any) []string {
+	switch p := path.(type) {
+	case *Array:
+		out := make([]string, len(p.Items))
+		for i, it := range p.Items {
+			out[i] = toKey(it)
+		}
+		return out
+	case string:
+		if !isDeepKey(p) || hasKey(obj, p) {
+			return []string{p}
+		}
+		return lodashPath(p)
+	case *Object:
+		s := ToString(p)
+		if !isDeepKey(s) || hasKey(obj, s) {
+			return []string{s}
+		}
+		return lodashPath(s)
+	}
+	return []string{toKey(path)}
+}
+
+// toKey is lodash toKey: strings as they are, -0 as "-0", anything else
+// through String().
+func toKey(v any) string {
+	if f, ok := v.(float64); ok && f == 0 && 1/f < 0 {
+		return "-0"
+	}
+	return ToString(v)
+}
+
+// hasKey is `k in Object(obj)` for the key test of castPath.
+func hasKey(obj any, k string) bool {
+	switch x := obj.(type) {
+	case *Object:
+		return x.Has(k)
+	case *Array:
+		n, ok := arrayIndex(k)
+		return k == "length" || (ok && n < uint64(len(x.Items)))
+	case string:
+		n, ok := arrayIndex(k)
+		return k == "length" || (ok && n < uint64(StrLen(x)))
+	}
+	return false
+}
+
+// lodashPath splits a path as lodash's stringToPath does with
+//
+//	/[^.[\]]+|\[(?:(-?\d+(?:\.\d+)?)|(["'])((?:(?!\2)[^\\]|\\.)*?)\2)\]|(?=(?:\.|\[\])(?:\.|\[\]|$))/g
+//
+// and a leading "." adding an empty first key.
+func lodashPath(key string) []string {
 	var out []string
-	if strings.HasPrefix(s, ".") {
+	if strings.HasPrefix(key, ".") {
 		out = append(out, "")
 	}
-	sep := func(c byte) bool { return c == '.' || c == '[' || c == ']' }
-	// atSep reports the (?:\.|\[\]) alternative at i and its length.
-	atSep := func(i int) int {
-		if i < len(s) && s[i] == '.' {
-			return 1
-		}
-		if i+1 < len(s) && s[i] == '[' && s[i+1] == ']' {
-			return 2
-		}
-		return 0
-	}
-	for i := 0; i < len(s); {
-		if !sep(s[i]) {
-			j := i
-			for j < len(s) && !sep(s[j]) {
+	for i := 0; i < len(key); {
+		c := key[i]
+		if c != '.' && c != '[' && c != ']' {
+			j := i + 1
+			for j < len(key) && key[j] != '.' && key[j] != '[' && key[j] != ']' {
 				j++
 			}
-			out = append(out, s[i:j])
+			out = append(out, key[i:j])
 			i = j
 			continue
 		}
-		if s[i] == '[' {
-			if end, num := bracketNumber(s, i); end > 0 {
-				out = append(out, num)
-				i = end
-				continue
-			}
-			if end, key := bracketQuoted(s, i); end > 0 {
-				out = append(out, key)
+		if c == '[' {
+			if part, end, ok := bracketPart(key, i); ok {
+				out = append(out, part)
 				i = end
 				continue
 			}
 		}
-		if n := atSep(i); n > 0 && (i+n == len(s) || atSep(i+n) > 0) {
+		// The empty alternative: "." or "[]" followed by ".", "[]" or the
+		// end stands for an empty key; the scan then moves on by one.
+		if atEmptyKey(key, i) {
 			out = append(out, "")
 		}
 		i++
@@ -110,63 +203,112 @@ func stringToPath(s string) []string {
 	return out
 }
 
-// bracketNumber matches \[(-?\d+(?:\.\d+)?)\] at i.
-func bracketNumber(s string, i int) (end int, num string) {
-	j := i + 1
-	if j < len(s) && s[j] == '-' {
-		j++
+func atEmptyKey(key string, i int) bool {
+	var n int
+	switch {
+	case key[i] == '.':
+		n = 1
+	case strings.HasPrefix(key[i:], "[]"):
+		n = 2
+	default:
+		return false
 	}
-	digits := func() int {
-		n := 0
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-			n++
-		}
-		return n
-	}
-	if digits() == 0 {
-		return 0, ""
-	}
-	if j+1 < len(s) && s[j] == '.' && s[j+1] >= '0' && s[j+1] <= '9' {
-		j++
-		digits()
-	}
-	if j < len(s) && s[j] == ']' {
-		return j + 1, s[i+1 : j]
-	}
-	return 0, ""
+	rest := key[i+n:]
+	return rest == "" || rest[0] == '.' || strings.HasPrefix(rest, "[]")
 }
 
-// bracketQuoted matches \[(["'])((?:(?!\1)[^\\]|\\.)*?)\1\] at i and
-// unescapes the key as lodash does (a backslash escapes the next
-// backslash, and is dropped before anything else).
-func bracketQuoted(s string, i int) (end int, key string) {
-	if i+1 >= len(s) || (s[i+1] != '"' && s[i+1] != '\'') {
-		return 0, ""
+// bracketPart matches `[number]` or `["quoted"]` / `['quoted']` at key[i].
+func bracketPart(key string, i int) (part string, end int, ok bool) {
+	j := i + 1
+	k := j
+	if k < len(key) && key[k] == '-' {
+		k++
 	}
-	q := s[i+1]
-	var b strings.Builder
-	for j := i + 2; j < len(s); {
-		switch s[j] {
-		case '\\':
-			if j+1 >= len(s) {
-				return 0, ""
+	d := k
+	for k < len(key) && isDigitByte(key[k]) {
+		k++
+	}
+	if k > d {
+		if k+1 < len(key) && key[k] == '.' && isDigitByte(key[k+1]) {
+			k++
+			for k < len(key) && isDigitByte(key[k]) {
+				k++
 			}
-			if s[j+1] == '\\' {
-				b.WriteByte('\\')
-			} else {
-				b.WriteByte(s[j+1])
-			}
-			j += 2
-		case q:
-			if j+1 < len(s) && s[j+1] == ']' {
-				return j + 2, b.String()
-			}
-			return 0, ""
-		default:
-			b.WriteByte(s[j])
-			j++
+		}
+		if k < len(key) && key[k] == ']' {
+			return key[j:k], k + 1, true
 		}
 	}
-	return 0, ""
+	if j >= len(key) || (key[j] != '"' && key[j] != '\'') {
+		return "", 0, false
+	}
+	q := key[j]
+	hasEscape := false
+	for k = j + 1; k < len(key); {
+		switch key[k] {
+		case q:
+			if k+1 < len(key) && key[k+1] == ']' {
+				s := key[j+1 : k]
+				if hasEscape {
+					s = unescapeLodash(s)
+				}
+				return s, k + 2, true
+			}
+			return "", 0, false
+		case '\\':
+			r, size := utf8.DecodeRuneInString(key[k+1:])
+			if size == 0 || r == '\n' || r == '\r' || r == 0x2028 || r == 0x2029 {
+				return "", 0, false
+			}
+			hasEscape = true
+			k += 1 + size
+		default:
+			k++
+		}
+	}
+	return "", 0, false
+}
+
+// unescapeLodash is lodash's reEscapeChar replace, /\\(\\)?/g → "$1".
+func unescapeLodash(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			if i+1 < len(s) && s[i+1] == '\\' {
+				b.WriteByte('\\')
+				i++
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isDigitByte(c byte) bool { return '0' <= c && c <= '9' }
+
+// isDeepKey is lodash's reIsDeepProp test: the key has a "." or a
+// bracket pair `[…]`.
+func isDeepKey(key string) bool {
+	if strings.IndexByte(key, '.') >= 0 {
+		return true
+	}
+	for i := strings.IndexByte(key, '['); i >= 0; {
+		j := i + 1
+		for j < len(key) && key[j] != '[' && key[j] != ']' {
+			j++
+		}
+		if j < len(key) && key[j] == ']' {
+			return true
+		}
+		if _, _, ok := bracketPart(key, i); ok {
+			return true
+		}
+		next := strings.IndexByte(key[i+1:], '[')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return false
 }

@@ -67,17 +67,6 @@ func singleChartData(dsl *Object) {
 	})
 }
 
-// hasOwn is v.hasOwnProperty(k) on a non-nullish value.
-func hasOwn(v any, k string) bool {
-	switch x := v.(type) {
-	case *Object:
-		return x.Has(k)
-	case *Array, string:
-		return hasKey(x, k)
-	}
-	return false
-}
-
 // step13 (migrateOldChartData) parses a chart's string chartData; a
 // string that is not JSON becomes [].
 func step13(_ *migration, root *Object) *Object {
@@ -135,9 +124,9 @@ func chartDataToObject(m *migration, dsl *Object) {
 				if o, ok := orig.(*Array); ok && len(o.Items) > 0 {
 					// findIndex with an assignment as its test: the first
 					// entry gets the key written, twice, and matches.
-					setProp(o.Items[0], "key", "chartData["+NumberToString(float64(i))+"].data")
-					setProp(o.Items[0], "key", "chartData["+NumberToString(float64(i))+"].data")
-					setProp(list, "0", newObject("key", "chartData."+key+".data"))
+					assignProperty(o.Items[0], "key", "chartData["+NumberToString(float64(i))+"].data")
+					assignProperty(o.Items[0], "key", "chartData["+NumberToString(float64(i))+"].data")
+					assignProperty(list, "0", newObject("key", "chartData."+key+".data"))
 				}
 			}
 			w.Set("dynamicBindingPathList", list)

@@ -140,11 +140,8 @@ func step10(_ *migration, root *Object) *Object {
 func addVersion(v any) any {
 	w := asWidget(v, "children")
 	if w == nil {
-		if isArray(v) {
-			return v // a property set on an array is not in its JSON
-		}
-		setProp(v, "version", 1.0) // a primitive: throws in strict mode
-		return v
+		// A property set on an array is not in its JSON either.
+		return v // assigning to a primitive does nothing in sloppy mode
 	}
 	if ch := w.Get("children"); Truthy(ch) && Truthy(Prop(ch, "length")) {
 		mapChildren(w, false, addVersion)
@@ -169,7 +166,7 @@ func step19(m *migration, root *Object) *Object {
 
 func scaleWidget(v any) {
 	for _, k := range [...]string{"bottomRow", "topRow", "leftColumn", "rightColumn"} {
-		setProp(v, k, num(Prop(v, k))*4)
+		assignProperty(v, k, num(Prop(v, k))*4)
 	}
 	w, ok := v.(*Object)
 	if !ok {

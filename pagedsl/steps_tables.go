@@ -103,7 +103,7 @@ func migrateTable9(w *Object) {
 			"fontStyle", "REGULAR",
 			"enableFilter", true,
 			"enableSort", true,
-			"isVisible", !includes(hidden, accessor, "hiddenColumns"),
+			"isVisible", !jsIncludes(hidden, accessor, "hiddenColumns"),
 			"isDerived", false,
 			"label", label,
 			"computedValue", "{{"+ToString(w.Get("widgetName"))+".sanitizedTableData.map((currentRow) => ( currentRow."+key+")}}",
@@ -113,7 +113,7 @@ func migrateTable9(w *Object) {
 			col.Set("outputFormat", orEmpty(Prop(t, "format")))
 			col.Set("inputFormat", orEmpty(Prop(t, "inputFormat")))
 		}
-		setProp(w.Get("primaryColumns"), ToString(col.Get("id")), col)
+		assignProperty(w.Get("primaryColumns"), ToString(col.Get("id")), col)
 	}
 	actions := w.Get("columnActions")
 	if !Truthy(actions) {
@@ -145,7 +145,7 @@ func migrateTable9(w *Object) {
 		)
 		pushItem(triggers, "dynamicTriggerPathList", newObject("key", "primaryColumns."+id+".onClick"))
 		derived.Set(id, col)
-		setProp(w.Get("primaryColumns"), id, col)
+		assignProperty(w.Get("primaryColumns"), id, col)
 	}
 	if derived.Len() > 0 {
 		// The filter's callback reads each key but returns nothing:
@@ -248,7 +248,7 @@ func step11(_ *migration, root *Object) *Object {
 				Prop(k, "split") // throws on null/undefined
 				throwf("path.key.split is not a function")
 			}
-			setProp(path, "key", ReplaceAll(s, " ", "_"))
+			assignProperty(path, "key", ReplaceAll(s, " ", "_"))
 			out[i] = path
 		}
 		w.Set("dynamicBindingPathList", &Array{Items: out})

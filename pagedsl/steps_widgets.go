@@ -106,7 +106,7 @@ func tabsProperty(dsl *Object) {
 						}
 					}
 					if Truthy(found) {
-						setProp(tab, "widgetId", Prop(found, "widgetId"))
+						assignProperty(tab, "widgetId", Prop(found, "widgetId"))
 					}
 					newTabs[j] = tab
 				}
