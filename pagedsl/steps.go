@@ -10,5 +10,6 @@ type step func(m *migration, root *Object) *Object
 // (and LatestVersion). A nil entry is a step not ported yet: Migrate
 // returns ErrNotPorted when the chain reaches it.
 var steps = [LatestVersion]step{
-	0: unversioned,
+	0:  unversioned,
+	57: step57,
 }
