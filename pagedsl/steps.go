@@ -12,4 +12,18 @@ type step func(m *migration, root *Object) *Object
 var steps = [LatestVersion]step{
 	0:  unversioned,
 	57: step57,
+	58: step58,
+	59: step59,
+	61: step61,
+	63: step63,
+	64: step64,
+	65: step65,
+	67: step67,
+	68: step68,
+	69: step69,
+	70: step70,
+	72: step72,
+	73: step73,
+	75: step75,
+	88: step88,
 }
