@@ -2,7 +2,6 @@ package pagedsl
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -25,14 +24,6 @@ func objectKeys(v any) []string {
 		return indexKeys(StrLen(x))
 	}
 	return nil
-}
-
-func indexKeys(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = strconv.Itoa(i)
-	}
-	return out
 }
 
 // spread is {...v}: a shallow copy of an object, the indexed elements of
@@ -142,7 +133,7 @@ func assignProperty(v any, k string, val any) {
 	case *Object:
 		x.Set(k, val)
 	case *Array:
-		assignProp(x, k, val)
+		lodashAssign(x, k, val)
 	case nil, undefinedType:
 		throwf("Cannot set properties of %s (setting '%s')", ToString(v), k)
 	}

@@ -71,16 +71,16 @@ func lodashSet(obj, path, value any) {
 				nv = NewObject()
 			}
 		}
-		if !assignProp(nested, k, nv) {
+		if !lodashAssign(nested, k, nv) {
 			return
 		}
 		nested = nv
 	}
 }
 
-// assignProp is nested[k] = v on an object or array; it reports false
+// lodashAssign is nested[k] = v on an object or array; it reports false
 // when the array cannot hold k.
-func assignProp(nested any, k string, v any) bool {
+func lodashAssign(nested any, k string, v any) bool {
 	switch x := nested.(type) {
 	case *Object:
 		x.Set(k, v)
