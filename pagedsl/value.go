@@ -222,7 +222,8 @@ type decoder struct {
 	keys  []string
 	vals  []any // the values of keys
 	items []any // array items
-	dupes map[string]struct{}
+	// interned maps each short key seen to one shared string.
+	interned map[string]string
 }
 
 // object builds the object of the last len(d.keys)-start members.
@@ -246,23 +247,19 @@ func (d *decoder) object(start int) *Object {
 				}
 			}
 		}
-	} else if simple {
-		if d.dupes == nil {
-			d.dupes = make(map[string]struct{}, len(keys))
-		}
-		clear(d.dupes)
-		for _, k := range keys {
-			if _, dup := d.dupes[k]; dup {
-				simple = false
-				break
-			}
-			d.dupes[k] = struct{}{}
-		}
 	}
 	var o *Object
 	if simple {
 		o = &Object{keys: append([]string(nil), keys...), vals: append([]any(nil), vals...)}
-	} else {
+		if len(keys) >= indexThreshold {
+			// The key map a large object needs anyway finds duplicates.
+			o.reindex()
+			if len(o.idx) != len(keys) {
+				simple = false
+			}
+		}
+	}
+	if !simple {
 		// Index keys to order or duplicate keys: JS semantics via Set.
 		o = NewObject()
 		for i, k := range keys {
@@ -315,7 +312,7 @@ func (d *decoder) value(depth int) any {
 				d.fail("expected a string key")
 				return nil
 			}
-			k := d.str()
+			k := d.key()
 			d.skipSpace()
 			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 				d.fail("expected ':'")
@@ -445,11 +442,36 @@ func (d *decoder) number() any {
 		}
 	}
 	d.pos = p
+	lit := d.data[start:p]
+	if len(lit) <= 3 && lit[0] != '-' && lit[0] != '0' || len(lit) == 1 {
+		// A small non-negative integer: boxed once for the process.
+		n := 0
+		for _, c := range lit {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n >= 0 {
+			return smallNumbers[n]
+		}
+	}
 	// Out-of-range literals round to ±Infinity or 0 as in JS; the grammar
 	// was checked above, so the only possible error is ErrRange.
-	f, _ := strconv.ParseFloat(string(d.data[start:p]), 64)
+	f, _ := strconv.ParseFloat(string(lit), 64)
 	return f
 }
+
+// smallNumbers holds 0 to 999 already boxed in an interface: page DSLs
+// are full of rows, columns and small sizes, and each would otherwise be
+// an allocation.
+var smallNumbers = func() (t [1000]any) {
+	for i := range t {
+		t[i] = float64(i)
+	}
+	return t
+}()
 
 func hexVal(c byte) int {
 	switch {
@@ -477,6 +499,43 @@ func (d *decoder) hex4(at int) int {
 	}
 	return n
 }
+
+// key reads an object key. Page DSLs repeat the same few hundred keys
+// on every widget, so plain keys are shared rather than allocated each
+// time.
+func (d *decoder) key() string {
+	start := d.pos + 1
+	for i := start; i < len(d.data) && i-start <= maxInternedKey; i++ {
+		c := d.data[i]
+		if c == '"' {
+			raw := d.data[start:i]
+			if k, ok := d.interned[string(raw)]; ok {
+				d.pos = i + 1
+				return k
+			}
+			k := string(raw)
+			if d.interned == nil {
+				d.interned = make(map[string]string)
+			}
+			if len(d.interned) < maxInterned {
+				d.interned[k] = k
+			}
+			d.pos = i + 1
+			return k
+		}
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			break
+		}
+	}
+	return d.str()
+}
+
+// Bounds of key interning: keys longer than maxInternedKey bytes or past
+// maxInterned distinct keys are allocated as any other string.
+const (
+	maxInternedKey = 64
+	maxInterned    = 4096
+)
 
 // str reads a string literal starting at the opening quote.
 func (d *decoder) str() string {

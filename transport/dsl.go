@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/appsmith-rts/rts/pagedsl"
@@ -80,7 +81,9 @@ func (h *Handler) serveDSLMigrate(x *exchange) {
 		x.sendError(http.StatusInternalServerError, msgSomethingWrong)
 		return
 	}
-	b := append(x.out[:0], `{"success":true,"data":`...)
+	// Sized for the page, which migrations grow a little.
+	b := slices.Grow(x.out[:0], len(in)+len(in)/8+64)
+	b = append(b, `{"success":true,"data":`...)
 	b = pagedsl.AppendEncode(b, out)
 	x.out = append(b, '}')
 	x.send(http.StatusOK)
