@@ -128,18 +128,19 @@ func run(dsl any, opts Options) (out any, ran []int, err error) {
 	}()
 	root, ok := dsl.(*Object)
 	if !ok {
-		// Appsmith reads or sets properties of the body: null throws, a
-		// primitive throws on assignment in strict mode, and an array
-		// fails at the first step that reads widgets (reported in the
-		// notes); none of them reach the 200 answer.
+		// Appsmith reads and sets properties of the body: null throws,
+		// an array fails further down the chain (Appsmith's notes), and
+		// a primitive ignores the assignments (the RTS bundle runs in
+		// sloppy mode) and matches no version, so it comes back as it
+		// is. The route never passes a primitive: its body parser
+		// refuses them.
 		switch dsl.(type) {
 		case nil:
 			throwf("Cannot read properties of null (reading 'version')")
 		case *Array:
 			throwf("the page DSL is an array, not a widget object")
-		default:
-			throwf("Cannot create property 'minHeight' on %s '%s'", TypeOf(dsl), ToString(dsl))
 		}
+		return dsl, nil, nil
 	}
 	root = migrateRoot(m, root)
 	return root, m.ran, nil

@@ -209,6 +209,9 @@ type decoder struct {
 	pos  int
 	err  *SyntaxError
 	buf  []byte
+	// wtf8 keeps lone surrogates already held in WTF-8 (JSON.parse of a
+	// string a step built); bytes from the wire are decoded as UTF-8.
+	wtf8 bool
 }
 
 func (d *decoder) fail(msg string) {
@@ -483,6 +486,11 @@ func (d *decoder) str() string {
 			buf = append(buf, c)
 			d.pos++
 		default:
+			if d.wtf8 && c == 0xED && d.pos+2 < len(d.data) && d.data[d.pos+1] >= 0xA0 && d.data[d.pos+1] <= 0xBF {
+				buf = append(buf, d.data[d.pos:d.pos+3]...)
+				d.pos += 3
+				continue
+			}
 			r, size := utf8.DecodeRune(d.data[d.pos:])
 			// Invalid UTF-8 becomes U+FFFD, as the HTTP body decoder does.
 			buf = utf8.AppendRune(buf, r)
