@@ -13,15 +13,15 @@ import (
 // served by the Node RTS (the whole chain from that version; the later
 // steps leave these properties alone).
 
-type oneStepCase struct {
+type lateStepCase struct {
 	name string
 	in   string // the root's children, as JSON
 	want string // the root's children after the step; "" = the step throws
 }
 
-// runOneStep runs step n alone on a root holding the given children and
+// runLateStep runs step n alone on a root holding the given children and
 // returns the children it ends with, or the error the step threw.
-func runOneStep(n int, children string) (out string, err error) {
+func runLateStep(n int, children string) (out string, err error) {
 	in, derr := Decode([]byte(`{"type":"CANVAS_WIDGET","widgetName":"MainContainer","children":` + children + `}`))
 	if derr != nil {
 		return "", derr
@@ -43,11 +43,11 @@ func runOneStep(n int, children string) (out string, err error) {
 	return string(Encode(root.Get("children"))), nil
 }
 
-func checkOneStep(t *testing.T, n int, cases []oneStepCase) {
+func checkLateStep(t *testing.T, n int, cases []lateStepCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := runOneStep(n, c.in)
+			got, err := runLateStep(n, c.in)
 			var jsErr *JSError
 			switch {
 			case c.want == "" && !errors.As(err, &jsErr):
@@ -62,7 +62,7 @@ func checkOneStep(t *testing.T, n int, cases []oneStepCase) {
 }
 
 func TestStep57Theming(t *testing.T) {
-	checkOneStep(t, 57, []oneStepCase{
+	checkLateStep(t, 57, []lateStepCase{
 		{"container radius number becomes px and dynamic",
 			`[{"type":"CONTAINER_WIDGET","borderRadius":5,"boxShadow":"VARIANT3","boxShadowColor":"red"}]`,
 			`[{"type":"CONTAINER_WIDGET","borderRadius":"5px","boxShadow":"0px 1px 3px red","boxShadowColor":"red","dynamicPropertyPathList":[{"key":"borderRadius"},{"key":"boxShadow"}],"labelTextSize":"0.875rem"}]`},
@@ -99,7 +99,7 @@ func TestStep62SelectDefaultValue(t *testing.T) {
 	wrap := func(name, js string) string {
 		return "{{ ((options, serverSideFiltering) => ( " + js + "))(" + name + ".options, " + name + ".serverSideFiltering) }}"
 	}
-	checkOneStep(t, 62, []oneStepCase{
+	checkLateStep(t, 62, []lateStepCase{
 		{"text between bindings becomes template literals",
 			`[{"type":"SELECT_WIDGET","widgetName":"S1","defaultOptionValue":"{{a}} x {{b}}"}]`,
 			`[{"type":"SELECT_WIDGET","widgetName":"S1","defaultOptionValue":"` + wrap("S1", "a + ` x ` + b") + `"}]`},
@@ -124,7 +124,7 @@ func TestStep62SelectDefaultValue(t *testing.T) {
 func TestStep66ValidationBinding(t *testing.T) {
 	old := fillTemplate(validPrefixV1+"x > 1"+validSuffixV1, "T", "c", "index")
 	want := validPrefixV2 + "x > 1" + fillTemplate(validSuffixV2, "T", "c", "index")
-	checkOneStep(t, 66, []oneStepCase{
+	checkLateStep(t, 66, []lateStepCase{
 		{"old wrapper replaced by the add-row-aware one",
 			`[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"c":{"validation":{"isColumnEditableCellValid":` + jsonString(old) + `}}}}]`,
 			`[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"c":{"validation":{"isColumnEditableCellValid":` + jsonString(want) + `}}}}]`},
@@ -139,7 +139,7 @@ func TestStep66ValidationBinding(t *testing.T) {
 }
 
 func TestStep71SelectOptions(t *testing.T) {
-	checkOneStep(t, 71, []oneStepCase{
+	checkLateStep(t, 71, []lateStepCase{
 		{"bound options mapped per row; plain and array options",
 			`[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"a":{"columnType":"select","selectOptions":"{{[1,2]}}"},"b":{"columnType":"select","selectOptions":["{{x}}"]},"c":{"columnType":"select","selectOptions":"plain"},"d":{"columnType":"text","selectOptions":"{{q}}"}}}]`,
 			`[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"a":{"columnType":"select","selectOptions":"{{T.processedTableData.map((currentRow, currentIndex) => ( [1,2]))}}"},"b":{"columnType":"select","selectOptions":"{{T.processedTableData.map((currentRow, currentIndex) => ( ))}}"},"c":{"columnType":"select","selectOptions":"plain"},"d":{"columnType":"text","selectOptions":"{{q}}"}}}]`},
@@ -152,7 +152,7 @@ func TestStep78InlineEditValidation(t *testing.T) {
 	newWrap := func(table, body string) string {
 		return ruleNewPrefix + body + fillTemplate(ruleNewSuffix, table, "", "")
 	}
-	checkOneStep(t, 78, []oneStepCase{
+	checkLateStep(t, 78, []lateStepCase{
 		{"whitespace stripped everywhere, wrapper replaced, other names and non-strings kept",
 			`[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"a":{"validation":{"min":" {{((isNewRow)=>( x > 1 ))(T.isAddRowInProgress)}} ","regex":"a b\u00a0c\u2028d","other":" x ","max":5}}}}]`,
 			`[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"a":{"validation":{"min":` + jsonString(newWrap("T", "x>1")) + `,"regex":"abcd","other":" x ","max":5}}}}]`},
@@ -172,7 +172,7 @@ func TestStep89OriginalIndex(t *testing.T) {
 	newRule := "{{((isNewRow, currentIndex, currentRow) => ( 1 " + fillTemplate(ruleSuffixV3, "T", "c", "__originalIndex__")
 	oldValid := "{{x" + fillTemplate(validSuffixV2, "T", "c", "index")
 	newValid := "{{x" + fillTemplate(validSuffixV2, "T", "c", "__originalIndex__")
-	checkOneStep(t, 89, []oneStepCase{
+	checkLateStep(t, 89, []lateStepCase{
 		{"rules and the cell-valid binding look rows up by original index",
 			`[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"c":{"validation":{"min":` + jsonString(oldRule) +
 				`,"isColumnEditableCellValid":` + jsonString(oldValid) + `,"max":"plain"}},"d":{"validation":null}}}]`,
@@ -191,7 +191,7 @@ func TestStep90ComputedValue(t *testing.T) {
 			"tableData.map((currentRow, currentIndex) => (" + expr + ")) : " + expr + " })()}}"
 	}
 	prefix := "{{T.processedTableData.map((currentRow, currentIndex) => ("
-	cases := []oneStepCase{
+	cases := []lateStepCase{
 		{"old per-row binding becomes the IIFE",
 			`[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"a":{"computedValue":"` + prefix + ` currentRow.x))}}"}}}]`,
 			`[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"a":{"computedValue":"` + iife("T", " currentRow.x") + `"}}}]`},
@@ -210,13 +210,13 @@ func TestStep90ComputedValue(t *testing.T) {
 			`[{"type":"X","children":[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"a":{"computedValue":["{{x}}"]}}},"s"]}]`,
 			`[{"type":"X","children":[{"type":"TABLE_WIDGET_V2","widgetName":"T","primaryColumns":{"a":{"computedValue":["{{x}}"]}}},"s"]}]`},
 	}
-	checkOneStep(t, 90, cases)
-	checkOneStep(t, 93, cases)
+	checkLateStep(t, 90, cases)
+	checkLateStep(t, 93, cases)
 }
 
 func TestStepsLateSmallQuirks(t *testing.T) {
 	t.Run("81 skips index 0", func(t *testing.T) {
-		checkOneStep(t, 81, []oneStepCase{
+		checkLateStep(t, 81, []lateStepCase{
 			{"first entry kept, later one replaced",
 				`[{"type":"SELECT_WIDGET","dynamicBindingPathList":[{"key":"options"}]},{"type":"SELECT_WIDGET","dynamicBindingPathList":[{"key":"x"},{"key":"options"},{"key":"options"}]}]`,
 				`[{"type":"SELECT_WIDGET","dynamicBindingPathList":[{"key":"options"}]},{"type":"SELECT_WIDGET","dynamicBindingPathList":[{"key":"x"},{"key":"sourceData"},{"key":"options"}]}]`},
@@ -224,7 +224,7 @@ func TestStepsLateSmallQuirks(t *testing.T) {
 		})
 	})
 	t.Run("79 concatenates", func(t *testing.T) {
-		checkOneStep(t, 79, []oneStepCase{
+		checkLateStep(t, 79, []lateStepCase{
 			{"duplicates allowed; a string list becomes a string",
 				`[{"type":"TABLE_WIDGET_V2","dynamicPropertyPathList":"ab"},{"type":"TABLE_WIDGET_V2","dynamicPropertyPathList":[{"key":"tableData"}]}]`,
 				`[{"type":"TABLE_WIDGET_V2","dynamicPropertyPathList":"ab[object Object]"},{"type":"TABLE_WIDGET_V2","dynamicPropertyPathList":[{"key":"tableData"},{"key":"tableData"}]}]`},
@@ -232,7 +232,7 @@ func TestStepsLateSmallQuirks(t *testing.T) {
 		})
 	})
 	t.Run("92 keeps the chatQuery entry", func(t *testing.T) {
-		checkOneStep(t, 92, []oneStepCase{
+		checkLateStep(t, 92, []lateStepCase{
 			{"only string entries equal to chatQuery are dropped",
 				`[{"type":"WDS_AI_CHAT_WIDGET","chatQuery":"Q1","dynamicBindingPathList":["chatQuery",{"key":"chatQuery"}]}]`,
 				`[{"type":"WDS_AI_CHAT_WIDGET","dynamicBindingPathList":[{"key":"chatQuery"},{"key":"queryRun"}],"queryRun":"{{Q1.actionId}}"}]`},
@@ -240,7 +240,7 @@ func TestStepsLateSmallQuirks(t *testing.T) {
 		})
 	})
 	t.Run("72 spreads primitives", func(t *testing.T) {
-		checkOneStep(t, 72, []oneStepCase{
+		checkLateStep(t, 72, []lateStepCase{
 			{"list descendants fixed unless detached; primitives become objects",
 				`[{"type":"LIST_WIDGET","children":[{"type":"CANVAS_WIDGET","detachFromLayout":true,"children":[{"type":"TEXT_WIDGET"},"ab",5,null]}]}]`,
 				`[{"type":"LIST_WIDGET","children":[{"type":"CANVAS_WIDGET","detachFromLayout":true,"children":[{"type":"TEXT_WIDGET","dynamicHeight":"FIXED"},{"0":"a","1":"b","dynamicHeight":"FIXED"},{"dynamicHeight":"FIXED"},null]}]}]`},
@@ -248,7 +248,7 @@ func TestStepsLateSmallQuirks(t *testing.T) {
 		})
 	})
 	t.Run("75 subtracts as numbers", func(t *testing.T) {
-		checkOneStep(t, 75, []oneStepCase{
+		checkLateStep(t, 75, []lateStepCase{
 			{"string rows and label height",
 				`[{"type":"INPUT_WIDGET_V2","inputType":"TEXT","topRow":"1","bottomRow":"10"},{"type":"INPUT_WIDGET_V2","inputType":"TEXT","topRow":0,"bottomRow":8,"label":"x"}]`,
 				`[{"type":"INPUT_WIDGET_V2","inputType":"MULTI_LINE_TEXT","topRow":"1","bottomRow":"10"},{"type":"INPUT_WIDGET_V2","inputType":"TEXT","topRow":0,"bottomRow":8,"label":"x"}]`},
