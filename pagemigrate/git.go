@@ -74,7 +74,7 @@ func planGitPage(app *appmodel.App, p *appmodel.Page, plan *Plan) error {
 		newRoot := out.(*pagedsl.Object)
 		cut := cutter{files: map[string]bool{}, created: created}
 		for _, f := range files {
-			cut.files[idOf(f.obj)] = true
+			cut.files[keyOf(f.obj)] = true
 		}
 		edits, err := splitBack(app, p, newRoot, files, cut)
 		if err != nil {
@@ -103,6 +103,16 @@ func isCanvas(o *pagedsl.Object) bool {
 
 func idOf(o *pagedsl.Object) string { return pagedsl.ToString(o.Get("widgetId")) }
 
+// keyOf identifies a widget of a page across the migration: its widgetId,
+// or its widgetName when it has no id (hand-written apps; Appsmith's
+// files are named after the widget, and names are unique on a page).
+func keyOf(o *pagedsl.Object) string {
+	if id, ok := o.Get("widgetId").(string); ok && id != "" {
+		return "id " + id
+	}
+	return "name " + pagedsl.ToString(o.Get("widgetName"))
+}
+
 // assemble puts the page's widget files under root: each widget goes into
 // the children of the canvas its parentId names (the root when no canvas
 // of the page has that id), in the model's file order.
@@ -119,11 +129,11 @@ func assemble(p *appmodel.Page, root *pagedsl.Object, created map[string]bool) (
 		if !ok {
 			return nil, &PageError{Page: p.Name, Err: fmt.Errorf("%s: a widget file must hold an object", w.File)}
 		}
-		id := idOf(obj)
-		if other, dup := seen[id]; dup {
-			return nil, &PageError{Page: p.Name, Err: fmt.Errorf("%s and %s hold the same widgetId %q", other, w.File, id)}
+		key := keyOf(obj)
+		if other, dup := seen[key]; dup {
+			return nil, &PageError{Page: p.Name, Err: fmt.Errorf("%s and %s hold the same widget (%s)", other, w.File, key)}
 		}
-		seen[id] = w.File
+		seen[key] = w.File
 		files = append(files, &widgetFile{w: w, obj: obj})
 		if kids, ok := obj.Get("children").(*pagedsl.Array); ok {
 			for _, k := range kids.Items {
@@ -142,7 +152,7 @@ func assemble(p *appmodel.Page, root *pagedsl.Object, created map[string]bool) (
 		if !ok {
 			kids = &pagedsl.Array{}
 			parent.Set("children", kids)
-			created[idOf(parent)] = true
+			created[keyOf(parent)] = true
 		}
 		kids.Items = append(kids.Items, f.obj)
 	}
@@ -169,7 +179,7 @@ func (c cutter) own(n *pagedsl.Object) *pagedsl.Object {
 	var out []any
 	for _, k := range kids.Items {
 		if ko, ok := k.(*pagedsl.Object); ok {
-			if c.files[idOf(ko)] {
+			if c.files[keyOf(ko)] {
 				continue
 			}
 			out = append(out, c.own(ko))
@@ -177,7 +187,7 @@ func (c cutter) own(n *pagedsl.Object) *pagedsl.Object {
 		}
 		out = append(out, k)
 	}
-	if len(out) == 0 && c.created[idOf(n)] {
+	if len(out) == 0 && c.created[keyOf(n)] {
 		o.Delete("children")
 	} else {
 		o.Set("children", &pagedsl.Array{Items: out})
@@ -194,7 +204,7 @@ func (c cutter) own(n *pagedsl.Object) *pagedsl.Object {
 func splitBack(app *appmodel.App, p *appmodel.Page, root *pagedsl.Object, files []*widgetFile, cut cutter) ([]refactor.FileEdits, error) {
 	byID := make(map[string]*widgetFile, len(files))
 	for _, f := range files {
-		byID[idOf(f.obj)] = f
+		byID[keyOf(f.obj)] = f
 	}
 	var out []refactor.FileEdits
 	var walkErr error
@@ -210,12 +220,12 @@ func splitBack(app *appmodel.App, p *appmodel.Page, root *pagedsl.Object, files 
 		if isRoot || walkErr != nil {
 			return
 		}
-		f, ok := byID[idOf(n)]
+		f, ok := byID[keyOf(n)]
 		if !ok {
 			return // stored inline in its parent's text
 		}
 		if f.used {
-			walkErr = &PageError{Page: p.Name, Err: fmt.Errorf("the migrated page has two widgets with the id %q of %s", idOf(n), f.w.File)}
+			walkErr = &PageError{Page: p.Name, Err: fmt.Errorf("the migrated page has two widgets of %s (%s)", f.w.File, keyOf(n))}
 			return
 		}
 		f.used = true
