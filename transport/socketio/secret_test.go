@@ -1,6 +1,8 @@
 package socketio
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -130,5 +132,41 @@ func TestSecretGuardsAppRooms(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPointerForgeryDropped: a pointer's client-supplied "user" and
+// "socketId" (issue 13) reach the room only as the server's values, read
+// off the wire so that duplicates would show.
+func TestPointerForgeryDropped(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := dialRaw(t, e, "SESSION=alice", nil)
+	bob := dialRaw(t, e, "SESSION=bob", nil)
+	var aliceSID string
+	for _, c := range []*rawClient{alice, bob} {
+		c.write("40/page/edit,")
+		got := c.readUntil("40/page/edit,")
+		if c == alice {
+			var v struct{ SID string }
+			_ = json.Unmarshal([]byte(strings.TrimPrefix(got, "40/page/edit,")), &v)
+			aliceSID = v.SID
+		}
+		c.write(`42/page/edit,1["collab:start_edit","p1"]`)
+		c.readUntil("43/page/edit,1")
+	}
+	alice.write(`42/page/edit,["collab:mouse_pointer",{"user":{"name":"Mallory","email":"m@x"},"socketId":"forged",` +
+		`"data":{"x":1,"y":2},"socket\u0049d":"forged2","pageId":"p1"}]`)
+	frame := bob.readUntil(`42/page/edit,["collab:mouse_pointer"`)
+	var args []json.RawMessage
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(frame, "42/page/edit,")), &args); err != nil || len(args) != 2 {
+		t.Fatalf("pointer frame %q", frame)
+	}
+	keys, vals := members(t, args[1])
+	want := []string{"data", "pageId", "user", "socketId"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("pointer members %q, want %q: %s", keys, want, args[1])
+	}
+	if vals[2] != `{"name":"Alice","email":"alice@x"}` || vals[3] != `"`+aliceSID+`"` {
+		t.Fatalf("pointer %s: not alice's user and socket id %s", args[1], aliceSID)
 	}
 }

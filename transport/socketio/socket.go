@@ -282,7 +282,7 @@ func (s *socket) leaveEdit(args []json.RawMessage) string {
 }
 
 // pointer relays collab:mouse_pointer {data, pageId} to room page:<pageId>
-// with "user" and "socketId" added, only when the sender is in that room,
+// with "user" and "socketId" set by the server (the client's own dropped), only when the sender is in that room,
 // at most PointerRate per second.
 func (s *socket) pointer(args []json.RawMessage) string {
 	m := s.c.srv.m
@@ -310,7 +310,7 @@ func (s *socket) pointer(args []json.RawMessage) string {
 		m.pointerDropped.Inc()
 		return "not in room"
 	}
-	payload, err := injectFields(args[0], []byte(`"user"`), s.c.userJSON, []byte(`"socketId"`), jsonString(s.id))
+	payload, err := replaceFields(args[0], []byte(`"user"`), s.c.userJSON, []byte(`"socketId"`), jsonString(s.id))
 	if err != nil {
 		m.pointerDropped.Inc()
 		return "invalid pointer event"
