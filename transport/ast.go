@@ -152,7 +152,7 @@ func (h *Handler) serveSingle(x *exchange) {
 			defer h.gate.leave()
 		}
 		h.cache.count(0, 1)
-		info := extract(b.str(b.script), ver, nil)
+		info := h.extract(b.str(b.script), ver, nil)
 		n := len(out)
 		out = appendInfo(out, &info)
 		if h.cache != nil {
@@ -318,7 +318,7 @@ func (h *Handler) serveRefactor(x *exchange) {
 		}
 		defer h.gate.leave()
 	}
-	res, err := refactorScript(h.renamer, b.str(b.script), oldName, newName, isJSObject)
+	res, err := h.refactorScript(b.str(b.script), oldName, newName, isJSObject)
 	if errors.Is(err, refactor.ErrSyntax) {
 		x.sendRaw(http.StatusOK, `{"success":false,"data":{"error":"Syntax Error"}}`)
 		return
