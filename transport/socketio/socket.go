@@ -315,7 +315,9 @@ func (s *socket) pointer(args []json.RawMessage) string {
 		m.pointerDropped.Inc()
 		return "invalid pointer event"
 	}
-	s.h.broadcast(room, encodeEvent(nspPage, EventMousePointer, payload))
+	// Keyed by the sender: a receiver that has not yet been written this
+	// sender's previous pointer gets only the newest one.
+	s.h.broadcast(room, outMsg{b: encodeEvent(nspPage, EventMousePointer, payload), key: s.id})
 	return ""
 }
 
