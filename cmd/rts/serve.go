@@ -110,7 +110,7 @@ func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *nod
 			idle = -1 // never
 		}
 		n.room, err = liveapps.Open(liveapps.Options{Store: n.store, Logger: log, Registerer: reg,
-			MemoryBudget: cfg.MemoryBudget, IdleAfter: idle, ScanCache: scans})
+			MemoryBudget: cfg.MemoryBudget, IdleAfter: idle, ScanCache: scans, Preload: !cfg.NoPreload})
 		if err != nil {
 			return nil, err
 		}
