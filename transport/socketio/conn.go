@@ -39,13 +39,9 @@ const closeGrace = time.Second
 // before it ends: a busy connection keeps its writer, an idle one has none.
 const writerLinger = time.Second
 
-// maxPooledFrameBuf is the largest frame buffer returned to framePool; a
-// flush bigger than it allocates its own.
+// maxPooledFrameBuf is the largest frame buffer returned to Server.frames;
+// a flush bigger than it allocates its own.
 const maxPooledFrameBuf = 64 << 10
-
-// framePool holds the buffers a flush frames its batch into: borrowed
-// for one write, so an idle connection holds none.
-var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 var (
 	pingFrame = []byte{eioPing}
@@ -305,7 +301,10 @@ func (c *conn) flush() {
 // writeBatch frames batch into one pooled buffer and writes it in one
 // call. It returns the bytes of payload sent.
 func (c *conn) writeBatch(batch []outMsg, timeout time.Duration) (int, error) {
-	bp := framePool.Get().(*[]byte)
+	bp, _ := c.srv.frames.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
 	buf := (*bp)[:0]
 	n := 0
 	for _, m := range batch {
@@ -323,7 +322,7 @@ func (c *conn) writeBatch(batch []outMsg, timeout time.Duration) (int, error) {
 	}
 	if cap(buf) <= maxPooledFrameBuf {
 		*bp = buf[:0]
-		framePool.Put(bp)
+		c.srv.frames.Put(bp)
 	}
 	if err == nil {
 		c.srv.m.sent.Add(float64(len(batch)))

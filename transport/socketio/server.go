@@ -37,6 +37,9 @@ type Server struct {
 	cluster  *cluster // nil without Options.Redis
 
 	presenceWindow time.Duration // see presenceWindow; immutable after New
+	// frames holds the buffers writers frame their batches into (*[]byte),
+	// borrowed for one write, so an idle connection holds none.
+	frames sync.Pool
 
 	hasSecret bool     // Options.Secret is set
 	secretSum [32]byte // its SHA-256: compared in constant time, whatever the length
