@@ -160,9 +160,18 @@ func TestPointerRelay(t *testing.T) {
 		n.send(map[string]any{"op": "emit", "id": "bob", "event": EventMousePointer, "args": []any{
 			map[string]any{"data": map[string]any{"x": i, "y": i}, "pageId": "p1"}}})
 	}
+	// The last pointer of the burst is over the rate: it is held, not
+	// dropped, and arrives once a token is due.
+	bob := n.waitFor(isConnect("bob"), wait, "bob")
+	n.waitFor(func(m msg) bool {
+		var p struct {
+			Data     map[string]float64 `json:"data"`
+			SocketID string             `json:"socketId"`
+		}
+		return isEvent("alice", EventMousePointer)(m) && json.Unmarshal(m.Args[0], &p) == nil && p.SocketID == bob.SID && p.Data["x"] == 99
+	}, wait, "bob's last pointer at alice")
 	n.send(map[string]any{"op": "emit", "id": "bob", "event": EventLeaveEdit, "args": []any{"p1"}})
 	// Leaving /page/edit sends collab:leave_edit with the socket id, then presence.
-	bob := n.waitFor(isConnect("bob"), wait, "bob")
 	n.waitFor(func(m msg) bool {
 		if !isEvent("alice", EventLeaveEdit)(m) {
 			return false

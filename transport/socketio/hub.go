@@ -305,6 +305,19 @@ func (h *hub) deliverPublish(name string, pkt []byte, seq, off uint64) {
 	h.srv.pubMembers = members[:0]
 }
 
+// isMember reports whether s is in room name.
+func (h *hub) isMember(name string, s *socket) bool {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	r := sh.rooms[name]
+	if r == nil {
+		return false
+	}
+	_, ok := r.members[s]
+	return ok
+}
+
 // broadcastLocal sends msg to the room's members on this node.
 func (h *hub) broadcastLocal(name string, msg outMsg) {
 	sh := h.shardFor(name)
