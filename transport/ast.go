@@ -152,7 +152,7 @@ func (h *Handler) serveSingle(x *exchange) {
 			defer h.gate.leave()
 		}
 		h.cache.count(0, 1)
-		info := extract(b.str(b.script), ver, nil)
+		info := h.extract(b.str(b.script), ver, nil)
 		n := len(out)
 		out = appendInfo(out, &info)
 		if h.cache != nil {
@@ -333,7 +333,7 @@ func (h *Handler) serveRefactor(x *exchange) {
 	if !isJSObject && len(script) < uncachedScriptBytes {
 		rn = refactor.Renamer{}
 	}
-	res, err := refactorScript(rn, script, oldName, newName, isJSObject)
+	res, err := h.refactorScript(rn, script, oldName, newName, isJSObject)
 	if errors.Is(err, refactor.ErrSyntax) {
 		x.sendRaw(http.StatusOK, `{"success":false,"data":{"error":"Syntax Error"}}`)
 		return

@@ -108,6 +108,7 @@ const (
 )
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	tests := []struct {
 		name string
@@ -296,6 +297,7 @@ func TestAPI(t *testing.T) {
 }
 
 func TestMultipleScriptDataOrder(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	// Enough scripts, of uneven cost, that the workers finish out of order.
 	var in, want strings.Builder
@@ -327,6 +329,7 @@ func TestMultipleScriptDataOrder(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	tooLarge := `{"success":false,"message":"Request body is larger than 5 MB","data":{"error":"Request body is larger than 5 MB"}}`
 
@@ -365,6 +368,7 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestDeepNesting(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	deep := map[string]string{
 		"parens":   strings.Repeat("(", 100000) + "a" + strings.Repeat(")", 100000),
@@ -416,6 +420,7 @@ func jsonString(s string) string {
 }
 
 func TestSecret(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{Secret: "s3cr3t"})
 	const unauthorized = `{"success":false,"message":"Unauthorized"}`
 	ok := map[string]string{"X-Rts-Secret": "s3cr3t"}
@@ -457,6 +462,7 @@ func TestSecret(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	srv.post(t, single, `{"script":"a"}`)
 	srv.post(t, single, `{"script":"a"}`)
@@ -488,6 +494,7 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestNewHandlerRegistries(t *testing.T) {
+	t.Parallel()
 	// The caller's own Go collector does not clash with ours.
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector())
@@ -510,27 +517,26 @@ func TestNewHandlerRegistries(t *testing.T) {
 type registererOnly struct{ prometheus.Registerer }
 
 func TestPanicRecovery(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
-	srv := newTestServer(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	h := mustHandler(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	const boom = `{"success":false,"message":"Something went wrong","data":{"error":"Something went wrong"}}`
 	const secretScript = "TOP_SECRET_SCRIPT.data"
 
-	orig := extract
-	t.Cleanup(func() { extract = orig })
-	extract = func(script string, v int, inv map[string]bool) analysis.IdentifierInfo {
+	orig := h.extract
+	h.extract = func(script string, v int, inv map[string]bool) analysis.IdentifierInfo {
 		if script == secretScript {
 			panic("analysis failed on " + script)
 		}
 		return orig(script, v, inv)
 	}
-	origRefactor := refactorScript
-	t.Cleanup(func() { refactorScript = origRefactor })
-	refactorScript = func(_ refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
+	h.refactorScript = func(_ refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
 		var m map[string]int
 		//lint:ignore SA5000 the test needs a runtime panic, as a bug would raise
 		m["x"]++
 		return refactor.ScriptResult{}, nil
 	}
+	srv := newTestServerHandler(t, h)
 
 	for _, rq := range []request{
 		{path: single, body: `{"script":"` + secretScript + `"}`},
@@ -558,6 +564,7 @@ func TestPanicRecovery(t *testing.T) {
 }
 
 func TestLogsNoSecrets(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	srv := newTestServer(t, Options{
 		Secret: "hunter2-secret",
@@ -583,18 +590,19 @@ func TestLogsNoSecrets(t *testing.T) {
 // would cost more memory than their parse costs time); JS object bodies and
 // long scripts use it. The answers are the same either way.
 func TestRefactorScanCachePolicy(t *testing.T) {
-	srv := newTestServer(t, Options{})
+	t.Parallel()
+	h := mustHandler(t, Options{})
 	long := "Api1.data.map(row => row.id)" + strings.Repeat(" + Api1.data.length", 12)
 	if len(long) < uncachedScriptBytes {
 		t.Fatalf("long script is %d bytes, want at least %d", len(long), uncachedScriptBytes)
 	}
-	orig := refactorScript
-	t.Cleanup(func() { refactorScript = orig })
+	orig := h.refactorScript
 	var cached []bool
-	refactorScript = func(r refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
+	h.refactorScript = func(r refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
 		cached = append(cached, r.Scans != nil)
 		return orig(r, script, o, n, js)
 	}
+	srv := newTestServerHandler(t, h)
 	for _, tc := range []struct {
 		name, body, want string
 		cached           bool
