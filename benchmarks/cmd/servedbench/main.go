@@ -29,6 +29,7 @@ import (
 
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/benchmarks"
+	"github.com/appsmith-rts/rts/benchmarks/internal/loadgen"
 	"github.com/appsmith-rts/rts/internal/shareddata"
 )
 
@@ -226,7 +227,7 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 		}
 		later = append(later, time.Since(start))
 	}
-	f.LaterGraphP50 = benchmarks.Summarize(later).P50
+	f.LaterGraphP50 = loadgen.Summarize(later).P50
 
 	ctx := context.Background()
 	w, err := benchmarks.WatchApp(ctx, base, id)
@@ -268,10 +269,10 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 	}
 	rcpu1, _ := srv.CPUTime()
 	f.RenameCPU = (rcpu1 - rcpu0) / time.Duration(max(o.renames, 1))
-	f.GraphP50 = benchmarks.Summarize(graphed).P50
-	s := benchmarks.Summarize(e2e)
+	f.GraphP50 = loadgen.Summarize(graphed).P50
+	s := loadgen.Summarize(e2e)
 	f.RenameP50, f.RenameP90, f.RenameMax = s.P50, s.P90, s.Max
-	f.HTTPP50 = benchmarks.Summarize(httpOnly).P50
+	f.HTTPP50 = loadgen.Summarize(httpOnly).P50
 	fmt.Fprintf(os.Stderr, "renames: p50 %v; idle for %v\n", f.RenameP50, o.idle)
 
 	if f.RSSLoaded, err = srv.RSS(); err != nil {
