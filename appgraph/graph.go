@@ -1,18 +1,37 @@
 package appgraph
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
 	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
 )
 
 // Input turns the app into the dependency graph's input: per page, its
-// entities and every binding's snippets.
+// entities and every binding's snippets. Pages are independent and only
+// read: they are done on all cores (a stored page's widget tree is one
+// JSON text that finding containers walks again, a tenth of an app's load).
 func Input(app *appmodel.App) []depgraph.PageInput {
-	pages := make([]depgraph.PageInput, 0, len(app.Pages))
-	for _, p := range app.Pages {
-		pages = append(pages, PageInput(p))
+	pages := make([]depgraph.PageInput, len(app.Pages))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(len(pages), runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(pages) {
+					return
+				}
+				pages[i] = PageInput(app.Pages[i])
+			}
+		}()
 	}
+	wg.Wait()
 	return pages
 }
 

@@ -77,6 +77,8 @@ type appState struct {
 	bytes int64
 
 	lastUsed atomic.Int64 // unix nanoseconds of the last request
+	// ready mirrors loaded for readers that do not take mu (ListApps).
+	ready atomic.Bool
 }
 
 func (a *appState) put(d *document) {

@@ -100,7 +100,7 @@ type Handler struct {
 	// panic (fields, not package variables, so such tests run in parallel
 	// with the others).
 	extract        func(script string, evalVersion int, invalid map[string]bool) analysis.IdentifierInfo
-	refactorScript func(script, oldName, newName string, isJSObject bool) (refactor.ScriptResult, error)
+	refactorScript func(rn refactor.Renamer, script, oldName, newName string, isJSObject bool) (refactor.ScriptResult, error)
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -211,7 +211,7 @@ func NewHandler(o Options) (*Handler, error) {
 	if h.renamer.Scans == nil {
 		h.renamer.Scans = analysis.NewScanCache(0)
 	}
-	h.extract, h.refactorScript = analysis.Extract, h.renamer.Script
+	h.extract, h.refactorScript = analysis.Extract, refactor.Renamer.Script
 	if o.Secret != "" {
 		// Hashing first makes the comparison constant-time in the length too.
 		h.hasSecret, h.secretSum = true, sha256.Sum256([]byte(o.Secret))

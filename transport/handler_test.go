@@ -531,7 +531,7 @@ func TestPanicRecovery(t *testing.T) {
 		}
 		return orig(script, v, inv)
 	}
-	h.refactorScript = func(script, o, n string, js bool) (refactor.ScriptResult, error) {
+	h.refactorScript = func(_ refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
 		var m map[string]int
 		//lint:ignore SA5000 the test needs a runtime panic, as a bug would raise
 		m["x"]++
@@ -583,6 +583,47 @@ func TestLogsNoSecrets(t *testing.T) {
 	for _, want := range []string{"method=POST", "route=/rts-api/v1/ast/single-script-data", "status=200", "status=401", "duration=", "request_id=req-42"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// Short binding scripts are renamed without the scan cache (their index
+// would cost more memory than their parse costs time); JS object bodies and
+// long scripts use it. The answers are the same either way.
+func TestRefactorScanCachePolicy(t *testing.T) {
+	t.Parallel()
+	h := mustHandler(t, Options{})
+	long := "Api1.data.map(row => row.id)" + strings.Repeat(" + Api1.data.length", 12)
+	if len(long) < uncachedScriptBytes {
+		t.Fatalf("long script is %d bytes, want at least %d", len(long), uncachedScriptBytes)
+	}
+	orig := h.refactorScript
+	var cached []bool
+	h.refactorScript = func(r refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
+		cached = append(cached, r.Scans != nil)
+		return orig(r, script, o, n, js)
+	}
+	srv := newTestServerHandler(t, h)
+	for _, tc := range []struct {
+		name, body, want string
+		cached           bool
+	}{
+		{"short binding", `{"script":"Api1.data","oldName":"Api1","newName":"Api2","isJSObject":false}`,
+			`{"success":true,"data":{"script":"Api2.data","refactorCount":1}}`, false},
+		{"short binding that does not parse", `{"script":"Api1.data +","oldName":"Api1","newName":"Api2","isJSObject":false}`,
+			`{"success":false,"data":{"error":"Syntax Error"}}`, false},
+		{"long binding", `{"script":"` + long + `","oldName":"Api1","newName":"Api2","isJSObject":false}`,
+			`{"success":true,"data":{"script":"` + strings.ReplaceAll(long, "Api1", "Api2") + `","refactorCount":13}}`, true},
+		{"short JS object", `{"script":"export default { f: () => Api1.run() }","oldName":"Api1","newName":"Api2","isJSObject":true}`,
+			`{"success":true,"data":{"script":"export default { f: () => Api2.run() }","refactorCount":1}}`, true},
+	} {
+		cached = nil
+		res := srv.post(t, rename, tc.body)
+		if res.status != 200 || res.body != tc.want {
+			t.Errorf("%s: %d %s, want 200 %s", tc.name, res.status, res.body, tc.want)
+		}
+		if len(cached) != 1 || cached[0] != tc.cached {
+			t.Errorf("%s: renamed with the scan cache %v, want [%v]", tc.name, cached, tc.cached)
 		}
 	}
 }
