@@ -95,6 +95,12 @@ type Handler struct {
 	pool       *workPool
 	cache      *extractCache // nil: no caching
 	renamer    refactor.Renamer
+	// The analyses the AST routes run: analysis.Extract and
+	// renamer.Script, unless a test of this handler makes them block or
+	// panic (fields, not package variables, so such tests run in parallel
+	// with the others).
+	extract        func(script string, evalVersion int, invalid map[string]bool) analysis.IdentifierInfo
+	refactorScript func(rn refactor.Renamer, script, oldName, newName string, isJSObject bool) (refactor.ScriptResult, error)
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -207,6 +213,7 @@ func NewHandler(o Options) (*Handler, error) {
 	if h.renamer.Scans == nil {
 		h.renamer.Scans = analysis.NewScanCache(0)
 	}
+	h.extract, h.refactorScript = analysis.Extract, refactor.Renamer.Script
 	if o.Secret != "" {
 		// Hashing first makes the comparison constant-time in the length too.
 		h.hasSecret, h.secretSum = true, sha256.Sum256([]byte(o.Secret))
@@ -464,6 +471,20 @@ func (x *exchange) send(status int) {
 	x.status = status
 	x.w.WriteHeader(status)
 	_, _ = x.w.Write(x.out)
+}
+
+// sendDataRaw answers 200 {"success":true,"data":data} with data written
+// as it is, without a copy into x.out.
+func (x *exchange) sendDataRaw(data []byte) {
+	const prefix, suffix = `{"success":true,"data":`, `}`
+	hdr := x.w.Header()
+	hdr["Content-Type"] = contentTypeJSON
+	hdr["Content-Length"] = []string{strconv.Itoa(len(prefix) + len(data) + len(suffix))}
+	x.status = http.StatusOK
+	x.w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(x.w, prefix)
+	_, _ = x.w.Write(data)
+	_, _ = io.WriteString(x.w, suffix)
 }
 
 // timedOut answers a request that ran out of time. The answer gets a
