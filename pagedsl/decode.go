@@ -82,11 +82,8 @@ func (d *decoder) object(start int) *Object {
 	if simple {
 		o = &Object{keys: append([]string(nil), keys...), vals: append([]any(nil), vals...)}
 		if len(keys) >= indexThreshold {
-			// The key map a large object needs anyway finds duplicates.
-			o.reindex()
-			if len(o.idx) != len(keys) {
-				simple = false
-			}
+			// The key table a large object needs anyway finds duplicates.
+			simple = o.reindex()
 		}
 	}
 	if !simple {
@@ -462,4 +459,3 @@ func appendUnit(buf []byte, u int) []byte {
 	}
 	return utf8.AppendRune(buf, rune(u))
 }
-

@@ -27,50 +27,102 @@ func NewArray(items ...any) *Array { return &Array{Items: items} }
 type Object struct {
 	keys []string
 	vals []any
-	nidx int            // how many leading keys are array indexes
-	idx  map[string]int // key -> position, kept only for larger objects
+	nidx int // how many leading keys are array indexes
+	// idx is an open-addressing table of key positions (position+1, 0
+	// for an empty slot; its length a power of two at least twice the
+	// key count), kept only for larger objects and built on the first
+	// lookup; empty when not built or out of date. A plain slice rather than a map: widgets have dozens of
+	// keys, are read a few times each, and a Go map costs more to build
+	// than all those lookups.
+	idx []int32
 }
 
-// indexThreshold is the size from which an Object keeps a key map; below
-// it a linear scan is faster than hashing.
+// indexThreshold is the size from which an Object keeps a key table;
+// below it a linear scan is faster than hashing.
 const indexThreshold = 12
 
 // NewObject returns an empty object.
 func NewObject() *Object { return &Object{} }
 
-func (o *Object) find(k string) int {
-	if o.idx == nil && len(o.keys) >= indexThreshold {
-		// Built on the first lookup: most decoded objects are never
-		// searched by key.
-		o.reindex()
+// hashKey is FNV-1a: keys are short, and a table slot needs few bits.
+func hashKey(k string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(k); i++ {
+		h ^= uint32(k[i])
+		h *= 16777619
 	}
-	if o.idx != nil {
-		if i, ok := o.idx[k]; ok {
-			return i
-		}
-		return -1
-	}
-	for i, kk := range o.keys {
-		if kk == k {
-			return i
-		}
-	}
-	return -1
+	return h
 }
 
-func (o *Object) reindex() {
+func (o *Object) find(k string) int {
+	if len(o.idx) == 0 {
+		if len(o.keys) < indexThreshold {
+			for i, kk := range o.keys {
+				if kk == k {
+					return i
+				}
+			}
+			return -1
+		}
+		o.reindex()
+	}
+	mask := uint32(len(o.idx) - 1)
+	for h := hashKey(k) & mask; ; h = (h + 1) & mask {
+		p := o.idx[h]
+		if p == 0 {
+			return -1
+		}
+		if o.keys[p-1] == k {
+			return int(p - 1)
+		}
+	}
+}
+
+// reindex builds the key table; it reports false when two keys are equal
+// (only the decoder, before it has applied JS's rules, can have those).
+func (o *Object) reindex() bool {
 	if len(o.keys) < indexThreshold {
 		o.idx = nil
+		return true
+	}
+	size := 32
+	for size < 2*len(o.keys) {
+		size <<= 1
+	}
+	if cap(o.idx) >= size {
+		o.idx = o.idx[:size]
+		clear(o.idx)
+	} else {
+		o.idx = make([]int32, size)
+	}
+	mask := uint32(size - 1)
+	for i, k := range o.keys {
+		h := hashKey(k) & mask
+		for o.idx[h] != 0 {
+			if o.keys[o.idx[h]-1] == k {
+				o.idx = nil
+				return false
+			}
+			h = (h + 1) & mask
+		}
+		o.idx[h] = int32(i + 1)
+	}
+	return true
+}
+
+// indexAppended records the key just appended at the end of keys.
+func (o *Object) indexAppended() {
+	n := len(o.keys)
+	if 2*n > len(o.idx) {
+		o.reindex()
 		return
 	}
-	if o.idx == nil {
-		o.idx = make(map[string]int, len(o.keys))
-	} else {
-		clear(o.idx)
+	mask := uint32(len(o.idx) - 1)
+	h := hashKey(o.keys[n-1]) & mask
+	for o.idx[h] != 0 {
+		h = (h + 1) & mask
 	}
-	for i, k := range o.keys {
-		o.idx[k] = i
-	}
+	o.idx[h] = int32(n)
 }
 
 // Get returns the value of own property k, or Undefined when absent.
@@ -96,8 +148,8 @@ func (o *Object) Set(k string, v any) {
 	if !isIndex {
 		o.keys = append(o.keys, k)
 		o.vals = append(o.vals, v)
-		if o.idx != nil {
-			o.idx[k] = len(o.keys) - 1
+		if len(o.idx) != 0 {
+			o.indexAppended()
 		}
 		return
 	}
@@ -117,11 +169,7 @@ func (o *Object) Set(k string, v any) {
 	copy(o.vals[pos+1:], o.vals[pos:])
 	o.keys[pos], o.vals[pos] = k, v
 	o.nidx++
-	if o.idx != nil {
-		for i := pos; i < len(o.keys); i++ {
-			o.idx[o.keys[i]] = i
-		}
-	}
+	o.idx = o.idx[:0] // positions moved: rebuilt on the next lookup
 }
 
 // Delete removes own property k (delete o[k]).
@@ -135,7 +183,7 @@ func (o *Object) Delete(k string) {
 	}
 	o.keys = append(o.keys[:i], o.keys[i+1:]...)
 	o.vals = append(o.vals[:i], o.vals[i+1:]...)
-	o.idx = nil // rebuilt on the next lookup
+	o.idx = o.idx[:0] // rebuilt on the next lookup
 }
 
 // Keys returns the own keys in JS enumeration order (Object.keys, but
@@ -170,4 +218,3 @@ func arrayIndex(k string) (uint64, bool) {
 	}
 	return n, n < math.MaxUint32
 }
-

@@ -1,7 +1,10 @@
 package pagedsl
 
 import (
+	"cmp"
 	"math"
+	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -180,4 +183,64 @@ func asJSError(err error, target **JSError) bool {
 		*target = e
 	}
 	return ok
+}
+
+// TestObjectKeyTable drives a large object (one with a key table) through
+// sets, deletes and index keys, checking every lookup against a plain
+// model of JS's key order after each operation.
+func TestObjectKeyTable(t *testing.T) {
+	type op struct {
+		del bool
+		key string
+	}
+	var ops []op
+	for i := range 40 {
+		ops = append(ops, op{key: "k" + strconv.Itoa(i)})
+	}
+	for i := 0; i < 40; i += 3 {
+		ops = append(ops, op{del: true, key: "k" + strconv.Itoa(i)})
+	}
+	ops = append(ops, op{key: "7"}, op{key: "k3"}, op{key: "2"}, op{key: "k0"}, op{del: true, key: "7"}, op{key: "100"}, op{key: "k41"})
+
+	o := NewObject()
+	var model []string // keys in JS order
+	vals := map[string]float64{}
+	for n, p := range ops {
+		if p.del {
+			o.Delete(p.key)
+			model = slices.DeleteFunc(model, func(k string) bool { return k == p.key })
+			delete(vals, p.key)
+		} else {
+			o.Set(p.key, float64(n))
+			if _, ok := vals[p.key]; !ok {
+				model = append(model, p.key)
+			}
+			vals[p.key] = float64(n)
+		}
+		slices.SortStableFunc(model, func(a, b string) int {
+			ia, aok := arrayIndex(a)
+			ib, bok := arrayIndex(b)
+			switch {
+			case aok && bok:
+				return cmp.Compare(ia, ib)
+			case aok:
+				return -1
+			case bok:
+				return 1
+			}
+			return 0
+		})
+		if !slices.Equal(o.Keys(), model) {
+			t.Fatalf("after op %d %+v: keys %v, want %v", n, p, o.Keys(), model)
+		}
+		for i := range 45 {
+			for _, k := range []string{"k" + strconv.Itoa(i), strconv.Itoa(i)} {
+				want, ok := vals[k]
+				got := o.Get(k)
+				if ok && got != want || !ok && got != Undefined {
+					t.Fatalf("after op %d %+v: Get(%q) = %v, want %v (present %v)", n, p, k, got, want, ok)
+				}
+			}
+		}
+	}
 }
