@@ -3,6 +3,7 @@ package pagedsl
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -24,20 +25,36 @@ const MaxDepth = 10000
 // position and the last value; numbers are float64; lone surrogate
 // escapes are kept (as WTF-8) so that Encode writes them back.
 func Decode(data []byte) (v any, err error) {
-	d := decoder{data: data}
+	v, serr := decode(data, false)
+	if serr != nil {
+		return nil, serr
+	}
+	return v, nil
+}
+
+// decode parses one JSON text with a pooled decoder.
+func decode(data []byte, wtf8 bool) (any, *SyntaxError) {
+	d := decoderPool.Get().(*decoder)
+	d.data, d.pos, d.err, d.wtf8 = data, 0, nil, wtf8
 	d.skipSpace()
-	v = d.value(0)
+	v := d.value(0)
 	if d.err == nil {
 		d.skipSpace()
 		if d.pos < len(d.data) {
 			d.fail("unexpected data after the top-level value")
 		}
 	}
-	if d.err != nil {
-		return nil, d.err
+	err := d.err
+	d.release()
+	if err != nil {
+		return nil, err
 	}
 	return v, nil
 }
+
+// decoderPool keeps decoders with their scratch buffers and string
+// cache between requests: each is used by one goroutine at a time.
+var decoderPool = sync.Pool{New: func() any { return &decoder{cache: new([cacheSlots]cacheEntry)} }}
 
 type decoder struct {
 	data []byte
@@ -52,9 +69,36 @@ type decoder struct {
 	keys  []string
 	vals  []any // the values of keys
 	items []any // array items
-	// interned maps each short key seen to one shared string.
-	interned map[string]string
+	// cache holds short keys and string values already seen (page DSLs
+	// repeat the same few hundred keys and values on every widget), so
+	// that they are shared rather than allocated each time. Strings are
+	// immutable, so sharing them across documents is safe.
+	cache *[cacheSlots]cacheEntry
 }
+
+// release returns d to the pool, dropping what would pin memory.
+func (d *decoder) release() {
+	d.data, d.err = nil, nil
+	const keep = 1 << 16
+	if cap(d.keys) > keep || cap(d.vals) > keep || cap(d.items) > keep || cap(d.buf) > keep {
+		d.keys, d.vals, d.items, d.buf = nil, nil, nil, nil
+	}
+	decoderPool.Put(d)
+}
+
+// cacheEntry is a cached string and, once it has been a value, the
+// string boxed in an interface.
+type cacheEntry struct {
+	s string
+	v any
+}
+
+// Sizes of the string cache: a direct-mapped table indexed by the
+// string's hash, for strings up to maxCached bytes.
+const (
+	cacheSlots = 4096
+	maxCached  = 64
+)
 
 // object builds the object of the last len(d.keys)-start members.
 func (d *decoder) object(start int) *Object {
@@ -204,7 +248,7 @@ func (d *decoder) value(depth int) any {
 		}
 		return nil
 	case c == '"':
-		return d.str()
+		return d.strValue()
 	case c == 't':
 		return d.literal("true", true)
 	case c == 'f':
@@ -327,42 +371,48 @@ func (d *decoder) hex4(at int) int {
 	return n
 }
 
-// key reads an object key. Page DSLs repeat the same few hundred keys
-// on every widget, so plain keys are shared rather than allocated each
-// time.
+// key reads an object key.
 func (d *decoder) key() string {
-	start := d.pos + 1
-	for i := start; i < len(d.data) && i-start <= maxInternedKey; i++ {
-		c := d.data[i]
-		if c == '"' {
-			raw := d.data[start:i]
-			if k, ok := d.interned[string(raw)]; ok {
-				d.pos = i + 1
-				return k
-			}
-			k := string(raw)
-			if d.interned == nil {
-				d.interned = make(map[string]string)
-			}
-			if len(d.interned) < maxInterned {
-				d.interned[k] = k
-			}
-			d.pos = i + 1
-			return k
-		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			break
-		}
+	if e := d.cached(); e != nil {
+		return e.s
 	}
 	return d.str()
 }
 
-// Bounds of key interning: keys longer than maxInternedKey bytes or past
-// maxInterned distinct keys are allocated as any other string.
-const (
-	maxInternedKey = 64
-	maxInterned    = 4096
-)
+// strValue reads a string value, boxed.
+func (d *decoder) strValue() any {
+	if e := d.cached(); e != nil {
+		if e.v == nil {
+			e.v = e.s
+		}
+		return e.v
+	}
+	return d.str()
+}
+
+// cached reads a short string literal without escapes or non-ASCII bytes
+// through the cache, or answers nil (reading nothing) for any other.
+func (d *decoder) cached() *cacheEntry {
+	start := d.pos + 1
+	h := uint32(2166136261)
+	for i := start; i < len(d.data) && i-start <= maxCached; i++ {
+		c := d.data[i]
+		if c == '"' {
+			raw := d.data[start:i]
+			e := &d.cache[h&(cacheSlots-1)]
+			d.pos = i + 1
+			if e.s != string(raw) {
+				*e = cacheEntry{s: string(raw)}
+			}
+			return e
+		}
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			break
+		}
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return nil
+}
 
 // str reads a string literal starting at the opening quote.
 func (d *decoder) str() string {
