@@ -3,6 +3,7 @@ package pagedsl
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/appsmith-rts/rts/analysis"
 )
@@ -35,6 +36,11 @@ func appendValue(dst []byte, v any, depth int) []byte {
 		}
 		return append(dst, "false"...)
 	case float64:
+		// Integers, most numbers of a page, print as their digits in JS
+		// (-0 as 0); the general path finds shortest round-trip digits.
+		if x > -1e15 && x < 1e15 && x == math.Trunc(x) {
+			return strconv.AppendInt(dst, int64(x), 10)
+		}
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return append(dst, "null"...)
 		}

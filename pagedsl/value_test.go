@@ -15,6 +15,8 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 		{"key order: index keys first ascending", `{"b":1,"10":2,"a":3,"2":4,"01":5}`, `{"2":4,"10":2,"b":1,"a":3,"01":5}`},
 		{"duplicate key: first position, last value", `{"a":1,"b":2,"a":3}`, `{"a":3,"b":2}`},
 		{"numbers in JS form", `[1.0,-0,1e21,1e-7,123456789012345680000,0.1,1E2,4.50]`, `[1,0,1e+21,1e-7,123456789012345680000,0.1,100,4.5]`},
+		{"integers around the fast path's bounds", `[-0.0,999999999999999,-999999999999999,1e15,-1e15,4503599627370497,123.000,-7]`,
+			`[0,999999999999999,-999999999999999,1000000000000000,-1000000000000000,4503599627370497,123,-7]`},
 		{"number overflow is null", `[1e400]`, `[null]`},
 		{"escapes as JSON.stringify writes them", `"\u0001\b\f\n\r\t\"\\\/\u00e9\u2028<>&"`, `"\u0001\b\f\n\r\t\"\\/é` + "\u2028" + `<>&"`},
 		{"surrogate pair and lone surrogates", `["\ud83d\ude00","\ud800","\udc00x"]`, `["😀","\ud800","\udc00x"]`},
