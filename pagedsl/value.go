@@ -29,8 +29,8 @@ type Object struct {
 	vals []any
 	nidx int // how many leading keys are array indexes
 	// idx is an open-addressing table of key positions (position+1, 0
-	// for an empty slot; its length a power of two at least twice the
-	// key count), kept only for larger objects and built on the first
+	// for an empty slot; its length a power of two at least 1.5 times
+	// the key count), kept only for larger objects and built on the first
 	// lookup; empty when not built or out of date. A plain slice rather than a map: widgets have dozens of
 	// keys, are read a few times each, and a Go map costs more to build
 	// than all those lookups.
@@ -85,8 +85,8 @@ func (o *Object) reindex() bool {
 		o.idx = nil
 		return true
 	}
-	size := 32
-	for size < 2*len(o.keys) {
+	size := 16
+	for size < len(o.keys)+len(o.keys)/2 {
 		size <<= 1
 	}
 	if cap(o.idx) >= size {
@@ -113,7 +113,7 @@ func (o *Object) reindex() bool {
 // indexAppended records the key just appended at the end of keys.
 func (o *Object) indexAppended() {
 	n := len(o.keys)
-	if 2*n > len(o.idx) {
+	if n+n/2 > len(o.idx) {
 		o.reindex()
 		return
 	}
