@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/appsmith-rts/rts/pagedsl"
 )
@@ -39,6 +40,23 @@ func (h *Handler) serveDSLVersion(x *exchange) {
 // body not declared JSON counts as {}, as with Express (whose migration
 // then throws).
 func (h *Handler) serveDSLMigrate(x *exchange) {
+	// A large page's body and answer are read and written in buffers
+	// kept for pages: the exchange's own are too small for it, and new
+	// ones would be allocated and zeroed for every such page.
+	smallIn, smallOut := x.in, x.out
+	defer func() {
+		if cap(x.in) > cap(smallIn) {
+			putPageBuffer(x.in)
+			x.in = smallIn
+		}
+		if cap(x.out) > cap(smallOut) {
+			putPageBuffer(x.out)
+			x.out = smallOut
+		}
+	}()
+	if n := x.r.ContentLength; n >= int64(cap(x.in)) && n < maxPageBuffer {
+		x.in = getPageBuffer(int(n) + 1)
+	}
 	in, ok := h.readRaw(x)
 	if !ok {
 		return
@@ -82,9 +100,36 @@ func (h *Handler) serveDSLMigrate(x *exchange) {
 		return
 	}
 	// Sized for the page, which migrations grow a little.
-	b := slices.Grow(x.out[:0], len(in)+len(in)/8+64)
+	size := len(in) + len(in)/8 + 64
+	if size > cap(x.out) && size < maxPageBuffer {
+		x.out = getPageBuffer(size)
+	}
+	b := slices.Grow(x.out[:0], size)
 	b = append(b, `{"success":true,"data":`...)
 	b = pagedsl.AppendEncode(b, out)
 	x.out = append(b, '}')
 	x.send(http.StatusOK)
+}
+
+// pageBuffers holds buffers of large pages (*[]byte) between migrations.
+// sync.Pool lets the collector drop them, so an idle server keeps none,
+// unlike the exchange pool, which keeps only small buffers for good.
+var pageBuffers sync.Pool
+
+// maxPageBuffer is the largest buffer kept for pages.
+const maxPageBuffer = 4 << 20
+
+// getPageBuffer returns an empty buffer of capacity at least n.
+func getPageBuffer(n int) []byte {
+	if p, ok := pageBuffers.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]byte, 0, n)
+}
+
+func putPageBuffer(b []byte) {
+	if cap(b) <= maxPageBuffer {
+		b = b[:0]
+		pageBuffers.Put(&b)
+	}
 }
