@@ -309,6 +309,14 @@ func (p *Page) readFile(path string) (string, error) {
 	return text, err
 }
 
+// FileText returns the text one of the page's files had when the page
+// was loaded (git format: the page's JSON, its widget, query and JS object
+// files).
+func (p *Page) FileText(path string) (string, bool) {
+	t, ok := p.texts[path]
+	return t, ok
+}
+
 func (p *Page) keep(path, text string) {
 	if p.texts == nil {
 		p.texts = map[string]string{}

@@ -16,9 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/appsmith-rts/rts/analysis"
+	"github.com/appsmith-rts/rts/appgraph"
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/refactor"
+	"github.com/appsmith-rts/rts/report"
 	"github.com/appsmith-rts/rts/store"
 )
 
@@ -46,6 +48,11 @@ type Options struct {
 	// an app parses only what changed; nil: a cache of
 	// analysis.DefaultScanCacheBytes.
 	ScanCache *analysis.ScanCache
+	// Preload loads the store's apps in the background once the room is
+	// open, the most recently updated first, while they fit in
+	// MemoryBudget (see preload): the first request for an app then finds
+	// it loaded.
+	Preload bool
 }
 
 // Default limits.
@@ -70,9 +77,12 @@ type Room struct {
 	modeMu sync.Mutex
 	mode   string // how changes by others are followed, see Mode
 
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	applying sync.WaitGroup // renames whose graph is still following their write
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	// preloaded is closed when preloading has ended (at once without
+	// Options.Preload).
+	preloaded chan struct{}
+	applying  sync.WaitGroup // renames whose graph is still following their write
 }
 
 // Open starts a room over a store: the event dispatcher, following the
@@ -116,6 +126,13 @@ func Open(o Options) (*Room, error) {
 	go func() { defer r.wg.Done(); r.events.run() }()
 	go func() { defer r.wg.Done(); r.follow(ctx) }()
 	go func() { defer r.wg.Done(); r.janitor(ctx) }()
+	r.preloaded = make(chan struct{})
+	if o.Preload {
+		r.wg.Add(1)
+		go func() { defer r.wg.Done(); defer close(r.preloaded); r.preload(ctx) }()
+	} else {
+		close(r.preloaded)
+	}
 	return r, nil
 }
 
@@ -168,9 +185,37 @@ func (r *Room) setMode(mode, why string) {
 
 // lockApp returns the app, loaded, with its mutex held.
 func (r *Room) lockApp(ctx context.Context, id string) (*appState, error) {
+	for {
+		a, err := r.appFor(id)
+		if err != nil {
+			return nil, err
+		}
+		a.lastUsed.Store(time.Now().UnixNano())
+		a.mu.Lock()
+		if a.loaded {
+			return a, nil
+		}
+		if !r.current(a) {
+			// Evicted (or its load failed) while this waited: the map may
+			// hold a newer one.
+			a.mu.Unlock()
+			continue
+		}
+		if err := r.load(ctx, a); err != nil {
+			a.mu.Unlock()
+			r.forget(a)
+			return nil, err
+		}
+		r.evictOver(a)
+		return a, nil
+	}
+}
+
+// appFor is the app's entry in the map, added if missing.
+func (r *Room) appFor(id string) (*appState, error) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.closed {
-		r.mu.Unlock()
 		return nil, store.ErrClosed
 	}
 	a := r.apps[id]
@@ -178,26 +223,27 @@ func (r *Room) lockApp(ctx context.Context, id string) (*appState, error) {
 		a = &appState{id: id}
 		r.apps[id] = a
 	}
-	r.mu.Unlock()
-	a.lastUsed.Store(time.Now().UnixNano())
-	a.mu.Lock()
-	if a.loaded {
-		return a, nil
-	}
-	if err := r.load(ctx, a); err != nil {
-		a.mu.Unlock()
-		r.mu.Lock()
-		if r.apps[id] == a && !a.loaded {
-			delete(r.apps, id)
-		}
-		r.mu.Unlock()
-		return nil, err
-	}
 	return a, nil
 }
 
+// current says whether a is still the map's entry for its app.
+func (r *Room) current(a *appState) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.apps[a.id] == a
+}
+
+// forget removes a from the map unless it got loaded.
+func (r *Room) forget(a *appState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.apps[a.id] == a && !a.ready.Load() {
+		delete(r.apps, a.id)
+	}
+}
+
 // load reads every document of the app and builds its model and graph;
-// a.mu is held.
+// a.mu is held. It evicts nothing: the caller decides (see evictOver).
 func (r *Room) load(ctx context.Context, a *appState) error {
 	start := time.Now()
 	docs, err := r.st.Load(ctx, a.id)
@@ -223,15 +269,15 @@ func (r *Room) load(ctx context.Context, a *appState) error {
 		return fmt.Errorf("%w: application %q is deleted", store.ErrNotFound, a.id)
 	}
 	a.assemble()
-	a.graph = appmodel.BuildGraph(a.model)
+	a.graph = appgraph.Build(a.model)
 	a.loaded = true
+	a.ready.Store(true)
 	a.rendered, a.awaiting = nil, nil
 	a.bytes = estimateBytes(a)
 	took := time.Since(start)
 	r.metrics.loads.Observe(took.Seconds())
 	r.log.Info("app loaded", "app", a.id, "name", a.model.Name, "pages", len(a.model.Pages), "documents", len(a.docs),
 		"took", took.Round(time.Millisecond), "estimatedBytes", a.bytes)
-	r.evictOver(a)
 	return nil
 }
 
@@ -253,6 +299,7 @@ func (r *Room) loadedApps() []*appState {
 // drop forgets a loaded app; a.mu is held.
 func (r *Room) drop(a *appState) {
 	a.loaded = false
+	a.ready.Store(false)
 	a.docs, a.byFile, a.model, a.graph, a.names, a.appDoc, a.rendered, a.awaiting = nil, nil, nil, nil, nil, nil, nil, nil
 	r.mu.Lock()
 	if r.apps[a.id] == a {
@@ -261,10 +308,9 @@ func (r *Room) drop(a *appState) {
 	r.mu.Unlock()
 }
 
-// evictOver evicts the least recently used apps other than keep while the
-// loaded apps' estimate is over the budget. Apps busy right now are
-// skipped (never waited for: keep's mutex is held).
-func (r *Room) evictOver(keep *appState) {
+// estimate is the loaded apps and their estimated memory, keep's (whose
+// mutex the caller holds) included; apps busy right now are not counted.
+func (r *Room) estimate(keep *appState) ([]*appState, int64) {
 	apps := r.loadedApps()
 	var total int64
 	for _, a := range apps {
@@ -277,6 +323,14 @@ func (r *Room) evictOver(keep *appState) {
 			a.mu.Unlock()
 		}
 	}
+	return apps, total
+}
+
+// evictOver evicts the least recently used apps other than keep while the
+// loaded apps' estimate is over the budget. Apps busy right now are
+// skipped (never waited for: keep's mutex is held).
+func (r *Room) evictOver(keep *appState) {
+	apps, total := r.estimate(keep)
 	if total <= r.o.MemoryBudget {
 		return
 	}
@@ -371,7 +425,7 @@ func (r *Room) ListApps(ctx context.Context) ([]AppSummary, error) {
 	r.mu.Lock()
 	loaded := map[string]bool{}
 	for id, a := range r.apps {
-		loaded[id] = a != nil
+		loaded[id] = a.ready.Load()
 	}
 	r.mu.Unlock()
 	out := make([]AppSummary, len(list))
@@ -383,15 +437,15 @@ func (r *Room) ListApps(ctx context.Context) ([]AppSummary, error) {
 
 // Graph is the app's graph as SPEC §3 prints it, for the whole app or one
 // page. The app is loaded on first use and followed from then on.
-func (r *Room) Graph(ctx context.Context, appID, page string) (depgraph.AppReport, error) {
+func (r *Room) Graph(ctx context.Context, appID, page string) (report.App, error) {
 	a, err := r.lockApp(ctx, appID)
 	if err != nil {
-		return depgraph.AppReport{}, err
+		return report.App{}, err
 	}
 	defer a.mu.Unlock()
-	rep, ok := a.graph.Snapshot(page)
+	rep, ok := report.FromGraph(a.graph, page)
 	if !ok {
-		return depgraph.AppReport{}, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, appID)
+		return report.App{}, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, appID)
 	}
 	return rep, nil
 }
@@ -404,12 +458,18 @@ func (r *Room) GraphJSON(ctx context.Context, appID, page string) ([]byte, error
 		return nil, err
 	}
 	defer a.mu.Unlock()
+	return a.graphJSON(page)
+}
+
+// graphJSON renders the graph of a page ("" the app) once per change of
+// the graph; a.mu is held.
+func (a *appState) graphJSON(page string) ([]byte, error) {
 	if b, ok := a.rendered[page]; ok {
 		return b, nil
 	}
-	rep, ok := a.graph.Snapshot(page)
+	rep, ok := report.FromGraph(a.graph, page)
 	if !ok {
-		return nil, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, appID)
+		return nil, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, a.id)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

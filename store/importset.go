@@ -471,11 +471,11 @@ func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time
 	}
 	collRef := map[string]string{}
 	for _, j := range p.JSObjects {
-		text, err := os.ReadFile(j.File)
+		text, err := pageFile(p, j.File)
 		if err != nil {
 			return "", nil, nil, nil, nil, err
 		}
-		meta := gjson.ParseBytes(text)
+		meta := gjson.Parse(text)
 		id := bson.NewObjectID()
 		for _, r := range []string{meta.Get("id").Str, meta.Get("gitSyncId").Str, p.ID + "_" + j.Name} {
 			if r != "" {
@@ -486,7 +486,7 @@ func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time
 		meta = gjson.Parse(setPath(meta, []string{"unpublishedCollection", "pageId"}, jsonQuote(hex)))
 		collections = append(collections, stored(meta, id, appID, now))
 	}
-	acts, err := gitActions(filepath.Join(filepath.Dir(p.File), "queries"), hex, collRef)
+	acts, err := gitActions(p, filepath.Join(filepath.Dir(p.File), "queries"), hex, collRef)
 	if err != nil {
 		return "", nil, nil, nil, nil, err
 	}
@@ -592,7 +592,7 @@ func relinkOnLoad(page gjson.Result, actRef, collRef map[string]string) string {
 // gitActions reads queries/*/metadata.json (with the sibling <q>.txt as
 // the body) and links each to its page and, for a JS function, to its
 // collection.
-func gitActions(dir, pageHex string, collRef map[string]string) ([]gjson.Result, error) {
+func gitActions(p *appmodel.Page, dir, pageHex string, collRef map[string]string) ([]gjson.Result, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -605,19 +605,19 @@ func gitActions(dir, pageHex string, collRef map[string]string) ([]gjson.Result,
 		if !e.IsDir() {
 			continue
 		}
-		text, err := os.ReadFile(filepath.Join(dir, e.Name(), "metadata.json"))
+		text, err := pageFile(p, filepath.Join(dir, e.Name(), "metadata.json"))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		if !gjson.ValidBytes(text) {
+		if !gjson.Valid(text) {
 			return nil, fmt.Errorf("%s: not valid JSON", filepath.Join(dir, e.Name(), "metadata.json"))
 		}
-		meta := gjson.ParseBytes(text)
-		if body, err := os.ReadFile(filepath.Join(dir, e.Name(), e.Name()+".txt")); err == nil {
-			meta = gjson.Parse(setPath(meta, []string{"unpublishedAction", "actionConfiguration", "body"}, jsonQuote(string(body))))
+		meta := gjson.Parse(text)
+		if body, err := pageFile(p, filepath.Join(dir, e.Name(), e.Name()+".txt")); err == nil {
+			meta = gjson.Parse(setPath(meta, []string{"unpublishedAction", "actionConfiguration", "body"}, jsonQuote(body)))
 		}
 		meta = gjson.Parse(setIfPresent(meta, []string{"unpublishedAction", "pageId"}, jsonQuote(pageHex)))
 		meta = gjson.Parse(setIfPresent(meta, []string{"publishedAction", "pageId"}, jsonQuote(pageHex)))
@@ -627,6 +627,17 @@ func gitActions(dir, pageHex string, collRef map[string]string) ([]gjson.Result,
 		out = append(out, meta)
 	}
 	return out, nil
+}
+
+// pageFile is the text of one of a git page's files as the model read it
+// (the import then builds documents from exactly what was validated, and
+// does not read the files twice); from the disk if the model did not keep it.
+func pageFile(p *appmodel.Page, path string) (string, error) {
+	if t, ok := p.FileText(path); ok {
+		return t, nil
+	}
+	b, err := os.ReadFile(path)
+	return string(b), err
 }
 
 // buildDSL rebuilds a page's widget tree from the git format, where each

@@ -95,6 +95,12 @@ type Handler struct {
 	pool       *workPool
 	cache      *extractCache // nil: no caching
 	renamer    refactor.Renamer
+	// The analyses the AST routes run: analysis.Extract and
+	// renamer.Script, unless a test of this handler makes them block or
+	// panic (fields, not package variables, so such tests run in parallel
+	// with the others).
+	extract        func(script string, evalVersion int, invalid map[string]bool) analysis.IdentifierInfo
+	refactorScript func(rn refactor.Renamer, script, oldName, newName string, isJSObject bool) (refactor.ScriptResult, error)
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -207,6 +213,7 @@ func NewHandler(o Options) (*Handler, error) {
 	if h.renamer.Scans == nil {
 		h.renamer.Scans = analysis.NewScanCache(0)
 	}
+	h.extract, h.refactorScript = analysis.Extract, refactor.Renamer.Script
 	if o.Secret != "" {
 		// Hashing first makes the comparison constant-time in the length too.
 		h.hasSecret, h.secretSum = true, sha256.Sum256([]byte(o.Secret))

@@ -108,6 +108,7 @@ const (
 )
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	tests := []struct {
 		name string
@@ -296,6 +297,7 @@ func TestAPI(t *testing.T) {
 }
 
 func TestMultipleScriptDataOrder(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	// Enough scripts, of uneven cost, that the workers finish out of order.
 	var in, want strings.Builder
@@ -327,6 +329,7 @@ func TestMultipleScriptDataOrder(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	tooLarge := `{"success":false,"message":"Request body is larger than 5 MB","data":{"error":"Request body is larger than 5 MB"}}`
 
@@ -365,6 +368,7 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestDeepNesting(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	deep := map[string]string{
 		"parens":   strings.Repeat("(", 100000) + "a" + strings.Repeat(")", 100000),
@@ -416,6 +420,7 @@ func jsonString(s string) string {
 }
 
 func TestSecret(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{Secret: "s3cr3t"})
 	const unauthorized = `{"success":false,"message":"Unauthorized"}`
 	ok := map[string]string{"X-Rts-Secret": "s3cr3t"}
@@ -459,6 +464,7 @@ func TestSecret(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	srv.post(t, single, `{"script":"a"}`)
 	srv.post(t, single, `{"script":"a"}`)
@@ -490,6 +496,7 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestNewHandlerRegistries(t *testing.T) {
+	t.Parallel()
 	// The caller's own Go collector does not clash with ours.
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector())
@@ -512,27 +519,26 @@ func TestNewHandlerRegistries(t *testing.T) {
 type registererOnly struct{ prometheus.Registerer }
 
 func TestPanicRecovery(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
-	srv := newTestServer(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	h := mustHandler(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	const boom = `{"success":false,"message":"Something went wrong","data":{"error":"Something went wrong"}}`
 	const secretScript = "TOP_SECRET_SCRIPT.data"
 
-	orig := extract
-	t.Cleanup(func() { extract = orig })
-	extract = func(script string, v int, inv map[string]bool) analysis.IdentifierInfo {
+	orig := h.extract
+	h.extract = func(script string, v int, inv map[string]bool) analysis.IdentifierInfo {
 		if script == secretScript {
 			panic("analysis failed on " + script)
 		}
 		return orig(script, v, inv)
 	}
-	origRefactor := refactorScript
-	t.Cleanup(func() { refactorScript = origRefactor })
-	refactorScript = func(_ refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
+	h.refactorScript = func(_ refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
 		var m map[string]int
 		//lint:ignore SA5000 the test needs a runtime panic, as a bug would raise
 		m["x"]++
 		return refactor.ScriptResult{}, nil
 	}
+	srv := newTestServerHandler(t, h)
 
 	for _, rq := range []request{
 		{path: single, body: `{"script":"` + secretScript + `"}`},
@@ -560,6 +566,7 @@ func TestPanicRecovery(t *testing.T) {
 }
 
 func TestLogsNoSecrets(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	srv := newTestServer(t, Options{
 		Secret: "hunter2-secret",
@@ -577,6 +584,47 @@ func TestLogsNoSecrets(t *testing.T) {
 	for _, want := range []string{"method=POST", "route=/rts-api/v1/ast/single-script-data", "status=200", "status=401", "duration=", "request_id=req-42"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// Short binding scripts are renamed without the scan cache (their index
+// would cost more memory than their parse costs time); JS object bodies and
+// long scripts use it. The answers are the same either way.
+func TestRefactorScanCachePolicy(t *testing.T) {
+	t.Parallel()
+	h := mustHandler(t, Options{})
+	long := "Api1.data.map(row => row.id)" + strings.Repeat(" + Api1.data.length", 12)
+	if len(long) < uncachedScriptBytes {
+		t.Fatalf("long script is %d bytes, want at least %d", len(long), uncachedScriptBytes)
+	}
+	orig := h.refactorScript
+	var cached []bool
+	h.refactorScript = func(r refactor.Renamer, script, o, n string, js bool) (refactor.ScriptResult, error) {
+		cached = append(cached, r.Scans != nil)
+		return orig(r, script, o, n, js)
+	}
+	srv := newTestServerHandler(t, h)
+	for _, tc := range []struct {
+		name, body, want string
+		cached           bool
+	}{
+		{"short binding", `{"script":"Api1.data","oldName":"Api1","newName":"Api2","isJSObject":false}`,
+			`{"success":true,"data":{"script":"Api2.data","refactorCount":1}}`, false},
+		{"short binding that does not parse", `{"script":"Api1.data +","oldName":"Api1","newName":"Api2","isJSObject":false}`,
+			`{"success":false,"data":{"error":"Syntax Error"}}`, false},
+		{"long binding", `{"script":"` + long + `","oldName":"Api1","newName":"Api2","isJSObject":false}`,
+			`{"success":true,"data":{"script":"` + strings.ReplaceAll(long, "Api1", "Api2") + `","refactorCount":13}}`, true},
+		{"short JS object", `{"script":"export default { f: () => Api1.run() }","oldName":"Api1","newName":"Api2","isJSObject":true}`,
+			`{"success":true,"data":{"script":"export default { f: () => Api2.run() }","refactorCount":1}}`, true},
+	} {
+		cached = nil
+		res := srv.post(t, rename, tc.body)
+		if res.status != 200 || res.body != tc.want {
+			t.Errorf("%s: %d %s, want 200 %s", tc.name, res.status, res.body, tc.want)
+		}
+		if len(cached) != 1 || cached[0] != tc.cached {
+			t.Errorf("%s: renamed with the scan cache %v, want [%v]", tc.name, cached, tc.cached)
 		}
 	}
 }

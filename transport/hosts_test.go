@@ -15,6 +15,7 @@ import (
 )
 
 func TestAllowedHosts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		listen  string
 		extra   []string
@@ -77,6 +78,7 @@ func TestAllowedHosts(t *testing.T) {
 // TestRootRefusesForeignHosts: through Root, a foreign Host gets the JSON
 // 421 on the API, the page and Socket.IO (no upgrade), and is counted.
 func TestRootRefusesForeignHosts(t *testing.T) {
+	t.Parallel()
 	h := mustHandler(t, Options{})
 	sockets, err := socketio.New(socketio.Options{})
 	if err != nil {

@@ -53,6 +53,7 @@ func mustHandler(t *testing.T, o Options) *Handler {
 }
 
 func TestServerGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	entered, release := make(chan struct{}, 1), make(chan struct{})
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -116,6 +117,7 @@ func TestServerGracefulShutdown(t *testing.T) {
 }
 
 func TestServerShutdownTimeout(t *testing.T) {
+	t.Parallel()
 	entered, release := make(chan struct{}, 1), make(chan struct{})
 	defer close(release)
 	ctx, stop := context.WithCancel(context.Background())
@@ -152,6 +154,7 @@ func TestServerShutdownTimeout(t *testing.T) {
 }
 
 func TestServerShutdownCalledDirectly(t *testing.T) {
+	t.Parallel()
 	srv, base, done := startServer(t, context.Background(), mustHandler(t, Options{}), time.Second)
 	res, err := http.Get(base + PathHealthCheck)
 	if err != nil {
@@ -170,6 +173,7 @@ func TestServerShutdownCalledDirectly(t *testing.T) {
 }
 
 func TestServerListenError(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +192,8 @@ func TestServerListenError(t *testing.T) {
 }
 
 // TestNoGoroutineLeak runs a server's whole life, with parallel analyses
-// and idle keep-alive connections, and expects every goroutine to end.
+// and idle keep-alive connections, and expects every goroutine to end. Not
+// parallel: it counts the process's goroutines.
 func TestNoGoroutineLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	func() {
@@ -240,6 +245,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 // TestSlowBody is a client that sends its headers and then stalls: the
 // request's time limit answers it instead of holding the connection.
 func TestSlowBody(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{RequestTimeout: 200 * time.Millisecond})
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
@@ -260,6 +266,7 @@ func TestSlowBody(t *testing.T) {
 }
 
 func TestExtractAllStopsAtTheDeadline(t *testing.T) {
+	t.Parallel()
 	h := mustHandler(t, Options{ExtractCacheBytes: -1})
 	for _, n := range []int{1, 50} {
 		var in strings.Builder
@@ -292,6 +299,7 @@ func TestExtractAllStopsAtTheDeadline(t *testing.T) {
 // TestBurst is the Java backend renaming an entity: about a hundred
 // concurrent small POSTs over a pool of 100 keep-alive connections.
 func TestBurst(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	tr := &http.Transport{MaxConnsPerHost: 100, MaxIdleConnsPerHost: 100}
 	defer tr.CloseIdleConnections()

@@ -68,7 +68,8 @@ func call(t *testing.T, method, url, body string) apiResponse {
 // the embedded store): import, list, graph, dependents, a dry run, a
 // rename, and the errors.
 func TestAppsAPI(t *testing.T) {
-	base := startInProcess(t, nil)
+	// Not preloading: the list says the app is not loaded until asked.
+	base := startInProcess(t, func(c *config.Config) { c.NoPreload = true })
 	demo, err := os.ReadFile("demo/demo-app.json")
 	if err != nil {
 		t.Fatal(err)

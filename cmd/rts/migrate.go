@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 
 	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/config"
 	"github.com/appsmith-rts/rts/pagedsl"
 	"github.com/appsmith-rts/rts/pagemigrate"
 	"github.com/appsmith-rts/rts/refactor"
+	"github.com/appsmith-rts/rts/report"
 )
 
 var migrateHelp = config.Help{
@@ -50,7 +50,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 		return c.fail(2, err)
 	}
 	for _, l := range plan.Layouts {
-		fmt.Fprintln(stdout, depgraph.Printable(l.String()))
+		fmt.Fprintln(stdout, report.Printable(l.String()))
 	}
 	if len(plan.Files) == 0 {
 		fmt.Fprintf(stdout, "every page is at version %d: nothing to write\n", pagedsl.LatestVersion)

@@ -31,7 +31,7 @@ type Config struct {
 	// Addr is the listen address, host:port; port 0 picks a free port.
 	Addr string
 	// Secret, when not empty, is required in the x-rts-secret header of every
-	// /rts-api request except the health check.
+	// /rts-api request except the health check, and by sockets for app pushes.
 	Secret string
 	// LogLevel is the least severe level logged.
 	LogLevel slog.Level
@@ -66,6 +66,9 @@ type Config struct {
 	MemoryBudget int64
 	// AppIdle evicts an app nobody asked about for this long; 0 never.
 	AppIdle time.Duration
+	// NoPreload leaves every app to load on its first request instead of
+	// loading the store's apps in the background at start.
+	NoPreload bool
 	// AllowedHosts are Host names answered besides the listen address's
 	// own ("name", "*.domain" or "*"); other names get 421.
 	AllowedHosts []string
@@ -255,6 +258,7 @@ var ServeHelp = Help{
 		{"--data DIR", "the embedded store's folder (default ./rts-data)"},
 		{"--memory-budget SIZE", "estimated memory of the apps held in memory, e.g. 512MiB or 2GiB; past it the least recently used are evicted (default 1GiB)"},
 		{"--app-idle DUR", "evict an app nobody asked about for this long (default 1h; 0: never)"},
+		{"--no-preload", "load each app on its first request, not in the background at start (preloading stops at --memory-budget)"},
 		{"--no-store", "serve only the analysis API: no apps API, no pushes"},
 		{"--demo", "import a small sample app on first start"},
 		{"--redis URL", "join other nodes through Redis (APPSMITH_REDIS_URL)"},
@@ -268,7 +272,7 @@ var ServeHelp = Help{
 		{"--extract-cache-mb N", "cache of extraction answers, in MiB; 0 turns it off (APPSMITH_RTS_EXTRACT_CACHE_MB, default 8)"},
 	},
 	Env: []HelpItem{
-		{"APPSMITH_RTS_SECRET", "when set, every /rts-api request except the health check must carry it in the x-rts-secret header"},
+		{"APPSMITH_RTS_SECRET", "when set, every /rts-api request except the health check must carry it in the x-rts-secret header, and sockets get app pushes only with it (Socket.IO auth {secret} or the header)"},
 		{"APPSMITH_RTS_ALLOWED_HOSTS", "comma-separated Host names answered besides the listen address's own: name, *.domain or * (any); other names get 421 (DNS rebinding)"},
 		{"APPSMITH_RTS_ALLOWED_ORIGINS", "comma-separated origins allowed to open WebSockets (default: the request's own host)"},
 		{"APPSMITH_VERSION", "the release sent to editors as info:release_version"},
@@ -297,6 +301,7 @@ func flagSet(cfg *Config, level, budget *string, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&cfg.ScanCacheMB, "scan-cache-mb", cfg.ScanCacheMB, "")
 	fs.StringVar(budget, "memory-budget", "", "")
 	fs.DurationVar(&cfg.AppIdle, "app-idle", cfg.AppIdle, "")
+	fs.BoolVar(&cfg.NoPreload, "no-preload", false, "")
 	for _, st := range intSettings {
 		p := st.to(cfg)
 		fs.IntVar(p, st.flag, *p, "")

@@ -67,6 +67,7 @@ func TestLoad(t *testing.T) {
 		{name: "memory budget and idle eviction",
 			args: []string{"--memory-budget", "512MiB", "--app-idle", "0"},
 			want: with(func(c *Config) { c.MemoryBudget, c.AppIdle = 512<<20, 0 })},
+		{name: "no preload", args: []string{"--no-preload"}, want: with(func(c *Config) { c.NoPreload = true })},
 		{name: "memory budget in GB", args: []string{"--memory-budget", "2GB"},
 			want: with(func(c *Config) { c.MemoryBudget = 2e9 })},
 		{name: "bad memory budget", args: []string{"--memory-budget", "lots"}, wantErr: `--memory-budget: "lots": want a positive size`},

@@ -51,12 +51,15 @@ type outMsg struct {
 // WebSocket: the reader (serve, started by ServeHTTP) and the writer
 // (writeLoop). Everything else only enqueues.
 type conn struct {
-	srv    *Server
-	ws     *websocket.Conn
-	netc   net.Conn
-	id     string // Engine.IO sid
-	user   *User  // nil: unauthenticated; immutable
-	opened time.Time
+	srv  *Server
+	ws   *websocket.Conn
+	netc net.Conn
+	id   string // Engine.IO sid
+	user *User  // nil: unauthenticated; immutable
+	// secretOK: the upgrade request carried Options.Secret in x-rts-secret.
+	// Set before the connection's goroutines start; immutable.
+	secretOK bool
+	opened   time.Time
 
 	qmu       sync.Mutex // guards the fields below up to closeText
 	q         []outMsg

@@ -243,7 +243,7 @@ func (h *hub) deliverPublish(name string, pkt []byte, seq, off uint64) {
 	r.lastPub = time.Now()
 	members := h.srv.pubMembers[:0]
 	for m := range r.members {
-		if off == 0 || m.replayedTo < off {
+		if m.pushes && (off == 0 || m.replayedTo < off) {
 			members = append(members, m)
 		}
 	}

@@ -43,6 +43,10 @@ type socket struct {
 	// replay (cluster mode): a later live delivery up to it is skipped.
 	// Written before the socket joins any room, read under pubMu.
 	replayedTo uint64
+	// pushes: the socket may receive Publish pushes (no secret is set, or
+	// it presented the secret). Immutable after CONNECT; read under shard
+	// locks by Publish.
+	pushes bool
 
 	tokens     float64 // collab:mouse_pointer token bucket
 	tokensTime time.Time
@@ -93,10 +97,13 @@ func (c *conn) onConnect(p sioPacket) {
 	var auth struct {
 		PID    *string         `json:"pid"`
 		Offset json.RawMessage `json:"offset"`
+		Secret any             `json:"secret"`
 	}
 	if p.Data != nil {
 		_ = json.Unmarshal(p.Data, &auth) // other auth members are allowed
 	}
+	secret, _ := auth.Secret.(string)
+	pushes := !c.srv.hasSecret || c.secretOK || c.srv.secretMatches(secret)
 	var rs *resyncState
 	if h.nsp == nspRoot && c.srv.opts.recovery() && auth.PID != nil {
 		var offset *string
@@ -104,7 +111,7 @@ func (c *conn) onConnect(p sioPacket) {
 		if json.Unmarshal(auth.Offset, &off) == nil {
 			offset = &off
 		}
-		s, failed := c.srv.restore(c, *auth.PID, offset)
+		s, failed := c.srv.restore(c, *auth.PID, offset, pushes)
 		if s != nil {
 			c.srv.m.recoveries.WithLabelValues("recovered").Inc()
 			c.srv.log.Debug("socket: session recovered", "nsp", h.nsp, "id", s.id)
@@ -113,7 +120,7 @@ func (c *conn) onConnect(p sioPacket) {
 		c.srv.m.recoveries.WithLabelValues(failed.reason).Inc()
 		rs = failed
 	}
-	s := &socket{c: c, h: h, id: newID(), rooms: make(map[string]uint64)}
+	s := &socket{c: c, h: h, id: newID(), rooms: make(map[string]uint64), pushes: pushes}
 	if h.nsp == nspRoot && c.srv.opts.recovery() {
 		s.pid = newID()
 	}
@@ -167,6 +174,9 @@ func (c *conn) closeSocket(s *socket, persist bool) {
 }
 
 func (s *socket) sendResync(appID string) {
+	if !s.pushes {
+		return // graph:resync is about pushes this socket does not get
+	}
 	var payload []byte
 	if appID != "" {
 		payload, _ = jsonMarshal(struct {
@@ -225,10 +235,12 @@ func resourceID(args []json.RawMessage) (string, bool) {
 
 // startEdit joins prefix+id after leaving the socket's other rooms of that
 // prefix (one app, one page at a time). Unauthenticated sockets join
-// nothing, unless the server lets anonymous viewers into app rooms.
+// nothing, unless they are viewers of app rooms (see viewer).
 func (s *socket) startEdit(args []json.RawMessage) string {
-	if s.c.user == nil && !s.anonymousViewer() {
-		return "unauthenticated"
+	if s.c.user == nil {
+		if why := s.viewer(); why != "" {
+			return why
+		}
 	}
 	id, ok := resourceID(args)
 	if !ok {
@@ -270,7 +282,7 @@ func (s *socket) leaveEdit(args []json.RawMessage) string {
 }
 
 // pointer relays collab:mouse_pointer {data, pageId} to room page:<pageId>
-// with "user" and "socketId" added, only when the sender is in that room,
+// with "user" and "socketId" set by the server (the client's own dropped), only when the sender is in that room,
 // at most PointerRate per second.
 func (s *socket) pointer(args []json.RawMessage) string {
 	m := s.c.srv.m
@@ -298,7 +310,7 @@ func (s *socket) pointer(args []json.RawMessage) string {
 		m.pointerDropped.Inc()
 		return "not in room"
 	}
-	payload, err := injectFields(args[0], []byte(`"user"`), s.c.userJSON, []byte(`"socketId"`), jsonString(s.id))
+	payload, err := replaceFields(args[0], []byte(`"user"`), s.c.userJSON, []byte(`"socketId"`), jsonString(s.id))
 	if err != nil {
 		m.pointerDropped.Inc()
 		return "invalid pointer event"
@@ -324,9 +336,22 @@ func (s *socket) takeToken(now time.Time) bool {
 	return true
 }
 
-// anonymousViewer: an unauthenticated socket on "/" of a server without an
-// Appsmith backend that admits anonymous viewers (Options.AnonymousViewers).
-func (s *socket) anonymousViewer() bool {
+// viewer says why an unauthenticated socket may not join an app room
+// ("" when it may). With a secret set, presenting it is what admits a
+// viewer (a holder of the secret may read every graph over HTTP anyway);
+// without one, a server with no Appsmith backend may admit anonymous
+// viewers (Options.AnonymousViewers). Viewers never join page rooms.
+func (s *socket) viewer() string {
 	o := &s.c.srv.opts
-	return o.AnonymousViewers && o.APIBaseURL == "" && s.h.nsp == nspRoot
+	switch {
+	case s.h.nsp != nspRoot:
+		return "unauthenticated"
+	case s.c.srv.hasSecret && !s.pushes:
+		return "secret required"
+	case s.c.srv.hasSecret:
+		return ""
+	case o.AnonymousViewers && o.APIBaseURL == "":
+		return ""
+	}
+	return "unauthenticated"
 }

@@ -46,21 +46,29 @@ type options struct {
 	laterGets int
 	idle      time.Duration
 	env       []string
+	coldArgs  []string // serve flags of the cold server (no preloading)
+	warm      bool
 }
 
 // figures are one store size's measurements.
 type figures struct {
-	Apps          int           `json:"apps"`
-	ImportFirst   time.Duration `json:"importFirst"` // NewIdeel into an empty store
-	ImportLast    time.Duration `json:"importLast"`  // NewIdeel into the fullest store
-	FirstGraph    time.Duration `json:"firstGraph"`
-	LaterGraphP50 time.Duration `json:"laterGraphP50"`
-	LoadAll       time.Duration `json:"loadAll"` // first graph of every app, one after another
-	RenameP50     time.Duration `json:"renameP50"`
-	RenameP90     time.Duration `json:"renameP90"`
-	RenameMax     time.Duration `json:"renameMax"`
-	HTTPP50       time.Duration `json:"renameHttpP50"`
-	GraphP50      time.Duration `json:"renameGraphChangedP50"` // until graph:changed of the rename
+	Apps        int           `json:"apps"`
+	ImportFirst time.Duration `json:"importFirst"` // NewIdeel into an empty store
+	ImportLast  time.Duration `json:"importLast"`  // NewIdeel into the fullest store
+	FirstGraph  time.Duration `json:"firstGraph"`  // cold: the app loads on this request
+	// Warm: a server that preloads the store's apps; the first graph
+	// after they are loaded, and how long after the start that was.
+	Preloaded      time.Duration `json:"preloadedAfter,omitempty"`
+	WarmFirstGraph time.Duration `json:"warmFirstGraph,omitempty"`
+	WarmGraphCPU   time.Duration `json:"warmFirstGraphServerCpu,omitempty"`
+	WarmRSS        int64         `json:"warmRssBytes,omitempty"`
+	LaterGraphP50  time.Duration `json:"laterGraphP50"`
+	LoadAll        time.Duration `json:"loadAll"` // first graph of every app, one after another
+	RenameP50      time.Duration `json:"renameP50"`
+	RenameP90      time.Duration `json:"renameP90"`
+	RenameMax      time.Duration `json:"renameMax"`
+	HTTPP50        time.Duration `json:"renameHttpP50"`
+	GraphP50       time.Duration `json:"renameGraphChangedP50"` // until graph:changed of the rename
 	// CPU time the processes used: load-independent evidence of the work.
 	ImportCPU     time.Duration `json:"importCpu"`
 	FirstGraphCPU time.Duration `json:"firstGraphServerCpu"`
@@ -84,6 +92,8 @@ func run() error {
 	fs.DurationVar(&o.idle, "idle", 60*time.Second, "how long idle CPU is measured")
 	cold := fs.Bool("cold-build", false, "measure a cold build of ./cmd/rts (own empty GOCACHE; modules already downloaded)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	coldArgs := fs.String("cold-args", "--no-preload", "serve flags of the cold server, which must load the app on its first request (\"\" for binaries before preloading)")
+	fs.BoolVar(&o.warm, "warm", true, "also measure the first graph on a server that preloads the store's apps")
 	keep := fs.String("data", "", "keep the stores under this folder (default: a temporary folder, removed)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
@@ -117,6 +127,7 @@ func run() error {
 		}
 	}
 	o.env = []string{"APPSMITH_LOG_LEVEL=info"}
+	o.coldArgs = strings.Fields(*coldArgs)
 
 	var gitApps []string
 	for _, n := range []string{"NewIdeel-Appsmith", "AppsmithNew", "rm"} {
@@ -170,7 +181,12 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 			f.ImportLast = took
 		}
 	}
-	srv, err := benchmarks.StartServed(o.bin, o.env, "--addr", "127.0.0.1:0", "--data", dir)
+	if o.warm {
+		if err := measureWarm(o, dir, filepath.Base(gitApps[0]), n, &f); err != nil {
+			return f, fmt.Errorf("warm: %w", err)
+		}
+	}
+	srv, err := benchmarks.StartServed(o.bin, o.env, append([]string{"--addr", "127.0.0.1:0", "--data", dir}, o.coldArgs...)...)
 	if err != nil {
 		return f, err
 	}
@@ -293,6 +309,61 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 	return f, nil
 }
 
+// measureWarm starts a server that preloads the store's apps, waits until
+// the list says every app is loaded and takes the first graph of the app
+// named name.
+func measureWarm(o options, dir, name string, n int, f *figures) error {
+	fmt.Fprintf(os.Stderr, "warm server: waiting for %d app(s) to be preloaded\n", n)
+	start := time.Now()
+	srv, err := benchmarks.StartServed(o.bin, o.env, "--addr", "127.0.0.1:0", "--data", dir)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	c := &http.Client{Timeout: 5 * time.Minute}
+	var id string
+	for {
+		var apps []struct {
+			ID, Name string
+			Loaded   bool
+		}
+		if err := benchmarks.Call(c, "GET", srv.Base+"/rts-api/v1/apps", "", &apps); err != nil {
+			return err
+		}
+		loaded := 0
+		for _, a := range apps {
+			if a.Loaded {
+				loaded++
+			}
+			if a.Name == name && id == "" {
+				id = a.ID
+			}
+		}
+		if loaded == len(apps) && len(apps) == n {
+			break
+		}
+		if time.Since(start) > 5*time.Minute {
+			return fmt.Errorf("%d of %d apps preloaded after 5 minutes", loaded, len(apps))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.Preloaded = time.Since(start)
+	time.Sleep(time.Second)
+	if f.WarmRSS, err = srv.RSS(); err != nil {
+		return err
+	}
+	cpu0, _ := srv.CPUTime()
+	t0 := time.Now()
+	if err := benchmarks.Call(c, "GET", srv.Base+"/rts-api/v1/apps/"+id+"/graph", "", nil); err != nil {
+		return err
+	}
+	f.WarmFirstGraph = time.Since(t0)
+	cpu1, _ := srv.CPUTime()
+	f.WarmGraphCPU = cpu1 - cpu0
+	fmt.Fprintf(os.Stderr, "preloaded after %v; first graph %v\n", f.Preloaded, f.WarmFirstGraph)
+	return nil
+}
+
 // complaints are the server's log lines that read like trouble.
 func complaints(srv *benchmarks.Served) []string {
 	var out []string
@@ -322,7 +393,10 @@ func printTable(all []figures, coldBuild time.Duration) {
 	row("`rts import` NewIdeel-Appsmith (empty store / fullest)", func(f figures) string {
 		return ms(f.ImportFirst) + " / " + ms(f.ImportLast)
 	})
-	row("first graph, NewIdeel-Appsmith", func(f figures) string { return ms(f.FirstGraph) })
+	row("first graph, NewIdeel-Appsmith, cold (loads on this request)", func(f figures) string { return ms(f.FirstGraph) })
+	row("first graph, NewIdeel-Appsmith, warm (server preloaded; preloading took)", func(f figures) string {
+		return ms(f.WarmFirstGraph) + " (" + ms(f.Preloaded) + ")"
+	})
 	row("later graph p50", func(f figures) string { return ms(f.LaterGraphP50) })
 	row("first graph of every app", func(f figures) string { return ms(f.LoadAll) })
 	row("rename, HTTP answer p50", func(f figures) string { return ms(f.HTTPP50) })
@@ -331,12 +405,15 @@ func printTable(all []figures, coldBuild time.Duration) {
 	})
 	row("rename, graph:changed heard p50", func(f figures) string { return ms(f.GraphP50) })
 	row("references renamed", func(f figures) string { return fmt.Sprint(f.Refs) })
-	row("CPU: `rts import` / server for the first graph / server per rename", func(f figures) string {
-		return ms(f.ImportCPU) + " / " + ms(f.FirstGraphCPU) + " / " + ms(f.RenameCPU)
+	row("CPU: `rts import` / server for the first graph, cold / warm / server per rename", func(f figures) string {
+		return ms(f.ImportCPU) + " / " + ms(f.FirstGraphCPU) + " / " + ms(f.WarmGraphCPU) + " / " + ms(f.RenameCPU)
 	})
 	row("idle CPU, all apps loaded", func(f figures) string { return fmt.Sprintf("%.2f %% of a core", f.IdleCPU) })
 	row("RSS at start / all loaded", func(f figures) string {
 		return fmt.Sprintf("%.0f / %.0f MiB", float64(f.RSSStart)/(1<<20), float64(f.RSSLoaded)/(1<<20))
+	})
+	row("RSS, warm server with every app preloaded", func(f figures) string {
+		return fmt.Sprintf("%.0f MiB", float64(f.WarmRSS)/(1<<20))
 	})
 	row("RSS per loaded app", func(f figures) string {
 		return fmt.Sprintf("%.1f MiB", float64(f.RSSLoaded-f.RSSStart)/float64(f.Apps)/(1<<20))

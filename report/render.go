@@ -1,38 +1,41 @@
-package depgraph
+package report
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/appsmith-rts/rts/depgraph"
 )
 
-// AppReport is the graph of an app as `rts graph --format json` and the
+// App is the graph of an app as `rts graph --format json` and the
 // HTTP API print it (SPEC §3): pages with their entities, cycles, unknown
 // references and unused entities, then every edge. Lists are sorted so the
 // output is stable.
-type AppReport struct {
-	App   string     `json:"app"`
-	Pages []PageJSON `json:"pages"`
-	Edges []EdgeJSON `json:"edges"`
+type App struct {
+	App   string `json:"app"`
+	Pages []Page `json:"pages"`
+	Edges []Edge `json:"edges"`
 }
 
-// PageJSON is one page of an AppReport.
-type PageJSON struct {
-	Name         string        `json:"name"`
-	Entities     []EntityJSON  `json:"entities"`
-	Cycles       [][]string    `json:"cycles"`
-	Unknown      []UnknownJSON `json:"unknown"`
-	Unused       []string      `json:"unused"`
-	SyntaxErrors []string      `json:"syntaxErrors"`
+// Page is one page of an App.
+type Page struct {
+	Name         string     `json:"name"`
+	Entities     []Entity   `json:"entities"`
+	Cycles       [][]string `json:"cycles"`
+	Unknown      []Unknown  `json:"unknown"`
+	Unused       []string   `json:"unused"`
+	SyntaxErrors []string   `json:"syntaxErrors"`
 }
 
-// EntityJSON is one entity of a page.
-type EntityJSON struct {
+// Entity is one entity of a page.
+type Entity struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"`
 	Type string `json:"type,omitempty"`
@@ -41,8 +44,8 @@ type EntityJSON struct {
 	Parent string `json:"parent,omitempty"`
 }
 
-// UnknownJSON is an unknown reference and what it probably is.
-type UnknownJSON struct {
+// Unknown is an unknown reference and what it probably is.
+type Unknown struct {
 	From       string `json:"from"`
 	Ref        string `json:"ref"`
 	Reason     string `json:"reason"`
@@ -50,42 +53,64 @@ type UnknownJSON struct {
 	Suggestion string `json:"suggestion,omitempty"`
 }
 
-// EdgeJSON is one edge.
-type EdgeJSON struct {
+// Edge is one edge.
+type Edge struct {
 	Page string `json:"page"`
 	From string `json:"from"`
 	To   string `json:"to"`
 	Kind string `json:"kind"`
 }
 
-// Snapshot renders the graph, or only one page of it when page is not "".
-func (g *Graph) Snapshot(page string) (AppReport, bool) {
-	r := AppReport{App: g.App, Pages: []PageJSON{}, Edges: []EdgeJSON{}}
+// FromGraph renders the graph, or only one page of it when page is not "";
+// false when there is no such page.
+func FromGraph(g *depgraph.Graph, page string) (App, bool) {
+	r := App{App: g.App, Pages: []Page{}, Edges: []Edge{}}
 	found := page == ""
 	for _, pr := range g.Report() {
 		if page != "" && pr.Name != page {
 			continue
 		}
 		found = true
-		pj := PageJSON{Name: pr.Name, Entities: []EntityJSON{}, Cycles: pr.Cycles, Unknown: []UnknownJSON{}, Unused: pr.Unused, SyntaxErrors: pr.SyntaxErrors}
+		pj := Page{Name: pr.Name, Entities: []Entity{}, Cycles: pr.Cycles, Unknown: Unknowns(pr.Unknown), Unused: pr.Unused, SyntaxErrors: pr.SyntaxErrors}
 		for _, e := range pr.Entities {
-			pj.Entities = append(pj.Entities, EntityJSON{Name: e.Name, Kind: e.Kind.String(), Type: e.Type, Parent: e.Parent})
-		}
-		for _, u := range pr.Unknown {
-			pj.Unknown = append(pj.Unknown, UnknownJSON{From: u.From, Ref: u.Ref, Reason: u.Reason, Page: u.OtherPage, Suggestion: u.Suggestion})
+			pj.Entities = append(pj.Entities, Entity{Name: e.Name, Kind: e.Kind.String(), Type: e.Type, Parent: e.Parent})
 		}
 		r.Pages = append(r.Pages, pj)
 	}
 	for _, e := range g.Edges() {
 		if page == "" || e.Page == page {
-			r.Edges = append(r.Edges, EdgeJSON{Page: e.Page, From: e.From, To: e.To, Kind: e.Kind.String()})
+			r.Edges = append(r.Edges, edge(e))
 		}
 	}
 	return r, found
 }
 
+// Edges converts the graph's edges, as reports and the pushes of graph
+// changes print them; never nil, so JSON shows [].
+func Edges(es []depgraph.Edge) []Edge {
+	out := make([]Edge, 0, len(es))
+	for _, e := range es {
+		out = append(out, edge(e))
+	}
+	return out
+}
+
+func edge(e depgraph.Edge) Edge {
+	return Edge{Page: e.Page, From: e.From, To: e.To, Kind: e.Kind.String()}
+}
+
+// Unknowns converts the graph's unknown references, as reports and the
+// pushes of graph changes print them; never nil, so JSON shows [].
+func Unknowns(us []depgraph.Unknown) []Unknown {
+	out := make([]Unknown, 0, len(us))
+	for _, u := range us {
+		out = append(out, Unknown{From: u.From, Ref: u.Ref, Reason: u.Reason, Page: u.OtherPage, Suggestion: u.Suggestion})
+	}
+	return out
+}
+
 // WriteJSON writes the report as indented JSON without HTML escaping.
-func (r AppReport) WriteJSON(w io.Writer) error {
+func (r App) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
@@ -105,7 +130,7 @@ const (
 // an arrow from each entity to each entity its bindings refer to, labelled
 // with the binding paths, one per line (at most dotMaxLines, then "+N
 // more"); edges and entities on a cycle are red.
-func (r AppReport) WriteDOT(w io.Writer) error {
+func (r App) WriteDOT(w io.Writer) error {
 	var b bytes.Buffer
 	b.WriteString("digraph app {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n")
 	for pi, p := range r.Pages {
@@ -113,9 +138,9 @@ func (r AppReport) WriteDOT(w io.Writer) error {
 		cycleEdge := map[[2]string]bool{}
 		for _, c := range p.Cycles {
 			for i, n := range c {
-				onCycle[NodeEntity(n)] = true
+				onCycle[depgraph.NodeEntity(n)] = true
 				if i > 0 {
-					cycleEdge[[2]string{NodeEntity(c[i-1]), NodeEntity(n)}] = true
+					cycleEdge[[2]string{depgraph.NodeEntity(c[i-1]), depgraph.NodeEntity(n)}] = true
 				}
 			}
 		}
@@ -134,12 +159,12 @@ func (r AppReport) WriteDOT(w io.Writer) error {
 			if e.Page != p.Name {
 				continue
 			}
-			k := [2]string{NodeEntity(e.From), RootOf(e.To)}
+			k := [2]string{depgraph.NodeEntity(e.From), depgraph.RootOf(e.To)}
 			if _, ok := labels[k]; !ok {
 				keys = append(keys, k)
 			}
 			path := strings.TrimPrefix(e.From, k[0]+".")
-			if !containsString(labels[k], path) {
+			if !slices.Contains(labels[k], path) {
 				labels[k] = append(labels[k], path)
 			}
 		}
@@ -182,7 +207,7 @@ func shorten(s string, n int) string {
 
 // WriteText writes one line per finding or edge, for people; names are
 // Printable.
-func (r AppReport) WriteText(w io.Writer) error {
+func (r App) WriteText(w io.Writer) error {
 	var b bytes.Buffer
 	for _, p := range r.Pages {
 		fmt.Fprintf(&b, "page %s: %d entities\n", Printable(p.Name), len(p.Entities))
@@ -237,11 +262,11 @@ func plural(n int, one string) string {
 // `page › entity › property: severity: message` (unused entities, which
 // have no property, name their file instead), then a summary line. Names
 // are Printable.
-func (r AppReport) WriteLint(w io.Writer, opts LintOptions) (LintCounts, error) {
+func (r App) WriteLint(w io.Writer, opts LintOptions) (LintCounts, error) {
 	var b bytes.Buffer
 	var n LintCounts
 	place := func(page, node string) string {
-		ent := NodeEntity(node)
+		ent := depgraph.NodeEntity(node)
 		s := page + " › " + ent
 		if path := strings.TrimPrefix(node, ent); path != "" {
 			s += " › " + strings.TrimPrefix(path, ".")

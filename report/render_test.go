@@ -1,4 +1,4 @@
-package depgraph
+package report
 
 import (
 	"bytes"
@@ -39,10 +39,10 @@ func TestDotQuote(t *testing.T) {
 // TestWriteDOTLabels: an edge read through several bindings has one path a
 // line, at most dotMaxLines lines of at most dotMaxLineChar characters.
 func TestWriteDOTLabels(t *testing.T) {
-	r := AppReport{App: "a", Pages: []PageJSON{{Name: "P", Entities: []EntityJSON{{Name: "T", Kind: "widget"}, {Name: "q", Kind: "action"}}}}}
+	r := App{App: "a", Pages: []Page{{Name: "P", Entities: []Entity{{Name: "T", Kind: "widget"}, {Name: "q", Kind: "action"}}}}}
 	long := "primaryColumns." + strings.Repeat("x", 80) + ".computedValue"
 	for _, from := range []string{"T.a", "T.b", "T.c", "T.d", "T.e", "T." + long} {
-		r.Edges = append(r.Edges, EdgeJSON{Page: "P", From: from, To: "q.data", Kind: "binding"})
+		r.Edges = append(r.Edges, Edge{Page: "P", From: from, To: "q.data", Kind: "binding"})
 	}
 	var b bytes.Buffer
 	if err := r.WriteDOT(&b); err != nil {

@@ -1,4 +1,4 @@
-package depgraph
+package report
 
 import (
 	"bytes"
@@ -8,46 +8,48 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/appsmith-rts/rts/depgraph"
 )
 
-// ReportDiff is what a change to an app does to its graph, page by page:
+// Diff is what a change to an app does to its graph, page by page:
 // entities added, removed and renamed, edges added and removed, and the
 // cycles and unknown references the new version introduces or fixes. It is
 // what a reviewer of a pull request on a git-connected app wants to know.
-type ReportDiff struct {
+type Diff struct {
 	Old     string      `json:"old"`
 	New     string      `json:"new"`
 	Pages   []PageDiff  `json:"pages"`
 	Summary DiffSummary `json:"summary"`
 }
 
-// PageDiff is one page's part of a ReportDiff. Status is "changed", or
+// PageDiff is one page's part of a Diff. Status is "changed", or
 // "added" or "removed" for a whole page; an added page lists everything it
 // has as added, a removed one everything it had as removed.
 type PageDiff struct {
-	Name         string        `json:"name"`
-	Status       string        `json:"status"`
-	Added        []EntityJSON  `json:"added"`
-	Removed      []EntityJSON  `json:"removed"`
-	Renamed      []RenameJSON  `json:"renamed"`
-	EdgesAdded   []EdgeJSON    `json:"edgesAdded"`
-	EdgesRemoved []EdgeJSON    `json:"edgesRemoved"`
-	CyclesAdded  [][]string    `json:"cyclesAdded"`
-	CyclesFixed  [][]string    `json:"cyclesFixed"`
-	UnknownAdded []UnknownJSON `json:"unknownAdded"`
-	UnknownFixed []UnknownJSON `json:"unknownFixed"`
+	Name         string     `json:"name"`
+	Status       string     `json:"status"`
+	Added        []Entity   `json:"added"`
+	Removed      []Entity   `json:"removed"`
+	Renamed      []Rename   `json:"renamed"`
+	EdgesAdded   []Edge     `json:"edgesAdded"`
+	EdgesRemoved []Edge     `json:"edgesRemoved"`
+	CyclesAdded  [][]string `json:"cyclesAdded"`
+	CyclesFixed  [][]string `json:"cyclesFixed"`
+	UnknownAdded []Unknown  `json:"unknownAdded"`
+	UnknownFixed []Unknown  `json:"unknownFixed"`
 }
 
-// RenameJSON is an entity that changed its name and nothing else its
+// Rename is an entity that changed its name and nothing else its
 // references show.
-type RenameJSON struct {
+type Rename struct {
 	From string `json:"from"`
 	To   string `json:"to"`
 	Kind string `json:"kind"`
 	Type string `json:"type,omitempty"`
 }
 
-// DiffSummary counts a ReportDiff.
+// DiffSummary counts a Diff.
 type DiffSummary struct {
 	EntitiesAdded   int `json:"entitiesAdded"`
 	EntitiesRemoved int `json:"entitiesRemoved"`
@@ -62,9 +64,9 @@ type DiffSummary struct {
 
 // Fails reports whether the new version brings a cycle or an unknown
 // reference the old one did not have: what a CI check refuses.
-func (d ReportDiff) Fails() bool { return d.Summary.CyclesAdded+d.Summary.UnknownAdded > 0 }
+func (d Diff) Fails() bool { return d.Summary.CyclesAdded+d.Summary.UnknownAdded > 0 }
 
-// DiffReports compares two versions of an app's graph.
+// Compare compares two versions of an app's graph.
 //
 // An entity that is gone and one that came, on the same page, of the same
 // kind and type, are one entity renamed when their references match: the
@@ -72,9 +74,9 @@ func (d ReportDiff) Fails() bool { return d.Summary.CyclesAdded+d.Summary.Unknow
 // other entities reading it (its own name left out of both). Edges, cycles
 // and unknown references of the old version are compared under the new
 // names, so a rename shows as a rename and nothing else.
-func DiffReports(old, cur AppReport) ReportDiff {
-	d := ReportDiff{Old: old.App, New: cur.App, Pages: []PageDiff{}}
-	oldPages := map[string]*PageJSON{}
+func Compare(old, cur App) Diff {
+	d := Diff{Old: old.App, New: cur.App, Pages: []PageDiff{}}
+	oldPages := map[string]*Page{}
 	for i := range old.Pages {
 		oldPages[old.Pages[i].Name] = &old.Pages[i]
 	}
@@ -85,7 +87,7 @@ func DiffReports(old, cur AppReport) ReportDiff {
 		seen[p.Name] = true
 		op := oldPages[p.Name]
 		if op == nil {
-			op = &PageJSON{Name: p.Name}
+			op = &Page{Name: p.Name}
 		}
 		pd := diffPage(op, p, oldEdges[p.Name], curEdges[p.Name])
 		if oldPages[p.Name] == nil {
@@ -100,7 +102,7 @@ func DiffReports(old, cur AppReport) ReportDiff {
 		if seen[p.Name] {
 			continue
 		}
-		pd := diffPage(p, &PageJSON{Name: p.Name}, oldEdges[p.Name], nil)
+		pd := diffPage(p, &Page{Name: p.Name}, oldEdges[p.Name], nil)
 		pd.Status = "removed"
 		d.Pages = append(d.Pages, pd)
 	}
@@ -124,22 +126,22 @@ func (p *PageDiff) empty() bool {
 		len(p.CyclesAdded)+len(p.CyclesFixed)+len(p.UnknownAdded)+len(p.UnknownFixed) == 0
 }
 
-func edgesByPage(edges []EdgeJSON) map[string][]EdgeJSON {
-	out := map[string][]EdgeJSON{}
+func edgesByPage(edges []Edge) map[string][]Edge {
+	out := map[string][]Edge{}
 	for _, e := range edges {
 		out[e.Page] = append(out[e.Page], e)
 	}
 	return out
 }
 
-func diffPage(old, cur *PageJSON, oldEdges, curEdges []EdgeJSON) PageDiff {
+func diffPage(old, cur *Page, oldEdges, curEdges []Edge) PageDiff {
 	pd := PageDiff{
-		Name: cur.Name, Status: "changed", Added: []EntityJSON{}, Removed: []EntityJSON{}, Renamed: []RenameJSON{},
-		EdgesAdded: []EdgeJSON{}, EdgesRemoved: []EdgeJSON{}, CyclesAdded: [][]string{}, CyclesFixed: [][]string{},
-		UnknownAdded: []UnknownJSON{}, UnknownFixed: []UnknownJSON{},
+		Name: cur.Name, Status: "changed", Added: []Entity{}, Removed: []Entity{}, Renamed: []Rename{},
+		EdgesAdded: []Edge{}, EdgesRemoved: []Edge{}, CyclesAdded: [][]string{}, CyclesFixed: [][]string{},
+		UnknownAdded: []Unknown{}, UnknownFixed: []Unknown{},
 	}
 	oldByName, curByName := entitiesByName(old.Entities), entitiesByName(cur.Entities)
-	var gone, came []EntityJSON
+	var gone, came []Entity
 	for _, e := range old.Entities {
 		if c, ok := curByName[e.Name]; !ok || c.Kind != e.Kind {
 			gone = append(gone, e)
@@ -153,7 +155,7 @@ func diffPage(old, cur *PageJSON, oldEdges, curEdges []EdgeJSON) PageDiff {
 	renamed := matchRenames(gone, came, oldEdges, curEdges)
 	for _, e := range gone {
 		if to, ok := renamed[e.Name]; ok {
-			pd.Renamed = append(pd.Renamed, RenameJSON{From: e.Name, To: to, Kind: e.Kind, Type: e.Type})
+			pd.Renamed = append(pd.Renamed, Rename{From: e.Name, To: to, Kind: e.Kind, Type: e.Type})
 		} else {
 			pd.Removed = append(pd.Removed, e)
 		}
@@ -173,23 +175,23 @@ func diffPage(old, cur *PageJSON, oldEdges, curEdges []EdgeJSON) PageDiff {
 
 	// The old version under the new names.
 	rename := func(node string) string {
-		root := RootOf(node)
+		root := depgraph.RootOf(node)
 		if to, ok := renamed[root]; ok {
 			return to + node[len(root):]
 		}
 		return node
 	}
 	same := func(s string) string { return s }
-	edgeKey := func(name func(string) string) func(EdgeJSON) string {
-		return func(e EdgeJSON) string { return name(e.From) + "\x00" + name(e.To) + "\x00" + e.Kind }
+	edgeKey := func(name func(string) string) func(Edge) string {
+		return func(e Edge) string { return name(e.From) + "\x00" + name(e.To) + "\x00" + e.Kind }
 	}
 	pd.EdgesAdded, pd.EdgesRemoved = addedAndGone(oldEdges, curEdges, edgeKey(rename), edgeKey(same), pd.EdgesAdded, pd.EdgesRemoved)
 	cycle := func(name func(string) string) func([]string) string {
 		return func(c []string) string { return cycleKey(c, name) }
 	}
 	pd.CyclesAdded, pd.CyclesFixed = addedAndGone(old.Cycles, cur.Cycles, cycle(rename), cycle(same), pd.CyclesAdded, pd.CyclesFixed)
-	unknownKey := func(name func(string) string) func(UnknownJSON) string {
-		return func(u UnknownJSON) string { return name(u.From) + "\x00" + name(u.Ref) }
+	unknownKey := func(name func(string) string) func(Unknown) string {
+		return func(u Unknown) string { return name(u.From) + "\x00" + name(u.Ref) }
 	}
 	pd.UnknownAdded, pd.UnknownFixed = addedAndGone(old.Unknown, cur.Unknown, unknownKey(rename), unknownKey(same), pd.UnknownAdded, pd.UnknownFixed)
 	return pd
@@ -219,15 +221,15 @@ func addedAndGone[T any](old, cur []T, oldKey, curKey func(T) string, added, gon
 	return added, gone
 }
 
-func entitiesByName(list []EntityJSON) map[string]EntityJSON {
-	m := make(map[string]EntityJSON, len(list))
+func entitiesByName(list []Entity) map[string]Entity {
+	m := make(map[string]Entity, len(list))
 	for _, e := range list {
 		m[e.Name] = e
 	}
 	return m
 }
 
-func sortEntities(list []EntityJSON) {
+func sortEntities(list []Entity) {
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 }
 
@@ -254,24 +256,24 @@ func cycleKey(c []string, rename func(string) string) string {
 }
 
 // matchRenames pairs entities gone from a page with entities that came, of
-// the same kind and type, whose references match (see DiffReports). A
+// the same kind and type, whose references match (see Compare). A
 // pairing must be the only one for both sides; an entity with no
 // references at all matches nothing, as nothing tells it apart.
-func matchRenames(gone, came []EntityJSON, oldEdges, curEdges []EdgeJSON) map[string]string {
+func matchRenames(gone, came []Entity, oldEdges, curEdges []Edge) map[string]string {
 	out := map[string]string{}
 	if len(gone) == 0 || len(came) == 0 {
 		return out
 	}
-	sig := func(name string, edges []EdgeJSON) string {
+	sig := func(name string, edges []Edge) string {
 		var refs []string
 		self := func(n string) string {
-			if root := RootOf(n); root == name {
+			if root := depgraph.RootOf(n); root == name {
 				return "\x00" + n[len(root):]
 			}
 			return n
 		}
 		for _, e := range edges {
-			from, to := NodeEntity(e.From), RootOf(e.To)
+			from, to := depgraph.NodeEntity(e.From), depgraph.RootOf(e.To)
 			if from == name || to == name {
 				refs = append(refs, self(e.From)+"\x01"+self(e.To)+"\x01"+e.Kind)
 			}
@@ -305,7 +307,7 @@ func matchRenames(gone, came []EntityJSON, oldEdges, curEdges []EdgeJSON) map[st
 }
 
 // WriteJSON writes the diff as indented JSON.
-func (d ReportDiff) WriteJSON(w io.Writer) error {
+func (d Diff) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
@@ -315,7 +317,7 @@ func (d ReportDiff) WriteJSON(w io.Writer) error {
 // WriteText writes the diff for people: a section per page that changed,
 // a line per change, `error:` before what a CI check refuses (a new cycle,
 // a new unknown reference), then a summary line. Names are Printable.
-func (d ReportDiff) WriteText(w io.Writer) error {
+func (d Diff) WriteText(w io.Writer) error {
 	var b bytes.Buffer
 	line := func(format string, args ...any) {
 		b.WriteString(Printable(fmt.Sprintf(format, args...)) + "\n")
@@ -339,8 +341,8 @@ func (d ReportDiff) WriteText(w io.Writer) error {
 			for _, e := range p.Removed {
 				removed[e.Name] = 0
 			}
-			with := func(counts map[string]int, e EdgeJSON) bool {
-				for _, n := range []string{NodeEntity(e.From), RootOf(e.To)} {
+			with := func(counts map[string]int, e Edge) bool {
+				for _, n := range []string{depgraph.NodeEntity(e.From), depgraph.RootOf(e.To)} {
 					if _, ok := counts[n]; ok {
 						counts[n]++
 						return true
@@ -408,7 +410,7 @@ func edgeCount(n int) string {
 	return " (" + plural(n, "edge") + " with it)"
 }
 
-func unknownHint(u UnknownJSON) string {
+func unknownHint(u Unknown) string {
 	switch u.Reason {
 	case "other-page":
 		return " (an entity of page " + u.Page + ")"
