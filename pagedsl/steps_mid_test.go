@@ -162,10 +162,12 @@ func runOneStep(n int, in string) (out string, err error) {
 // with random odd values planted in them (null or primitive children,
 // strings for objects, missing columns and templates, other widget
 // types), and random trees of tabs, canvases and widgets with missing,
-// string or shared ids and columns (for steps 20 and 21), through steps
-// from their version to 56. The expected answers are Appsmith's own steps
-// run by Node on the same pages: the output with its key order, or that
-// it throws (500 of the 1000 throw).
+// string or shared ids and columns (for steps 20 and 21), and random
+// list and table widgets with odd templates, columns, column orders and
+// path keys (steps 22 to 49), through steps from their version to 56.
+// The expected answers are Appsmith's own steps run by Node on the same
+// pages: the output with its key order, or that it throws (650 of the
+// 1300 throw).
 func TestStepsMidOddPages(t *testing.T) {
 	f, err := os.Open(filepath.Join("testdata", "mid-odd-pages.jsonl.gz"))
 	if err != nil {
@@ -214,8 +216,8 @@ func TestStepsMidOddPages(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if n != 1000 || throws != 500 {
-		t.Fatalf("read %d cases (%d throwing), want 1000 (500)", n, throws)
+	if n != 1300 || throws != 650 {
+		t.Fatalf("read %d cases (%d throwing), want 1300 (650)", n, throws)
 	}
 }
 
