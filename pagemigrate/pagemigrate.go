@@ -154,6 +154,20 @@ func versionText(dsl any) string {
 // MigrateText migrates one page DSL given as JSON text (the import path).
 // changed is false when no step ran; then out is "".
 func MigrateText(page, dsl string) (out string, l Layout, changed bool, err error) {
+	// Most pages are current: no need to decode them to find out (the
+	// last of duplicate keys is the one JSON.parse keeps).
+	var ver gjson.Result
+	if gjson.Valid(dsl) {
+		gjson.Parse(dsl).ForEach(func(k, v gjson.Result) bool {
+			if k.Str == "version" {
+				ver = v
+			}
+			return true
+		})
+	}
+	if ver.Type == gjson.Number && ver.Num == pagedsl.LatestVersion {
+		return "", Layout{Page: page, Side: "unpublished", From: ver.Raw}, false, nil
+	}
 	v, err := pagedsl.Decode([]byte(dsl))
 	if err != nil {
 		return "", Layout{}, false, &PageError{Page: page, Err: err}

@@ -357,3 +357,12 @@ func TestGitInlineWidgets(t *testing.T) {
 		t.Errorf("widget file: %s", icon.Raw)
 	}
 }
+
+// TestMigrateTextDuplicateVersion: the last of duplicate version keys is
+// the page's version, as JSON.parse reads it.
+func TestMigrateTextDuplicateVersion(t *testing.T) {
+	_, l, changed, err := MigrateText("P", `{"widgetName":"MainContainer","widgetId":"0","type":"CANVAS_WIDGET","version":94,"children":[],"version":93}`)
+	if err != nil || !changed || l.From != "93" {
+		t.Errorf("changed %v from %s, err %v; want a migration from 93", changed, l.From, err)
+	}
+}
