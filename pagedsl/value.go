@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/appsmith-rts/rts/analysis"
 )
@@ -222,14 +223,140 @@ type decoder struct {
 	keys  []string
 	vals  []any // the values of keys
 	items []any // array items
-	// interned maps each short key seen to one shared string.
-	interned map[string]string
+	// interned maps each short key seen to one shared string and a small
+	// number; keyIDs holds the numbers of the keys being read (-1 for a
+	// key not interned), seen one bit per number: duplicate keys of an
+	// object are found without a map per object.
+	interned map[string]internedKey
+	keyIDs   []int32
+	lastID   int32
+	seen     [maxInterned / 64]uint64
+	// Arenas the decoded values are carved from, a chunk at a time: a
+	// page's values live and die together, and one allocation per chunk
+	// instead of per value halves the decoding time. Carved slices have
+	// no spare capacity, so a step that appends reallocates rather than
+	// writing into a neighbour.
+	bytes   []byte
+	objects []Object
+	arrays  []Array
+	keySlab []string
+	valSlab []any
+}
+
+const (
+	arenaBytes = 32 << 10 // string bytes per chunk
+	arenaItems = 256      // objects, arrays, keys or values per chunk
+)
+
+// string returns b as a string backed by the byte arena (strings are
+// immutable, so sharing one buffer is safe); long strings get their own.
+func (d *decoder) string(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > arenaBytes/8 {
+		return string(b)
+	}
+	if cap(d.bytes)-len(d.bytes) < len(b) {
+		// A small page gets small chunks: what is not used is cleared
+		// for nothing.
+		d.bytes = make([]byte, 0, max(len(b), min(arenaBytes, len(d.data)/2)))
+	}
+	off := len(d.bytes)
+	d.bytes = append(d.bytes, b...)
+	return unsafe.String(&d.bytes[off], len(b))
+}
+
+// items0 is the number of objects or arrays in a chunk: about one per 128
+// bytes of input, within [8, arenaItems].
+func (d *decoder) items0() int {
+	return max(8, min(arenaItems, len(d.data)/128))
+}
+
+func (d *decoder) newObject() *Object {
+	if len(d.objects) == 0 {
+		d.objects = make([]Object, d.items0())
+	}
+	o := &d.objects[0]
+	d.objects = d.objects[1:]
+	return o
+}
+
+func (d *decoder) newArray() *Array {
+	if len(d.arrays) == 0 {
+		d.arrays = make([]Array, d.items0())
+	}
+	a := &d.arrays[0]
+	d.arrays = d.arrays[1:]
+	return a
+}
+
+func (d *decoder) copyKeys(keys []string) []string {
+	n := len(keys)
+	if n > arenaItems/4 {
+		return append([]string(nil), keys...)
+	}
+	if len(d.keySlab) < n {
+		d.keySlab = make([]string, max(n, 4*d.items0()))
+	}
+	out := d.keySlab[:n:n]
+	d.keySlab = d.keySlab[n:]
+	copy(out, keys)
+	return out
+}
+
+func (d *decoder) copyVals(vals []any) []any {
+	n := len(vals)
+	if n > arenaItems/4 {
+		return append([]any(nil), vals...)
+	}
+	if len(d.valSlab) < n {
+		d.valSlab = make([]any, max(n, 4*d.items0()))
+	}
+	out := d.valSlab[:n:n]
+	d.valSlab = d.valSlab[n:]
+	copy(out, vals)
+	return out
 }
 
 // object builds the object of the last len(d.keys)-start members.
+// internedKey is a shared key and its number.
+type internedKey struct {
+	s  string
+	id int32
+}
+
+// hasDuplicate reports whether ids (the keys of one object) repeat a
+// number; ok is false when some key has none.
+func (d *decoder) hasDuplicate(ids []int32) (dup, ok bool) {
+	n := 0
+	for _, id := range ids {
+		if id < 0 {
+			ok = false
+			break
+		}
+		w, bit := id>>6, uint64(1)<<(id&63)
+		if d.seen[w]&bit != 0 {
+			dup = true
+			break
+		}
+		d.seen[w] |= bit
+		n++
+	}
+	for _, id := range ids[:n] {
+		d.seen[id>>6] &^= uint64(1) << (id & 63)
+	}
+	if n == len(ids) {
+		ok = true
+	}
+	return dup, ok || dup
+}
+
 func (d *decoder) object(start int) *Object {
 	keys, vals := d.keys[start:], d.vals[start:]
-	simple := true
+	dup, known := d.hasDuplicate(d.keyIDs[start:])
+	untracked := !known
+	simple := !dup
 	for _, k := range keys {
 		if k != "" && k[0] >= '0' && k[0] <= '9' {
 			if _, ok := arrayIndex(k); ok {
@@ -238,7 +365,7 @@ func (d *decoder) object(start int) *Object {
 			}
 		}
 	}
-	if simple && len(keys) < indexThreshold {
+	if simple && untracked && len(keys) < indexThreshold {
 		for i := 1; i < len(keys) && simple; i++ {
 			for j := 0; j < i; j++ {
 				if keys[i] == keys[j] {
@@ -250,8 +377,9 @@ func (d *decoder) object(start int) *Object {
 	}
 	var o *Object
 	if simple {
-		o = &Object{keys: append([]string(nil), keys...), vals: append([]any(nil), vals...)}
-		if len(keys) >= indexThreshold {
+		o = d.newObject()
+		o.keys, o.vals = d.copyKeys(keys), d.copyVals(vals)
+		if untracked && len(keys) >= indexThreshold {
 			// The key map a large object needs anyway finds duplicates.
 			o.reindex()
 			if len(o.idx) != len(keys) {
@@ -267,7 +395,7 @@ func (d *decoder) object(start int) *Object {
 		}
 	}
 	clear(d.vals[start:])
-	d.keys, d.vals = d.keys[:start], d.vals[:start]
+	d.keys, d.vals, d.keyIDs = d.keys[:start], d.vals[:start], d.keyIDs[:start]
 	return o
 }
 
@@ -313,6 +441,7 @@ func (d *decoder) value(depth int) any {
 				return nil
 			}
 			k := d.key()
+			id := d.lastID
 			d.skipSpace()
 			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 				d.fail("expected ':'")
@@ -325,6 +454,7 @@ func (d *decoder) value(depth int) any {
 				return nil
 			}
 			d.keys = append(d.keys, k)
+			d.keyIDs = append(d.keyIDs, id)
 			d.vals = append(d.vals, v)
 			d.skipSpace()
 			if d.pos >= len(d.data) {
@@ -364,7 +494,8 @@ func (d *decoder) value(depth int) any {
 			}
 			if d.data[d.pos] == ']' {
 				d.pos++
-				a := &Array{Items: append([]any(nil), d.items[start:]...)}
+				a := d.newArray()
+				a.Items = d.copyVals(d.items[start:])
 				clear(d.items[start:])
 				d.items = d.items[:start]
 				return a
@@ -509,24 +640,27 @@ func (d *decoder) key() string {
 		c := d.data[i]
 		if c == '"' {
 			raw := d.data[start:i]
-			if k, ok := d.interned[string(raw)]; ok {
-				d.pos = i + 1
-				return k
-			}
-			k := string(raw)
-			if d.interned == nil {
-				d.interned = make(map[string]string)
-			}
-			if len(d.interned) < maxInterned {
-				d.interned[k] = k
-			}
 			d.pos = i + 1
+			if e, ok := d.interned[string(raw)]; ok {
+				d.lastID = e.id
+				return e.s
+			}
+			k := d.string(raw)
+			if d.interned == nil {
+				d.interned = make(map[string]internedKey)
+			}
+			d.lastID = -1
+			if n := len(d.interned); n < maxInterned {
+				d.interned[k] = internedKey{s: k, id: int32(n)}
+				d.lastID = int32(n)
+			}
 			return k
 		}
 		if c == '\\' || c < 0x20 || c >= 0x80 {
 			break
 		}
 	}
+	d.lastID = -1
 	return d.str()
 }
 
@@ -547,7 +681,7 @@ func (d *decoder) str() string {
 		if c == '"' {
 			s := d.data[start:d.pos]
 			d.pos++
-			return string(s)
+			return d.string(s)
 		}
 		if c == '\\' || c < 0x20 || c >= 0x80 {
 			break
@@ -561,7 +695,7 @@ func (d *decoder) str() string {
 		case c == '"':
 			d.pos++
 			d.buf = buf
-			return string(buf)
+			return d.string(buf)
 		case c < 0x20:
 			d.fail("control character in string")
 			return ""
