@@ -6,8 +6,7 @@
 // text, so a rename splices new values in without re-serialising anything);
 // the binding edges of the edge contract (../shared/conformance/README.md),
 // checked against the expected edges of three real apps; and Appsmith's
-// knowledge the dependency graph is given (GraphEnv: widget default
-// properties, globals, how code is analysed). Which entities and paths count
-// and how a value is read follow Appsmith's own code (lodash get,
-// getDynamicBindings).
+// widget default properties, which appgraph hands the graph. Which entities
+// and paths count and how a value is read follow Appsmith's own code
+// (lodash get, getDynamicBindings).
 package appmodel

@@ -2,10 +2,10 @@ package appmodel
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/appsmith-rts/rts/analysis"
-	"github.com/appsmith-rts/rts/depgraph"
 )
 
 // Edge goes from a binding node to a reference its code makes.
@@ -100,7 +100,7 @@ func (x *extraction) pageEdges(p *Page) []Edge {
 			refs := x.refs[x.ids[x.next]]
 			x.next++
 			for _, ref := range refs {
-				root := depgraph.RootOf(ref)
+				root := rootOf(ref)
 				if _, ok := names[root]; !ok && !(b.Kind == BindingJSObject && root == b.Entity) {
 					continue
 				}
@@ -114,4 +114,13 @@ func (x *extraction) pageEdges(p *Page) []Edge {
 		}
 	}
 	return out
+}
+
+// rootOf is the entity part of a reference: the text before the first `.`
+// or `[` (depgraph.RootOf, which the graph applies to the same references).
+func rootOf(ref string) string {
+	if i := strings.IndexAny(ref, ".["); i >= 0 {
+		return ref[:i]
+	}
+	return ref
 }

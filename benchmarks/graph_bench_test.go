@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/appsmith-rts/rts/appgraph"
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/shareddata"
@@ -28,7 +29,7 @@ func loadInput(b *testing.B, name string) []depgraph.PageInput {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := appmodel.GraphInput(app)
+	in := appgraph.Input(app)
 	appInputs[name] = in
 	return in
 }
@@ -50,7 +51,7 @@ func BenchmarkGraphBuild(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				appmodel.NewGraph(name).Load(in)
+				appgraph.New(name).Load(in)
 			}
 			b.ReportMetric(float64(bindings(in)), "bindings")
 		})
@@ -61,7 +62,7 @@ func BenchmarkGraphBuild(b *testing.B) {
 // between two versions of its code, and measures the incremental update.
 func BenchmarkGraphUpdate(b *testing.B) {
 	in := loadInput(b, "NewIdeel-Appsmith")
-	g := appmodel.NewGraph("app")
+	g := appgraph.New("app")
 	g.Load(in)
 	// A widget binding with references, on a busy page.
 	var page string
@@ -98,12 +99,12 @@ func BenchmarkGraphBuildScaled(b *testing.B) {
 	base := loadInput(b, "NewIdeel-Appsmith")
 	for _, factor := range []int{10, 100} {
 		b.Run("x"+itoa(factor), func(b *testing.B) {
-			in := ScaleApp(base, factor)
+			in := scaleApp(base, factor)
 			b.ReportAllocs()
 			b.ResetTimer()
 			var g *depgraph.Graph
 			for b.Loop() {
-				g = appmodel.NewGraph("scaled")
+				g = appgraph.New("scaled")
 				g.Load(in)
 			}
 			b.StopTimer()

@@ -5,6 +5,6 @@
 // binding or entity at a time and reporting what each update changed. It
 // parses nothing itself: what a snippet refers to, which names are globals
 // and which widget properties start from which defaults come in an Env
-// (appmodel.GraphEnv hands in Appsmith's), so the graph holds no parser and
+// (appgraph.Env hands in Appsmith's), so the graph holds no parser and
 // no platform tables.
 package depgraph

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/appsmith-rts/rts/appgraph"
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/store"
@@ -325,7 +326,7 @@ func (a *appState) apply(fs []fetched, kind EventKind) ([]Event, []error) {
 	if !structural {
 		for _, p := range a.model.Pages {
 			if affected[p.ID] {
-				oldInputs[p.ID] = appmodel.PageGraphInput(p)
+				oldInputs[p.ID] = appgraph.PageInput(p)
 			}
 		}
 	}
@@ -340,7 +341,7 @@ func (a *appState) apply(fs []fetched, kind EventKind) ([]Event, []error) {
 	a.bytes = estimateBytes(a)
 	if structural {
 		old := a.graph
-		a.graph = appmodel.BuildGraph(a.model)
+		a.graph = appgraph.Build(a.model)
 		return []Event{{AppID: a.id, Kind: kind, Change: edgeDiff(old, a.graph)}}, bad
 	}
 	a.graph.App = a.model.Name
@@ -349,7 +350,7 @@ func (a *appState) apply(fs []fetched, kind EventKind) ([]Event, []error) {
 		if !affected[p.ID] {
 			continue
 		}
-		ch := diffPage(a.graph, oldInputs[p.ID], appmodel.PageGraphInput(p))
+		ch := diffPage(a.graph, oldInputs[p.ID], appgraph.PageInput(p))
 		if !ch.Empty() {
 			events = append(events, Event{AppID: a.id, Page: p.Name, Kind: kind, Change: ch})
 		}

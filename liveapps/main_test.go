@@ -20,6 +20,7 @@ import (
 
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/report"
 	"github.com/appsmith-rts/rts/store"
 )
 
@@ -188,7 +189,7 @@ func hasEdge(es []depgraph.Edge, from, to string) bool {
 	return false
 }
 
-func reportHasEdgeTo(r depgraph.AppReport, page, prefix string) bool {
+func reportHasEdgeTo(r report.App, page, prefix string) bool {
 	for _, e := range r.Edges {
 		if e.Page == page && strings.HasPrefix(e.To, prefix) {
 			return true
@@ -214,7 +215,7 @@ func docOf(t *testing.T, st store.Store, appID, coll, path, value string) store.
 }
 
 // mostReferenced is the page and name of the entity most edges point at.
-func mostReferenced(r depgraph.AppReport) (page, name string) {
+func mostReferenced(r report.App) (page, name string) {
 	count := map[[2]string]int{}
 	for _, e := range r.Edges {
 		count[[2]string{e.Page, depgraph.RootOf(e.To)}]++
@@ -232,12 +233,12 @@ func mostReferenced(r depgraph.AppReport) (page, name string) {
 // same entities (in any order), edges, cycles, unknown references and
 // unused entities. A git app's widget files come in another order than
 // the stored DSL's, which only orders entities differently.
-func graphDiff(got, want depgraph.AppReport) string {
+func graphDiff(got, want report.App) string {
 	if len(got.Pages) != len(want.Pages) {
 		return fmt.Sprintf("%d pages, want %d", len(got.Pages), len(want.Pages))
 	}
-	edges := func(r depgraph.AppReport) map[depgraph.EdgeJSON]bool {
-		m := map[depgraph.EdgeJSON]bool{}
+	edges := func(r report.App) map[report.Edge]bool {
+		m := map[report.Edge]bool{}
 		for _, e := range r.Edges {
 			m[e] = true
 		}
@@ -254,7 +255,7 @@ func graphDiff(got, want depgraph.AppReport) string {
 			return fmt.Sprintf("extra edge %+v", e)
 		}
 	}
-	byName := map[string]depgraph.PageJSON{}
+	byName := map[string]report.Page{}
 	for _, p := range got.Pages {
 		byName[p.Name] = p
 	}
@@ -263,7 +264,7 @@ func graphDiff(got, want depgraph.AppReport) string {
 		if !ok {
 			return "missing page " + w.Name
 		}
-		ents := func(p depgraph.PageJSON) []string {
+		ents := func(p report.Page) []string {
 			var out []string
 			for _, e := range p.Entities {
 				out = append(out, e.Kind+" "+e.Name+" "+e.Type)

@@ -10,9 +10,11 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/appsmith-rts/rts/appgraph"
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/internal/shareddata"
 	"github.com/appsmith-rts/rts/refactor"
+	"github.com/appsmith-rts/rts/report"
 	"github.com/appsmith-rts/rts/store"
 )
 
@@ -224,7 +226,7 @@ func TestSharedAppsGraphs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, _ := appmodel.BuildGraph(app).Snapshot("")
+			want, _ := report.FromGraph(appgraph.Build(app), "")
 			id, err := r.Import(ctx, app)
 			if err != nil {
 				t.Fatal(err)

@@ -16,9 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/appsmith-rts/rts/analysis"
+	"github.com/appsmith-rts/rts/appgraph"
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/refactor"
+	"github.com/appsmith-rts/rts/report"
 	"github.com/appsmith-rts/rts/store"
 )
 
@@ -267,7 +269,7 @@ func (r *Room) load(ctx context.Context, a *appState) error {
 		return fmt.Errorf("%w: application %q is deleted", store.ErrNotFound, a.id)
 	}
 	a.assemble()
-	a.graph = appmodel.BuildGraph(a.model)
+	a.graph = appgraph.Build(a.model)
 	a.loaded = true
 	a.ready.Store(true)
 	a.rendered, a.awaiting = nil, nil
@@ -435,15 +437,15 @@ func (r *Room) ListApps(ctx context.Context) ([]AppSummary, error) {
 
 // Graph is the app's graph as SPEC §3 prints it, for the whole app or one
 // page. The app is loaded on first use and followed from then on.
-func (r *Room) Graph(ctx context.Context, appID, page string) (depgraph.AppReport, error) {
+func (r *Room) Graph(ctx context.Context, appID, page string) (report.App, error) {
 	a, err := r.lockApp(ctx, appID)
 	if err != nil {
-		return depgraph.AppReport{}, err
+		return report.App{}, err
 	}
 	defer a.mu.Unlock()
-	rep, ok := a.graph.Snapshot(page)
+	rep, ok := report.FromGraph(a.graph, page)
 	if !ok {
-		return depgraph.AppReport{}, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, appID)
+		return report.App{}, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, appID)
 	}
 	return rep, nil
 }
@@ -465,7 +467,7 @@ func (a *appState) graphJSON(page string) ([]byte, error) {
 	if b, ok := a.rendered[page]; ok {
 		return b, nil
 	}
-	rep, ok := a.graph.Snapshot(page)
+	rep, ok := report.FromGraph(a.graph, page)
 	if !ok {
 		return nil, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, a.id)
 	}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/shareddata"
+	"github.com/appsmith-rts/rts/report"
 	"github.com/appsmith-rts/rts/store"
 )
 
@@ -97,7 +97,7 @@ func TestRenameConflict(t *testing.T) {
 }
 
 // unknownCount is how many references of the app resolve to nothing.
-func unknownCount(g depgraph.AppReport) int {
+func unknownCount(g report.App) int {
 	n := 0
 	for _, p := range g.Pages {
 		n += len(p.Unknown)

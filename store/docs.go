@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -76,36 +75,20 @@ func dateOf(v gjson.Result) time.Time {
 	return time.Time{}
 }
 
-// dateJSONCache keeps the last rendering of a date: a write renders one
-// time for all its documents.
-var dateJSONCache struct {
-	sync.Mutex
-	ms   int64
-	text string
-}
-
 // relaxedDate renders a time as a load renders a date (milliseconds).
 func relaxedDate(t time.Time) string {
-	ms := t.UnixMilli()
-	c := &dateJSONCache
-	c.Lock()
-	defer c.Unlock()
-	if c.ms == ms && c.text != "" {
-		return c.text
-	}
-	b, err := bson.MarshalExtJSON(bson.D{{Key: "d", Value: bson.DateTime(ms)}}, false, false)
+	b, err := bson.MarshalExtJSON(bson.D{{Key: "d", Value: bson.DateTime(t.UnixMilli())}}, false, false)
 	if err != nil {
 		return dateJSON(t)
 	}
-	text := strings.TrimSuffix(strings.TrimPrefix(string(b), `{"d":`), "}")
-	c.ms, c.text = ms, text
-	return text
+	return strings.TrimSuffix(strings.TrimPrefix(string(b), `{"d":`), "}")
 }
 
 // setUpdatedAt returns the document's text with its top-level updatedAt
-// set to at, in place when it has one, last when not.
-func setUpdatedAt(text string, at time.Time) string {
-	v := relaxedDate(at)
+// set to date (relaxedDate's rendering, which a write of many documents
+// does once), in place when it has one, last when not.
+func setUpdatedAt(text, date string) string {
+	v := date
 	r := gjson.Get(text, fieldUpdatedAt)
 	if r.Exists() && r.Index > 0 {
 		return text[:r.Index] + v + text[r.Index+len(r.Raw):]

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
+	"math/rand/v2"
 	"time"
 )
 
@@ -66,8 +66,6 @@ type journalDoc struct {
 	Old, Text     string
 }
 
-var journalSerial atomic.Int64
-
 // journalWrite writes puts through the journal; see above.
 func journalWrite(ctx context.Context, srv casServer, puts []Put, log *slog.Logger) ([]Doc, error) {
 	keys := make([]Key, len(puts))
@@ -88,7 +86,9 @@ func journalWrite(ctx context.Context, srv casServer, puts []Put, log *slog.Logg
 		return nil, ce
 	}
 	at := time.Now()
-	j := &journal{ID: fmt.Sprintf("%x-%d", at.UnixNano(), journalSerial.Add(1)), At: at}
+	// The random part keeps IDs apart when two writers (two processes on
+	// one database too) start a journal in the same nanosecond.
+	j := &journal{ID: fmt.Sprintf("%x-%016x", at.UnixNano(), rand.Uint64()), At: at}
 	for _, p := range puts {
 		j.Docs = append(j.Docs, journalDoc{Key: p.Key, Before: p.Rev, After: srv.nextRev(p.Rev, at), Old: p.Old, Text: p.Text})
 	}

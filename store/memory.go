@@ -366,8 +366,9 @@ func (m *Memory) Write(ctx context.Context, puts []Put) ([]Doc, error) {
 	}
 	at := m.d.tick()
 	out := make([]Doc, len(puts))
+	date := relaxedDate(at)
 	for i, p := range puts {
-		out[i] = m.d.set(p.Key, setUpdatedAt(p.Text, at), m.d.newRev(), at, m.o.OplogSize)
+		out[i] = m.d.set(p.Key, setUpdatedAt(p.Text, date), m.d.newRev(), at, m.o.OplogSize)
 	}
 	return out, nil
 }
@@ -526,7 +527,7 @@ func (m *Memory) Edit(k Key, edit func(text string) string) (Doc, error) {
 		return Doc{}, fmt.Errorf("%w: %s", ErrNotFound, k)
 	}
 	at := m.d.tick()
-	return m.d.set(k, setUpdatedAt(edit(cur.doc.Text), at), m.d.newRev(), at, m.o.OplogSize), nil
+	return m.d.set(k, setUpdatedAt(edit(cur.doc.Text), relaxedDate(at)), m.d.newRev(), at, m.o.OplogSize), nil
 }
 
 // Insert adds a document as another writer would.
@@ -534,7 +535,7 @@ func (m *Memory) Insert(k Key, text string) Doc {
 	m.d.mu.Lock()
 	defer m.d.mu.Unlock()
 	at := m.d.tick()
-	return m.d.set(k, setUpdatedAt(text, at), m.d.newRev(), at, m.o.OplogSize)
+	return m.d.set(k, setUpdatedAt(text, relaxedDate(at)), m.d.newRev(), at, m.o.OplogSize)
 }
 
 // Delete removes a document as another writer would.
@@ -559,7 +560,7 @@ func (m *Memory) replace(_ context.Context, k Key, rev Rev, _, text string, next
 		return false, nil
 	}
 	if text != "" {
-		text = setUpdatedAt(text, at)
+		text = setUpdatedAt(text, relaxedDate(at))
 	}
 	m.d.set(k, text, next, at, m.o.OplogSize)
 	return true, nil

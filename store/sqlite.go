@@ -365,8 +365,9 @@ func (s *SQLite) Write(ctx context.Context, puts []Put) ([]Doc, error) {
 	defer tx.Rollback()
 	out := make([]Doc, 0, len(puts))
 	var changed []Key
+	date := relaxedDate(at)
 	for _, p := range puts {
-		text := setUpdatedAt(p.Text, at)
+		text := setUpdatedAt(p.Text, date)
 		var res sql.Result
 		if p.Rev == "" {
 			res, err = tx.ExecContext(ctx, `INSERT INTO documents (coll, id, app, uid, rev, updated, doc) VALUES (?, ?, ?, ?, 1, ?, ?)

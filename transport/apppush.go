@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/report"
 )
 
 // AppEvent is a change to an app's live graph, to push to the editors of
@@ -65,9 +66,9 @@ func (p *AppPusher) Push(ev AppEvent) {
 		"page":    ev.Page,
 		"reason":  reason,
 		"changed": orEmpty(ch.Nodes),
-		"edges":   map[string]any{"added": edgesJSON(ch.EdgesAdded), "removed": edgesJSON(ch.EdgesRemoved)},
+		"edges":   map[string]any{"added": report.Edges(ch.EdgesAdded), "removed": report.Edges(ch.EdgesRemoved)},
 		"cycles":  map[string]any{"found": pathsOrEmpty(ch.CyclesFound), "resolved": pathsOrEmpty(ch.CyclesResolved)},
-		"unknown": map[string]any{"found": unknownJSON(ch.UnknownFound), "resolved": unknownJSON(ch.UnknownResolved)},
+		"unknown": map[string]any{"found": report.Unknowns(ch.UnknownFound), "resolved": report.Unknowns(ch.UnknownResolved)},
 	})
 }
 
@@ -89,20 +90,4 @@ func pathsOrEmpty(p [][]string) [][]string {
 		return [][]string{}
 	}
 	return p
-}
-
-func edgesJSON(es []depgraph.Edge) []depgraph.EdgeJSON {
-	out := make([]depgraph.EdgeJSON, 0, len(es))
-	for _, e := range es {
-		out = append(out, depgraph.EdgeJSON{Page: e.Page, From: e.From, To: e.To, Kind: e.Kind.String()})
-	}
-	return out
-}
-
-func unknownJSON(us []depgraph.Unknown) []depgraph.UnknownJSON {
-	out := make([]depgraph.UnknownJSON, 0, len(us))
-	for _, u := range us {
-		out = append(out, depgraph.UnknownJSON{From: u.From, Ref: u.Ref, Reason: u.Reason, Page: u.OtherPage, Suggestion: u.Suggestion})
-	}
-	return out
 }

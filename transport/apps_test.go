@@ -57,6 +57,7 @@ func (a *recordingApps) ImportExport(_ context.Context, r io.Reader) (string, er
 }
 
 func TestAppsRoutes(t *testing.T) {
+	t.Parallel()
 	apps := &recordingApps{}
 	s := newTestServer(t, Options{Apps: apps})
 	for _, tt := range []struct {
@@ -95,6 +96,7 @@ func TestAppsRoutes(t *testing.T) {
 
 // TestAppsErrors: each kind of error gets its status and its details.
 func TestAppsErrors(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		err    error
 		status int
@@ -119,6 +121,7 @@ func TestAppsErrors(t *testing.T) {
 }
 
 func TestAppsAPIWithoutStore(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, Options{})
 	res := s.do(t, request{method: http.MethodGet, path: PathApps})
 	if res.status != http.StatusServiceUnavailable {
@@ -128,6 +131,7 @@ func TestAppsAPIWithoutStore(t *testing.T) {
 
 // TestAppPusher: the payloads of SPEC §5, in order, to the app's room.
 func TestAppPusher(t *testing.T) {
+	t.Parallel()
 	pub := &recordingPublisher{}
 	p := &AppPusher{Publisher: pub}
 	p.Push(AppEvent{AppID: "a1", Page: "Users", Kind: "renamed", OldName: "getUsers", NewName: "listUsers", RefactorCount: 3})

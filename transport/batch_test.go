@@ -6,6 +6,7 @@ import (
 )
 
 func TestRefactorBatch(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, Options{})
 	tests := []struct {
 		name, body string

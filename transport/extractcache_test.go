@@ -15,6 +15,7 @@ import (
 )
 
 func TestExtractCache(t *testing.T) {
+	t.Parallel()
 	if newExtractCache(0) != nil || newExtractCache(-1) != nil {
 		t.Fatal("a cache of no size should be nil")
 	}
@@ -60,6 +61,7 @@ func TestExtractCache(t *testing.T) {
 // TestExtractCacheBounded fills a small cache far past its size: it stays
 // within its bytes, keeps what is read, drops what is not and counts it.
 func TestExtractCacheBounded(t *testing.T) {
+	t.Parallel()
 	const limit = cacheShards * 2 * 8192
 	c := newExtractCache(limit)
 	key := func(i int) []byte { return fmt.Appendf(nil, "Api%d.data", i) }
@@ -133,6 +135,7 @@ func gathered(t *testing.T, c *extractCache, name string) float64 {
 }
 
 func TestExtractCacheConcurrent(t *testing.T) {
+	t.Parallel()
 	c := newExtractCache(cacheShards * 2048)
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -159,6 +162,7 @@ func TestExtractCacheConcurrent(t *testing.T) {
 // JSON.stringify wrote for Appsmith's own answer (cases without
 // invalidIdentifiers, which the route never sends, and without quirks).
 func TestConformanceThroughCache(t *testing.T) {
+	t.Parallel()
 	path, err := shareddata.Path("conformance", "extract.jsonl.gz")
 	if err != nil {
 		t.Fatal(err)
@@ -260,6 +264,7 @@ func TestConformanceThroughCache(t *testing.T) {
 // TestSingleThroughCache: single-script-data answers the same bytes from
 // the cache, per eval version, and counts hits and misses.
 func TestSingleThroughCache(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{})
 	plain := newTestServer(t, Options{ExtractCacheBytes: -1})
 	for _, body := range []string{

@@ -6,15 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/appsmith-rts/rts/analysis"
-	"github.com/appsmith-rts/rts/refactor"
-)
-
-// The analyses are variables only so that tests can make them panic.
-var (
-	extract        = analysis.Extract
-	refactorScript = refactor.Renamer.Script
 )
 
 // workerPanic carries a panic of a worker goroutine, with that goroutine's
@@ -78,7 +69,7 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int) ([][]b
 	total.Store(int64(size))
 	err := h.analyse(x, len(misses), func(k int, scratch *[]byte) error {
 		i := misses[k]
-		info := extract(b.str(items[i]), ver, nil)
+		info := h.extract(b.str(items[i]), ver, nil)
 		*scratch = appendInfo((*scratch)[:0], &info)
 		enc := bytes.Clone(*scratch)
 		h.cache.put(ver, raw(i), enc)

@@ -95,6 +95,12 @@ type Handler struct {
 	pool       *workPool
 	cache      *extractCache // nil: no caching
 	renamer    refactor.Renamer
+	// The analyses the AST routes run: analysis.Extract and
+	// renamer.Script, unless a test of this handler makes them block or
+	// panic (fields, not package variables, so such tests run in parallel
+	// with the others).
+	extract        func(script string, evalVersion int, invalid map[string]bool) analysis.IdentifierInfo
+	refactorScript func(rn refactor.Renamer, script, oldName, newName string, isJSObject bool) (refactor.ScriptResult, error)
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -116,6 +122,8 @@ const (
 	routeAppGraph
 	routeAppDependents
 	routeAppRename
+	routeDSLVersion
+	routeDSLMigrate
 	routeMetrics
 	numRoutes
 )
@@ -205,6 +213,7 @@ func NewHandler(o Options) (*Handler, error) {
 	if h.renamer.Scans == nil {
 		h.renamer.Scans = analysis.NewScanCache(0)
 	}
+	h.extract, h.refactorScript = analysis.Extract, refactor.Renamer.Script
 	if o.Secret != "" {
 		// Hashing first makes the comparison constant-time in the length too.
 		h.hasSecret, h.secretSum = true, sha256.Sum256([]byte(o.Secret))
@@ -279,6 +288,8 @@ func NewHandler(o Options) (*Handler, error) {
 		routeAppGraph:      {label: labelAppGraph, method: http.MethodGet, serve: (*Handler).serveAppGraph},
 		routeAppDependents: {label: labelAppDependent, method: http.MethodGet, serve: (*Handler).serveAppDependents},
 		routeAppRename:     {label: labelAppRename, method: http.MethodPost, serve: (*Handler).serveAppRename},
+		routeDSLVersion:    {label: PathDSLVersion, method: http.MethodGet, serve: (*Handler).serveDSLVersion},
+		routeDSLMigrate:    {label: PathDSLMigrate, method: http.MethodPost, serve: (*Handler).serveDSLMigrate},
 		routeMetrics:       {label: PathMetrics, method: http.MethodGet, open: true, serve: (*Handler).serveMetrics},
 	}
 	for i := range h.routes {
@@ -318,6 +329,10 @@ func exactRoute(path string) routeID {
 		return routeApps
 	case PathAppsImport:
 		return routeAppsImport
+	case PathDSLVersion:
+		return routeDSLVersion
+	case PathDSLMigrate:
+		return routeDSLMigrate
 	case PathMetrics:
 		return routeMetrics
 	}

@@ -15,6 +15,7 @@ import (
 )
 
 func TestAllowedHosts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		listen  string
 		extra   []string
@@ -77,6 +78,7 @@ func TestAllowedHosts(t *testing.T) {
 // TestRootRefusesForeignHosts: through Root, a foreign Host gets the JSON
 // 421 on the API, the page and Socket.IO (no upgrade), and is counted.
 func TestRootRefusesForeignHosts(t *testing.T) {
+	t.Parallel()
 	h := mustHandler(t, Options{})
 	sockets, err := socketio.New(socketio.Options{})
 	if err != nil {
@@ -109,7 +111,7 @@ func TestRootRefusesForeignHosts(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(30 * time.Second))
+		c.SetDeadline(time.Now().Add(hangGuard))
 		fmt.Fprintf(c, "GET /rts/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\nOrigin: http://%[1]s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", host)
 		res, err := http.ReadResponse(bufio.NewReader(c), nil)

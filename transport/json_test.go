@@ -16,6 +16,7 @@ var point1, point2 = 0.1, 0.2
 var point3 = point1 + point2
 
 func TestAppendJSNumber(t *testing.T) {
+	t.Parallel()
 	// Expected values are what node prints for String(x).
 	tests := []struct {
 		in   float64
@@ -36,6 +37,7 @@ func TestAppendJSNumber(t *testing.T) {
 }
 
 func TestAppendString(t *testing.T) {
+	t.Parallel()
 	// Expected values are what JSON.stringify writes.
 	tests := []struct{ in, want string }{
 		{"", `""`},
@@ -55,6 +57,7 @@ func TestAppendString(t *testing.T) {
 }
 
 func TestDecodeString(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{`plain`, "plain"},
 		{`\"\\\/\b\f\n\r\t`, "\"\\/\b\f\n\r\t"},
@@ -75,6 +78,7 @@ func TestDecodeString(t *testing.T) {
 }
 
 func TestParseBodyErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string // error text; "" for success
@@ -120,6 +124,7 @@ func TestParseBodyErrors(t *testing.T) {
 }
 
 func TestAppendJSValue(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{` 5.0 `, `5`},
 		{`-0`, `0`},
@@ -203,6 +208,7 @@ func FuzzParseBody(f *testing.F) {
 }
 
 func TestHasStringSpecial(t *testing.T) {
+	t.Parallel()
 	for c := range 256 {
 		want := c == '"' || c == '\\' || c < 0x20
 		for pos := range 8 {

@@ -16,13 +16,12 @@ import (
 	"github.com/appsmith-rts/rts/analysis"
 )
 
-// countExtracts replaces the analysis with one that counts its calls.
-func countExtracts(t *testing.T) *atomic.Int64 {
-	t.Helper()
+// countExtracts replaces h's analysis with one that counts its calls;
+// call it before h serves.
+func countExtracts(h *Handler) *atomic.Int64 {
 	var n atomic.Int64
-	orig := extract
-	t.Cleanup(func() { extract = orig })
-	extract = func(s string, v int, inv map[string]bool) analysis.IdentifierInfo {
+	orig := h.extract
+	h.extract = func(s string, v int, inv map[string]bool) analysis.IdentifierInfo {
 		n.Add(1)
 		return orig(s, v, inv)
 	}
@@ -43,8 +42,10 @@ func scriptsBody(n int, script func(i int) string) string {
 }
 
 func TestMaxScripts(t *testing.T) {
-	calls := countExtracts(t)
-	srv := newTestServer(t, Options{MaxScripts: 3})
+	t.Parallel()
+	h := mustHandler(t, Options{MaxScripts: 3})
+	calls := countExtracts(h)
+	srv := newTestServerHandler(t, h)
 	distinct := func(i int) string { return fmt.Sprintf("Api%d.data", i) }
 	if res := srv.post(t, multiple, scriptsBody(3, distinct)); res.status != 200 {
 		t.Errorf("3 scripts, limit 3: %d %s", res.status, res.body)
@@ -77,6 +78,7 @@ func TestMaxScripts(t *testing.T) {
 }
 
 func TestMaxAnswerBytes(t *testing.T) {
+	t.Parallel()
 	for _, cache := range []int64{-1, 0} {
 		srv := newTestServer(t, Options{MaxAnswerBytes: 1000, ExtractCacheBytes: cache})
 		long := strings.Repeat("x", 1000) + ".data"
@@ -103,14 +105,13 @@ func TestMaxAnswerBytes(t *testing.T) {
 	}
 }
 
-// blockExtracts makes the analysis of script wait until release is
-// closed, telling entered each time it starts waiting.
-func blockExtracts(t *testing.T, script string) (entered chan struct{}, release chan struct{}) {
-	t.Helper()
+// blockExtracts makes h's analysis of script wait until release is
+// closed, telling entered each time it starts waiting; call it before h
+// serves.
+func blockExtracts(h *Handler, script string) (entered chan struct{}, release chan struct{}) {
 	entered, release = make(chan struct{}, 16), make(chan struct{})
-	orig := extract
-	t.Cleanup(func() { extract = orig })
-	extract = func(s string, v int, inv map[string]bool) analysis.IdentifierInfo {
+	orig := h.extract
+	h.extract = func(s string, v int, inv map[string]bool) analysis.IdentifierInfo {
 		if s == script {
 			entered <- struct{}{}
 			<-release
@@ -121,8 +122,9 @@ func blockExtracts(t *testing.T, script string) (entered chan struct{}, release 
 }
 
 func TestHeavyGate(t *testing.T) {
-	entered, release := blockExtracts(t, "BLOCK")
+	t.Parallel()
 	h := mustHandler(t, Options{MaxHeavy: 1, HeavyQueue: 1, ExtractCacheBytes: -1})
+	entered, release := blockExtracts(h, "BLOCK")
 	srv := newTestServerHandler(t, h)
 
 	type answer struct {
@@ -172,8 +174,9 @@ func TestHeavyGate(t *testing.T) {
 // TestHeavyWaitEndsAtTheDeadline: a request waiting for a turn that never
 // comes is answered when its time is up.
 func TestHeavyWaitEndsAtTheDeadline(t *testing.T) {
-	entered, release := blockExtracts(t, "BLOCK")
+	t.Parallel()
 	h := mustHandler(t, Options{MaxHeavy: 1, HeavyQueue: 1, RequestTimeout: 300 * time.Millisecond, ExtractCacheBytes: -1})
+	entered, release := blockExtracts(h, "BLOCK")
 	srv := newTestServerHandler(t, h)
 	first := make(chan struct{})
 	go func() {
@@ -207,6 +210,7 @@ func grepLines(s string, subs ...string) string {
 // reading (Python's urllib, many HTTP libraries): whatever the refusal, it
 // reads the JSON answer instead of a broken pipe or a reset.
 func TestRefusalsAreReadable(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, Options{Secret: "s"})
 	addr := srv.Listener.Addr().String()
 	big := bytes.Repeat([]byte("a"), 6<<20)
@@ -231,7 +235,7 @@ func TestRefusalsAreReadable(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			c.SetDeadline(time.Now().Add(time.Minute))
+			c.SetDeadline(time.Now().Add(hangGuard))
 			var req bytes.Buffer
 			req.WriteString(tt.head)
 			if tt.chunked {
@@ -266,7 +270,7 @@ func TestRefusalsAreReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Minute))
+	c.SetDeadline(time.Now().Add(hangGuard))
 	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Rts-Secret: s\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", single, len(big))
 	res, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil || res.StatusCode != 413 {
@@ -285,22 +289,29 @@ func newTestServerHandler(t *testing.T, h *Handler) *testServer {
 // TestWorkPool: a panic while analysing gives the tokens back, and a batch
 // that cannot get one before its deadline is answered.
 func TestWorkPool(t *testing.T) {
-	orig := extract
-	t.Cleanup(func() { extract = orig })
+	t.Parallel()
 	entered, release := make(chan struct{}, 64), make(chan struct{})
-	extract = func(s string, v int, inv map[string]bool) analysis.IdentifierInfo {
-		switch s {
-		case "BOOM":
-			panic("boom")
-		case "BLOCK":
-			entered <- struct{}{}
-			<-release
+	// pooled is a handler with two tokens whose analysis panics on BOOM
+	// and waits for release on BLOCK.
+	pooled := func(timeout time.Duration) (*Handler, *testServer) {
+		h := mustHandler(t, Options{ExtractCacheBytes: -1, RequestTimeout: timeout})
+		orig := h.extract
+		h.extract = func(s string, v int, inv map[string]bool) analysis.IdentifierInfo {
+			switch s {
+			case "BOOM":
+				panic("boom")
+			case "BLOCK":
+				entered <- struct{}{}
+				<-release
+			}
+			return orig(s, v, inv)
 		}
-		return orig(s, v, inv)
+		h.pool = newWorkPool(2)
+		return h, newTestServerHandler(t, h)
 	}
-	h := mustHandler(t, Options{ExtractCacheBytes: -1, RequestTimeout: 500 * time.Millisecond})
-	h.pool = newWorkPool(2)
-	srv := newTestServerHandler(t, h)
+	// The default time limit: however slow the machine, these batches are
+	// answered before it.
+	h, srv := pooled(0)
 	batch := func(tag, special string) string {
 		return scriptsBody(100, func(i int) string {
 			if i == 50 {
@@ -321,6 +332,9 @@ func TestWorkPool(t *testing.T) {
 		t.Errorf("after the panics: %d %.100s", res.status, res.body)
 	}
 
+	// A short limit, which the batch waiting for a token runs out (the
+	// small request below has the same limit and takes no token).
+	_, srv = pooled(2 * time.Second)
 	// Two batches block while holding both tokens; a third times out waiting.
 	done := make(chan int, 2)
 	for i := range 2 {

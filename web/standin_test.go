@@ -11,9 +11,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/appsmith-rts/rts/appgraph"
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/refactor"
+	"github.com/appsmith-rts/rts/report"
 )
 
 // standIn is a stand-in for the apps API of `rts serve` (SPEC §4): the four
@@ -52,7 +54,7 @@ func (a *fakeApp) reload() error {
 	if err != nil {
 		return err
 	}
-	a.app, a.g = app, appmodel.BuildGraph(app)
+	a.app, a.g = app, appgraph.Build(app)
 	return nil
 }
 
@@ -125,7 +127,7 @@ func (s *standIn) serveApps(w http.ResponseWriter, r *http.Request) {
 
 // GET /rts-api/v1/apps/{id}/graph?page= → SPEC §3
 func (s *standIn) serveGraph(w http.ResponseWriter, r *http.Request, a *fakeApp) {
-	rep, ok := a.g.Snapshot(r.URL.Query().Get("page"))
+	rep, ok := report.FromGraph(a.g, r.URL.Query().Get("page"))
 	if !ok {
 		writeFail(w, http.StatusNotFound, "no page "+r.URL.Query().Get("page"), nil)
 		return

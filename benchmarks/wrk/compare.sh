@@ -19,7 +19,7 @@ set -euo pipefail
 REF=${1:?usage: compare.sh REF_SERVER_JS [DURATION] [MODES…]}
 DUR=${2:-20s}
 shift $(( $# >= 2 ? 2 : 1 ))
-MODES=${*:-single-same single-fresh refactor multiple-same multiple-fresh pagesave}
+MODES=${*:-single-same single-fresh refactor multiple-same multiple-fresh pagesave health}
 SERVER_CPU=${SERVER_CPU:-0}
 WRK_CPU=${WRK_CPU:-1}
 WARMUP=${WARMUP:-5s}

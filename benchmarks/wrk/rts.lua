@@ -14,6 +14,8 @@
 --     pagesave        the page-save trace: every widget binding of a page,
 --                     one of them edited (never seen) per save, WRK_SAVES
 --                     saves per page before the next page
+--     health          GET health-check: no work, so its latency is what the
+--                     machine (scheduler, loopback, wrk) adds to every mode
 --   WRK_BATCH  scripts per multiple-script-data request (default 50)
 --   WRK_SAVES  saves per page in the trace (default 20)
 --   WRK_SECRET sent as x-rts-secret when set
@@ -63,7 +65,9 @@ local page_index, saves_left
 
 function init(args)
   local id = thread_id or 1
-  if mode == "single-same" then
+  if mode == "health" then
+    fixed = wrk.format("GET", "/rts-api/v1/health-check", headers)
+  elseif mode == "single-same" then
     scripts = read_lines("scripts.txt")
     -- A real binding from the middle of the corpus (a table column, 190 bytes).
     fixed = wrk.format("POST", SINGLE, headers, '{"script":' .. scripts[math.floor(#scripts / 2) + 1] .. '}')
@@ -91,7 +95,7 @@ function init(args)
     page_index = ((id - 1) * 7) % #pages + 1 -- threads start on different pages
     saves_left = saves
   else
-    error("WRK_MODE " .. mode .. ": want single-same, single-fresh, multiple-same, multiple-fresh, refactor or pagesave")
+    error("WRK_MODE " .. mode .. ": want single-same, single-fresh, multiple-same, multiple-fresh, refactor, pagesave or health")
   end
   counter = id * 1000000000
 end

@@ -7,9 +7,10 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/appsmith-rts/rts/appgraph"
 	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/config"
+	"github.com/appsmith-rts/rts/report"
 )
 
 // appArgHelp explains the APP argument the same way for every command.
@@ -56,7 +57,7 @@ func (c *cli) parse(args []string, n int) (positional []string, code int, ok boo
 // fail writes one line, "rts NAME: message", with what a terminal would
 // act on escaped, and returns code.
 func (c *cli) fail(code int, err error) int {
-	fmt.Fprintf(c.stderr, "rts %s: %s\n", c.name, depgraph.Printable(err.Error()))
+	fmt.Fprintf(c.stderr, "rts %s: %s\n", c.name, report.Printable(err.Error()))
 	return code
 }
 
@@ -76,12 +77,12 @@ func (c *cli) loadApp(path string) (*appmodel.App, int) {
 
 // report loads an APP argument and renders its graph, or one page of it
 // (all with page ""); a nil report means the caller returns code.
-func (c *cli) report(path, page string) (*appmodel.App, *depgraph.AppReport, int) {
+func (c *cli) report(path, page string) (*appmodel.App, *report.App, int) {
 	app, code := c.loadApp(path)
 	if app == nil {
 		return nil, nil, code
 	}
-	r, ok := appmodel.BuildGraph(app).Snapshot(page)
+	r, ok := report.FromGraph(appgraph.Build(app), page)
 	if !ok {
 		return nil, nil, c.failf(2, "%s: no page %q", app.Path, page)
 	}

@@ -3,8 +3,8 @@ package main
 import (
 	"io"
 
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/config"
+	"github.com/appsmith-rts/rts/report"
 )
 
 var diffHelp = config.Help{
@@ -32,14 +32,14 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	if *format != "text" && *format != "json" {
 		return c.failf(2, "unknown format %q (text or json)", *format)
 	}
-	var reports [2]*depgraph.AppReport
+	var reports [2]*report.App
 	for i, path := range pos {
 		var code int
 		if _, reports[i], code = c.report(path, ""); reports[i] == nil {
 			return code
 		}
 	}
-	d := depgraph.DiffReports(*reports[0], *reports[1])
+	d := report.Compare(*reports[0], *reports[1])
 	write := d.WriteText
 	if *format == "json" {
 		write = d.WriteJSON

@@ -32,16 +32,16 @@ func runGraph(args []string, stdout, stderr io.Writer) int {
 	if *format != "json" && *format != "dot" && *format != "text" {
 		return c.failf(2, "unknown format %q (json, dot or text)", *format)
 	}
-	_, report, code := c.report(pos[0], *page)
-	if report == nil {
+	_, rep, code := c.report(pos[0], *page)
+	if rep == nil {
 		return code
 	}
-	write := report.WriteJSON
+	write := rep.WriteJSON
 	switch *format {
 	case "dot":
-		write = report.WriteDOT
+		write = rep.WriteDOT
 	case "text":
-		write = report.WriteText
+		write = rep.WriteText
 	}
 	if err := write(stdout); err != nil {
 		return c.fail(1, err)

@@ -274,14 +274,14 @@ func (l *logLines) has(s string) bool {
 	return false
 }
 
-// complaints are lines that read like trouble, but the socket layer's
-// warning that a server without APPSMITH_API_BASE_URL has no sign-in.
+// complaints are lines that read like trouble (a healthy start has none:
+// running without APPSMITH_API_BASE_URL is a mode, logged at INFO).
 func (l *logLines) complaints() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []string
 	for _, x := range l.lines {
-		if (strings.Contains(x, "level=WARN") || strings.Contains(x, "level=ERROR")) && !strings.Contains(x, "no API base URL") {
+		if strings.Contains(x, "level=WARN") || strings.Contains(x, "level=ERROR") {
 			out = append(out, x)
 		}
 	}

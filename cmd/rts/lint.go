@@ -3,8 +3,8 @@ package main
 import (
 	"io"
 
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/config"
+	"github.com/appsmith-rts/rts/report"
 )
 
 var lintHelp = config.Help{
@@ -26,11 +26,11 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	app, report, code := c.report(pos[0], *page)
-	if report == nil {
+	app, rep, code := c.report(pos[0], *page)
+	if rep == nil {
 		return code
 	}
-	n, err := report.WriteLint(stdout, depgraph.LintOptions{File: entityFiles(app)})
+	n, err := rep.WriteLint(stdout, report.LintOptions{File: entityFiles(app)})
 	if err != nil {
 		return c.fail(1, err)
 	}

@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"lint":    {"report cycles, unknown references and unused entities", runLint},
 	"diff":    {"compare two versions of an app: what the change does to its graph", runDiff},
 	"rename":  {"rename an entity across an app", runRename},
+	"migrate": {"bring an app's pages to the latest page-DSL version", runMigrate},
 	"version": {"print the version", runVersion},
 }
 

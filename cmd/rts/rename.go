@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/config"
 	"github.com/appsmith-rts/rts/refactor"
+	"github.com/appsmith-rts/rts/report"
 )
 
 var renameHelp = config.Help{
@@ -82,7 +82,7 @@ func runRename(args []string, stdout, stderr io.Writer) int {
 	}
 	if *format == "diff" {
 		fmt.Fprintf(stdout, "renamed %s to %s on page %s: %d references, %d files changed, %d moved\n",
-			depgraph.Printable(plan.OldName), depgraph.Printable(plan.NewName), depgraph.Printable(plan.Page),
+			report.Printable(plan.OldName), report.Printable(plan.NewName), report.Printable(plan.Page),
 			plan.RefactorCount, len(plan.Files), len(plan.Moves))
 	}
 	return 0

@@ -146,16 +146,13 @@ func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *nod
 	}
 	n.sockets, err = socketio.New(socketio.Options{
 		APIBaseURL: cfg.APIBaseURL, ReleaseVersion: cfg.ReleaseVersion, AllowedOrigins: cfg.AllowedOrigins,
-		Logger: log.With("component", "socketio"), Registerer: reg, Redis: rdb,
+		Logger: log.With("component", "socketio"), Registerer: reg, Redis: rdb, Secret: cfg.Secret,
 		// Without an Appsmith backend nobody can sign in; the graph page
 		// still gets live pushes, read-only.
 		AnonymousViewers: cfg.APIBaseURL == "",
 	})
 	if err != nil {
 		return nil, err
-	}
-	if cfg.APIBaseURL == "" {
-		log.Info("no APPSMITH_API_BASE_URL: sockets are anonymous read-only viewers (graph pushes, no presence)")
 	}
 	if n.room != nil {
 		// Unsubscribe before the room closes (closers run in reverse).

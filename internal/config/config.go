@@ -31,7 +31,7 @@ type Config struct {
 	// Addr is the listen address, host:port; port 0 picks a free port.
 	Addr string
 	// Secret, when not empty, is required in the x-rts-secret header of every
-	// /rts-api request except the health check.
+	// /rts-api request except the health check, and by sockets for app pushes.
 	Secret string
 	// LogLevel is the least severe level logged.
 	LogLevel slog.Level
@@ -272,7 +272,7 @@ var ServeHelp = Help{
 		{"--extract-cache-mb N", "cache of extraction answers, in MiB; 0 turns it off (APPSMITH_RTS_EXTRACT_CACHE_MB, default 8)"},
 	},
 	Env: []HelpItem{
-		{"APPSMITH_RTS_SECRET", "when set, every /rts-api request except the health check must carry it in the x-rts-secret header"},
+		{"APPSMITH_RTS_SECRET", "when set, every /rts-api request except the health check must carry it in the x-rts-secret header, and sockets get app pushes only with it (Socket.IO auth {secret} or the header)"},
 		{"APPSMITH_RTS_ALLOWED_HOSTS", "comma-separated Host names answered besides the listen address's own: name, *.domain or * (any); other names get 421 (DNS rebinding)"},
 		{"APPSMITH_RTS_ALLOWED_ORIGINS", "comma-separated origins allowed to open WebSockets (default: the request's own host)"},
 		{"APPSMITH_VERSION", "the release sent to editors as info:release_version"},

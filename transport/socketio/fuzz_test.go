@@ -2,7 +2,9 @@ package socketio
 
 import (
 	"bytes"
+	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -58,6 +60,32 @@ func FuzzDecodePacket(f *testing.F) {
 		}
 		if sp.Type == sioEvent {
 			_, _, _ = eventArgs(sp.Data)
+		}
+	})
+}
+
+// FuzzReplaceFields feeds client pointer payloads to replaceFields: it must
+// never panic, and for valid JSON what it returns is an object whose "user" and
+// "socketId" occur once each, last, with the server's values.
+func FuzzReplaceFields(f *testing.F) {
+	for _, s := range []string{`{}`, `{"data":{"x":1},"pageId":"p"}`, `{"user":1,"socketId":2}`,
+		`{"us\u0065r":1}`, `{"a":"\"user\""}`, `{"user":`, `[]`, `{"x":1}{}`, `{"a":[{"user":1}]}`} {
+		f.Add([]byte(s))
+	}
+	user, sid := []byte(`{"name":"A","email":"a@x"}`), []byte(`"s"`)
+	f.Fuzz(func(t *testing.T, obj []byte) {
+		got, err := replaceFields(obj, []byte(`"user"`), user, []byte(`"socketId"`), sid)
+		if err != nil || !json.Valid(obj) { // the caller passes only objects it decoded
+			return
+		}
+		if !json.Valid(got) {
+			t.Fatalf("replaceFields(%q) = %q: not JSON", obj, got)
+		}
+		keys, vals := members(t, got)
+		n := len(keys)
+		if n < 2 || keys[n-2] != "user" || keys[n-1] != "socketId" || vals[n-2] != string(user) || vals[n-1] != string(sid) ||
+			slices.Contains(keys[:n-2], "user") || slices.Contains(keys[:n-2], "socketId") {
+			t.Fatalf("replaceFields(%q) = %q", obj, got)
 		}
 	})
 }

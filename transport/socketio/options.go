@@ -90,6 +90,15 @@ type Options struct {
 	// graph page still wants live updates. They never appear in presence
 	// and cannot send pointers. Ignored when APIBaseURL is set.
 	AnonymousViewers bool
+	// Secret, when set (APPSMITH_RTS_SECRET), guards the app rooms' pushes
+	// (graph:changed, entity:renamed, graph:resync): only a socket that
+	// presents it — in its CONNECT auth {"secret": …} or in the upgrade
+	// request's x-rts-secret header — receives them, and only such a socket
+	// may join an app room without a signed-in user (a viewer: never in
+	// presence, no pointers). Presence stays cookie-authenticated as in
+	// Appsmith: a signed-in socket without the secret still joins app and
+	// page rooms and sees the editor lists, but no pushes.
+	Secret string
 
 	// Redis, when set, makes this Server one node of several sharing
 	// rooms, presence, per-room seq, recovery history and sessions (see

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strconv"
 )
 
@@ -366,6 +367,66 @@ func encodeOpen(sid string, pingInterval, pingTimeout int64, maxPayload int) []b
 func appendJSONString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s) // a string always marshals
 	return append(b, q...)
+}
+
+// replaceFields is injectFields for a client's object: members of obj whose
+// key (after JSON unescaping, so "us\u0065r" counts as "user") is one of
+// the injected keys are dropped first, so every reader — JSON.parse keeps
+// the last duplicate, other parsers the first — sees only the server's
+// values. The other members keep their order and bytes. obj must be JSON
+// the caller has decoded (only then is the fast path's verdict sound).
+func replaceFields(obj []byte, kv ...[]byte) ([]byte, error) {
+	obj = bytes.TrimSpace(obj)
+	if bytes.IndexByte(obj, '\\') < 0 {
+		found := false
+		for i := 0; i+1 < len(kv); i += 2 {
+			found = found || bytes.Contains(obj, kv[i])
+		}
+		if !found { // no member can carry an injected key: nothing to drop
+			return injectFields(obj, kv...)
+		}
+	}
+	drop := make(map[string]bool, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		var k string
+		if err := json.Unmarshal(kv[i], &k); err != nil {
+			return nil, err
+		}
+		drop[k] = true
+	}
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, errInvalidPayload
+	}
+	out := make([]byte, 0, len(obj)+64)
+	out = append(out, '{')
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, errInvalidPayload
+		}
+		key, _ := t.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, errInvalidPayload
+		}
+		if drop[key] {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, jsonString(key)...)
+		out = append(out, ':')
+		out = append(out, raw...)
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, errInvalidPayload
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errInvalidPayload
+	}
+	return injectFields(append(out, '}'), kv...)
 }
 
 // injectFields appends "key":value members to the JSON object obj (which the

@@ -1,9 +1,11 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -193,5 +195,84 @@ func TestObjectJSON(t *testing.T) {
 		if _, err := objectJSON(p); err == nil {
 			t.Errorf("objectJSON(%#v) accepted", p)
 		}
+	}
+}
+
+// members lists the top-level keys of a JSON object in order (duplicates
+// included), each with its raw value: what a first-key-wins parser and
+// JSON.parse (last wins) each see.
+func members(t testing.TB, obj []byte) (keys []string, vals []string) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("%q is not an object", obj)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("%q: %v", obj, err)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			t.Fatalf("%q: %v", obj, err)
+		}
+		keys = append(keys, tok.(string))
+		vals = append(vals, string(raw))
+	}
+	return keys, vals
+}
+
+// TestReplaceFields: a pointer's client-supplied "user" / "socketId" never
+// survive next to the server's (issue 13: the forgery came first, so a
+// first-key-wins parser read it), however the key is spelt.
+func TestReplaceFields(t *testing.T) {
+	user := []byte(`{"name":"Alice","email":"alice@x"}`)
+	sid := []byte(`"sid1"`)
+	tests := []struct {
+		name, in string
+		keys     []string // want, in order
+		err      bool
+	}{
+		{"clean", `{"data":{"x":1},"pageId":"p1"}`, []string{"data", "pageId", "user", "socketId"}, false},
+		{"forged both", `{"user":{"name":"Mallory","email":"m@x"},"data":{"x":1},"socketId":"forged","pageId":"p1"}`,
+			[]string{"data", "pageId", "user", "socketId"}, false},
+		{"escaped key", `{"us\u0065r":{"email":"m@x"},"pageId":"p1","socket\u0049d":"x"}`, []string{"pageId", "user", "socketId"}, false},
+		{"duplicates", `{"user":1,"user":2,"pageId":"p1"}`, []string{"pageId", "user", "socketId"}, false},
+		{"nested user kept", `{"data":{"user":"inner","socketId":"inner"},"pageId":"p1"}`, []string{"data", "pageId", "user", "socketId"}, false},
+		{"other escapes kept", `{"d\u0061ta":"a\"b","pageId":"p1"}`, []string{"data", "pageId", "user", "socketId"}, false},
+		{"only forged", ` {"user":null} `, []string{"user", "socketId"}, false},
+		{"empty", `{}`, []string{"user", "socketId"}, false},
+		{"array", `["user"]`, nil, true},
+		{"trailing", `{"user":1}{}`, nil, true},
+		{"truncated", `{"user":`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := replaceFields([]byte(tt.in), []byte(`"user"`), user, []byte(`"socketId"`), sid)
+			if (err != nil) != tt.err {
+				t.Fatalf("replaceFields(%q) error %v, want error %v", tt.in, err, tt.err)
+			}
+			if err != nil {
+				return
+			}
+			keys, vals := members(t, got)
+			if !slices.Equal(keys, tt.keys) {
+				t.Fatalf("replaceFields(%q) = %s: keys %q, want %q", tt.in, got, keys, tt.keys)
+			}
+			if vals[len(vals)-2] != string(user) || vals[len(vals)-1] != string(sid) {
+				t.Fatalf("replaceFields(%q) = %s: not the server's user and socket id", tt.in, got)
+			}
+			// The other members are the client's, unchanged.
+			var in, out map[string]any
+			_ = json.Unmarshal([]byte(tt.in), &in)
+			_ = json.Unmarshal(got, &out)
+			delete(in, "user")
+			delete(in, "socketId")
+			delete(out, "user")
+			delete(out, "socketId")
+			if !reflect.DeepEqual(in, out) {
+				t.Fatalf("replaceFields(%q) = %s: other members changed", tt.in, got)
+			}
+		})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -33,6 +35,14 @@ type Server struct {
 	page     *hub // namespace "/page/edit"
 	sessions sessionStore
 	cluster  *cluster // nil without Options.Redis
+
+	presenceWindow time.Duration // see presenceWindow; immutable after New
+	// frames holds the buffers writers frame their batches into (*[]byte),
+	// borrowed for one write, so an idle connection holds none.
+	frames sync.Pool
+
+	hasSecret bool     // Options.Secret is set
+	secretSum [32]byte // its SHA-256: compared in constant time, whatever the length
 
 	// offset is the server-wide counter of pushed events; see Publish.
 	offset atomic.Uint64
@@ -64,30 +74,33 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("socketio: registering metrics: %w", err)
 	}
 	s := &Server{
-		opts:        opts,
-		log:         opts.Logger,
-		m:           m,
-		conns:       make(map[*conn]struct{}),
-		idle:        make(chan struct{}),
-		stopJanitor: make(chan struct{}),
-		janitorDone: make(chan struct{}),
+		opts:           opts,
+		presenceWindow: presenceWindow,
+		log:            opts.Logger,
+		m:              m,
+		conns:          make(map[*conn]struct{}),
+		idle:           make(chan struct{}),
+		stopJanitor:    make(chan struct{}),
+		janitorDone:    make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.auth = newAuthenticator(s.ctx, &s.opts, m)
+	if opts.Secret != "" {
+		s.hasSecret, s.secretSum = true, sha256.Sum256([]byte(opts.Secret))
+	}
 	s.root = newHub(s, nspRoot, prefixApp)
 	s.page = newHub(s, nspPage, prefixPage)
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		// Clients send small packets: a 1 KiB read buffer (instead of
-		// keeping net/http's 4 KiB one) and pooled write buffers keep an
-		// idle connection small.
+		// keeping net/http's 4 KiB one). Messages are framed by conn's
+		// writer into pooled buffers; gorilla writes only control frames,
+		// from a pool, so an idle connection holds no write buffer.
 		ReadBufferSize:  1024,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked in ServeHTTP
 	}
-	if opts.APIBaseURL == "" {
-		s.log.Warn("socket: no API base URL; every socket is unauthenticated")
-	}
+	s.log.Info("sockets: "+s.mode(), "signed_in", opts.APIBaseURL != "", "secret", s.hasSecret)
 	if opts.Redis != nil {
 		if s.cluster, err = newCluster(s); err != nil {
 			return nil, err
@@ -95,6 +108,31 @@ func New(opts Options) (*Server, error) {
 	}
 	go s.janitor()
 	return s, nil
+}
+
+// mode says in words who may do what on the sockets, for the start log:
+// a configuration, not a fault, so it is logged at INFO.
+func (s *Server) mode() string {
+	o := &s.opts
+	var who string
+	switch {
+	case o.APIBaseURL != "":
+		who = "users sign in with their SESSION cookie (GET " + strings.TrimRight(o.APIBaseURL, "/") + "/users/me) for presence and pointers"
+	default:
+		who = "no API base URL, so nobody signs in (no presence, no pointers)"
+	}
+	var pushes string
+	switch {
+	case s.hasSecret:
+		pushes = "app pushes only to sockets that present the secret"
+	case o.APIBaseURL == "" && o.AnonymousViewers:
+		pushes = "any socket may watch app pushes read-only"
+	case o.APIBaseURL == "":
+		pushes = "no socket joins a room"
+	default:
+		pushes = "app pushes to signed-in sockets"
+	}
+	return who + "; " + pushes
 }
 
 func (s *Server) hubFor(nsp string) *hub {
@@ -189,6 +227,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader answered the request
 	}
 	c := newConn(s, ws, user)
+	c.secretOK = s.secretMatches(r.Header.Get("X-Rts-Secret"))
 	if !s.register(c) {
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseGoingAway, "server shutting down"), time.Now().Add(closeGrace))
 		_ = ws.Close()
@@ -200,10 +239,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.send(encodeOpen(c.id, o.PingInterval.Milliseconds(), o.PingTimeout.Milliseconds(), o.MaxPayload))
 	// The reader runs in its own goroutine so that this one, and with it
 	// net/http's per-request state (buffers, headers, contexts), ends now:
-	// an idle connection keeps only its two goroutines and buffers.
+	// an idle connection keeps only its reader and a timer.
 	handedOff = true
-	go c.writeLoop()
+	c.start()
 	go c.serve()
+}
+
+// secretMatches reports whether v is the configured secret (false when no
+// secret is set or v is empty).
+func (s *Server) secretMatches(v string) bool {
+	if !s.hasSecret || v == "" {
+		return false
+	}
+	got := sha256.Sum256([]byte(v))
+	return subtle.ConstantTimeCompare(got[:], s.secretSum[:]) == 1
 }
 
 // serve is the reader goroutine: it reads until the connection ends, then
@@ -342,6 +391,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	<-s.janitorDone
+	s.root.flushPresence()
+	s.page.flushPresence()
 	if s.cluster != nil {
 		s.cluster.close()
 	}
@@ -444,12 +495,14 @@ func (s *Server) Publish(room, event string, payload any) (uint64, error) {
 	}
 	members := s.pubMembers[:0]
 	for m := range r.members {
-		members = append(members, m)
+		if m.pushes {
+			members = append(members, m)
+		}
 	}
 	sh.mu.Unlock()
 
 	// Still under pubMu: every connection gets pushes in offset order.
-	msg := newOutMsg(pkt, len(members))
+	msg := outMsg{b: pkt}
 	for _, m := range members {
 		m.c.enqueue(msg)
 	}

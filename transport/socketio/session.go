@@ -100,7 +100,7 @@ func parseOffset(s string) (uint64, bool) {
 // The events replayed for a room are those after max(offset, the session's
 // join offset for the room): the client processed everything up to its
 // offset, and the socket was never owed what came before it joined.
-func (s *Server) restore(c *conn, pid string, offset *string) (*socket, *resyncState) {
+func (s *Server) restore(c *conn, pid string, offset *string, pushes bool) (*socket, *resyncState) {
 	sess := s.sessions.take(pid)
 	if sess == nil && s.cluster != nil {
 		sess = s.cluster.takeSession(pid)
@@ -189,6 +189,9 @@ func (s *Server) restore(c *conn, pid string, offset *string) (*socket, *resyncS
 			}
 		}
 	}
+	if !pushes {
+		missed, total = nil, 0 // the socket is not owed pushes: it lacks the secret
+	}
 	if total > s.opts.MaxQueueBytes/2 {
 		rs.reason = ResyncTooManyMissed
 		return nil, rs
@@ -203,7 +206,7 @@ func (s *Server) restore(c *conn, pid string, offset *string) (*socket, *resyncS
 		return 0
 	})
 
-	sock := &socket{c: c, h: h, id: sess.sid, pid: sess.pid, rooms: make(map[string]uint64, len(sess.rooms)), replayedTo: replayedTo}
+	sock := &socket{c: c, h: h, id: sess.sid, pid: sess.pid, rooms: make(map[string]uint64, len(sess.rooms)), replayedTo: replayedTo, pushes: pushes}
 	c.addSocket(sock)
 	c.send(encodeConnect(nspRoot, sock.id, sock.pid))
 	for name, joined := range sess.rooms {

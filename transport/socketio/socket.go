@@ -3,6 +3,7 @@ package socketio
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,9 +44,23 @@ type socket struct {
 	// replay (cluster mode): a later live delivery up to it is skipped.
 	// Written before the socket joins any room, read under pubMu.
 	replayedTo uint64
+	// pushes: the socket may receive Publish pushes (no secret is set, or
+	// it presented the secret). Immutable after CONNECT; read under shard
+	// locks by Publish.
+	pushes bool
 
+	// ptrMu serialises this socket's pointer relays (the reader's and the
+	// held pointer's timer), so a receiver never gets an older pointer of
+	// this sender after a newer one. It is taken before shard locks (see
+	// the lock order in doc.go) and guards the fields below.
+	ptrMu      sync.Mutex
 	tokens     float64 // collab:mouse_pointer token bucket
 	tokensTime time.Time
+	ptrHeld    outMsg      // the newest pointer over the rate, relayed when a token is due
+	ptrRoom    string      // its room
+	ptrTimer   *time.Timer // fires flushPointer; nil until first needed
+	ptrArmed   bool        // ptrTimer is pending
+	ptrClosed  bool        // the socket closed: relay nothing more
 }
 
 // resyncState drives graph:resync after a failed recovery.
@@ -93,10 +108,13 @@ func (c *conn) onConnect(p sioPacket) {
 	var auth struct {
 		PID    *string         `json:"pid"`
 		Offset json.RawMessage `json:"offset"`
+		Secret any             `json:"secret"`
 	}
 	if p.Data != nil {
 		_ = json.Unmarshal(p.Data, &auth) // other auth members are allowed
 	}
+	secret, _ := auth.Secret.(string)
+	pushes := !c.srv.hasSecret || c.secretOK || c.srv.secretMatches(secret)
 	var rs *resyncState
 	if h.nsp == nspRoot && c.srv.opts.recovery() && auth.PID != nil {
 		var offset *string
@@ -104,7 +122,7 @@ func (c *conn) onConnect(p sioPacket) {
 		if json.Unmarshal(auth.Offset, &off) == nil {
 			offset = &off
 		}
-		s, failed := c.srv.restore(c, *auth.PID, offset)
+		s, failed := c.srv.restore(c, *auth.PID, offset, pushes)
 		if s != nil {
 			c.srv.m.recoveries.WithLabelValues("recovered").Inc()
 			c.srv.log.Debug("socket: session recovered", "nsp", h.nsp, "id", s.id)
@@ -113,7 +131,7 @@ func (c *conn) onConnect(p sioPacket) {
 		c.srv.m.recoveries.WithLabelValues(failed.reason).Inc()
 		rs = failed
 	}
-	s := &socket{c: c, h: h, id: newID(), rooms: make(map[string]uint64)}
+	s := &socket{c: c, h: h, id: newID(), rooms: make(map[string]uint64), pushes: pushes}
 	if h.nsp == nspRoot && c.srv.opts.recovery() {
 		s.pid = newID()
 	}
@@ -148,6 +166,7 @@ func (c *conn) addSocket(s *socket) {
 // closeSocket leaves every room of s (presence goes to the rooms) and, when
 // persist is set, keeps its "/" session for recovery.
 func (c *conn) closeSocket(s *socket, persist bool) {
+	s.stopPointers()
 	for name := range s.rooms {
 		s.h.leave(s, name)
 	}
@@ -167,6 +186,9 @@ func (c *conn) closeSocket(s *socket, persist bool) {
 }
 
 func (s *socket) sendResync(appID string) {
+	if !s.pushes {
+		return // graph:resync is about pushes this socket does not get
+	}
 	var payload []byte
 	if appID != "" {
 		payload, _ = jsonMarshal(struct {
@@ -225,10 +247,12 @@ func resourceID(args []json.RawMessage) (string, bool) {
 
 // startEdit joins prefix+id after leaving the socket's other rooms of that
 // prefix (one app, one page at a time). Unauthenticated sockets join
-// nothing, unless the server lets anonymous viewers into app rooms.
+// nothing, unless they are viewers of app rooms (see viewer).
 func (s *socket) startEdit(args []json.RawMessage) string {
-	if s.c.user == nil && !s.anonymousViewer() {
-		return "unauthenticated"
+	if s.c.user == nil {
+		if why := s.viewer(); why != "" {
+			return why
+		}
 	}
 	id, ok := resourceID(args)
 	if !ok {
@@ -270,17 +294,16 @@ func (s *socket) leaveEdit(args []json.RawMessage) string {
 }
 
 // pointer relays collab:mouse_pointer {data, pageId} to room page:<pageId>
-// with "user" and "socketId" added, only when the sender is in that room,
-// at most PointerRate per second.
+// with "user" and "socketId" set by the server (the client's own dropped),
+// only when the sender is in that room, at most PointerRate per second:
+// over the rate, the newest pointer is held and relayed when the next token
+// is due (the ones it supersedes are dropped), so the last position always
+// arrives even when a burst is read at once.
 func (s *socket) pointer(args []json.RawMessage) string {
 	m := s.c.srv.m
 	if s.c.user == nil {
 		m.pointerDropped.Inc()
 		return "unauthenticated"
-	}
-	if !s.takeToken(time.Now()) {
-		m.pointerDropped.Inc()
-		return "rate limited"
 	}
 	if len(args) == 0 || firstByte(args[0]) != '{' {
 		m.pointerDropped.Inc()
@@ -298,18 +321,72 @@ func (s *socket) pointer(args []json.RawMessage) string {
 		m.pointerDropped.Inc()
 		return "not in room"
 	}
-	payload, err := injectFields(args[0], []byte(`"user"`), s.c.userJSON, []byte(`"socketId"`), jsonString(s.id))
+	payload, err := replaceFields(args[0], []byte(`"user"`), s.c.userJSON, []byte(`"socketId"`), jsonString(s.id))
 	if err != nil {
 		m.pointerDropped.Inc()
 		return "invalid pointer event"
 	}
-	s.h.broadcast(room, encodeEvent(nspPage, EventMousePointer, payload))
+	// Keyed by the sender: a receiver that has not yet been written this
+	// sender's previous pointer gets only the newest one.
+	msg := outMsg{b: encodeEvent(nspPage, EventMousePointer, payload), key: s.id}
+	s.ptrMu.Lock()
+	defer s.ptrMu.Unlock()
+	if s.ptrHeld.b == nil && s.takeTokenLocked(time.Now()) {
+		s.h.broadcast(room, msg)
+		return ""
+	}
+	if s.ptrHeld.b != nil {
+		m.pointerDropped.Inc() // superseded while held
+	}
+	s.ptrHeld, s.ptrRoom = msg, room
+	if !s.ptrArmed {
+		s.ptrArmed = true
+		if s.ptrTimer == nil {
+			s.ptrTimer = time.AfterFunc(s.tokenDueLocked(), s.flushPointer)
+		} else {
+			s.ptrTimer.Reset(s.tokenDueLocked())
+		}
+	}
 	return ""
 }
 
-// takeToken is a token bucket of PointerRate tokens per second, holding at
-// most one second's worth.
-func (s *socket) takeToken(now time.Time) bool {
+// flushPointer relays the held pointer once a token is due, if the sender
+// is still in its room.
+func (s *socket) flushPointer() {
+	s.ptrMu.Lock()
+	defer s.ptrMu.Unlock()
+	if s.ptrClosed || s.ptrHeld.b == nil {
+		s.ptrArmed = false
+		return
+	}
+	if !s.takeTokenLocked(time.Now()) {
+		s.ptrTimer.Reset(s.tokenDueLocked())
+		return
+	}
+	msg, room := s.ptrHeld, s.ptrRoom
+	s.ptrHeld, s.ptrRoom, s.ptrArmed = outMsg{}, "", false
+	if s.h.isMember(room, s) {
+		s.h.broadcast(room, msg)
+	} else {
+		s.c.srv.m.pointerDropped.Inc()
+	}
+}
+
+// stopPointers drops a held pointer and relays nothing more (the socket
+// is closing).
+func (s *socket) stopPointers() {
+	s.ptrMu.Lock()
+	s.ptrClosed = true
+	s.ptrHeld = outMsg{}
+	if s.ptrTimer != nil {
+		s.ptrTimer.Stop()
+	}
+	s.ptrMu.Unlock()
+}
+
+// takeTokenLocked is a token bucket of PointerRate tokens per second,
+// holding at most one second's worth.
+func (s *socket) takeTokenLocked(now time.Time) bool {
 	rate := s.c.srv.opts.PointerRate
 	if s.tokensTime.IsZero() {
 		s.tokens = rate
@@ -324,9 +401,27 @@ func (s *socket) takeToken(now time.Time) bool {
 	return true
 }
 
-// anonymousViewer: an unauthenticated socket on "/" of a server without an
-// Appsmith backend that admits anonymous viewers (Options.AnonymousViewers).
-func (s *socket) anonymousViewer() bool {
+// tokenDueLocked is how long until the bucket holds a whole token.
+func (s *socket) tokenDueLocked() time.Duration {
+	return time.Duration((1 - s.tokens) / s.c.srv.opts.PointerRate * float64(time.Second))
+}
+
+// viewer says why an unauthenticated socket may not join an app room
+// ("" when it may). With a secret set, presenting it is what admits a
+// viewer (a holder of the secret may read every graph over HTTP anyway);
+// without one, a server with no Appsmith backend may admit anonymous
+// viewers (Options.AnonymousViewers). Viewers never join page rooms.
+func (s *socket) viewer() string {
 	o := &s.c.srv.opts
-	return o.AnonymousViewers && o.APIBaseURL == "" && s.h.nsp == nspRoot
+	switch {
+	case s.h.nsp != nspRoot:
+		return "unauthenticated"
+	case s.c.srv.hasSecret && !s.pushes:
+		return "secret required"
+	case s.c.srv.hasSecret:
+		return ""
+	case o.AnonymousViewers && o.APIBaseURL == "":
+		return ""
+	}
+	return "unauthenticated"
 }

@@ -23,7 +23,8 @@ export function setSecret(secret) {
   }
 }
 
-function secret() {
+/** The secret entered in this tab, or null. */
+export function secret() {
   try {
     return sessionStorage.getItem(SECRET_KEY);
   } catch {

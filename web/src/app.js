@@ -94,6 +94,7 @@ $('secret-form').addEventListener('submit', (ev) => {
   api.setSecret($('secret').value.trim());
   $('secret').value = '';
   hideBanner();
+  live?.reconnect();
   start();
 });
 
@@ -726,7 +727,7 @@ function onPush(ev, p) {
 
 let live = null;
 try {
-  live = connectLive({ onState: onConnState, onEvent: onPush });
+  live = connectLive({ onState: onConnState, onEvent: onPush, secret: api.secret });
 } catch (err) {
   onConnState({ state: 'unavailable', detail: String(err?.message ?? err) });
 }

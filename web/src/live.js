@@ -12,10 +12,16 @@ import { io } from 'socket.io-client';
 
 export const PUSH_EVENTS = ['graph:changed', 'entity:renamed', 'graph:resync'];
 
-export function connectLive({ onState, onEvent }) {
+export function connectLive({ onState, onEvent, secret = () => null }) {
   const socket = io(location.origin, {
     path: '/rts',
     transports: ['websocket'],
+    // A server with APPSMITH_RTS_SECRET pushes app events only to sockets
+    // that present it; asked again at every (re)connect.
+    auth: (cb) => {
+      const s = secret();
+      cb(s ? { secret: s } : {});
+    },
     reconnectionDelay: 1000,
     reconnectionDelayMax: 10000,
     timeout: 10000,
@@ -85,6 +91,11 @@ export function connectLive({ onState, onEvent }) {
       editors = null;
       join();
       if (socket.connected) report('connected');
+    },
+    /** Connect again so that the server sees a newly entered secret. */
+    reconnect() {
+      socket.disconnect();
+      socket.connect();
     },
   };
 }

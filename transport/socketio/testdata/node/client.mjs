@@ -3,6 +3,7 @@
 // one JSON line per thing that happens on stdout:
 //
 //   {"op":"connect","id":"a","nsp":"/","cookie":"SESSION=alice","auth":{…},
+//    "headers":{"x-rts-secret":"…"},
 //    "reconnection":false,"multiplexWith":"b","summary":["graph:changed"]}
 //   {"op":"emit","id":"a","event":"collab:start_edit","args":["app1"],"ack":true}
 //   {"op":"drop","id":"a"}        close the transport (the client may reconnect)
@@ -36,7 +37,7 @@ function connect(cmd) {
     reconnectionDelayMax: 200,
     timeout: 5000,
   };
-  if (cmd.cookie) opts.extraHeaders = { Cookie: cmd.cookie };
+  if (cmd.cookie || cmd.headers) opts.extraHeaders = { ...(cmd.headers ?? {}), ...(cmd.cookie ? { Cookie: cmd.cookie } : {}) };
   if (cmd.auth) opts.auth = cmd.auth;
   let socket;
   if (cmd.multiplexWith) {

@@ -1,0 +1,252 @@
+package pagedsl
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// JS operations the steps share, each with the throwing behaviour of the
+// JS expression it stands for.
+
+// isArray is Array.isArray.
+func isArray(v any) bool {
+	_, ok := v.(*Array)
+	return ok
+}
+
+// objectValues is Object.values(v).
+func objectValues(v any) []any {
+	switch x := v.(type) {
+	case *Object:
+		vals := make([]any, 0, x.Len())
+		for i := range x.keys {
+			vals = append(vals, x.vals[i])
+		}
+		return vals
+	case *Array:
+		return append([]any(nil), x.Items...)
+	case string:
+		keys := objectKeys(x)
+		vals := make([]any, len(keys))
+		for i := range keys {
+			vals[i] = Substring(x, i, i+1)
+		}
+		return vals
+	case nil, undefinedType:
+		throwf("Cannot convert undefined or null to object")
+	}
+	return nil
+}
+
+// spreadInto is the `...v` part of an object literal: own enumerable
+// properties of v are assigned to dst in order (strings spread their
+// characters, other primitives nothing).
+func spreadInto(dst *Object, v any) {
+	switch x := v.(type) {
+	case *Object:
+		for i, k := range x.keys {
+			dst.Set(k, x.vals[i])
+		}
+	case *Array:
+		for i, it := range x.Items {
+			dst.Set(strconv.Itoa(i), it)
+		}
+	case string:
+		for i := range objectKeys(x) {
+			dst.Set(strconv.Itoa(i), Substring(x, i, i+1))
+		}
+	}
+}
+
+// iterate is what `[...v]` and for-of accept: arrays give their items,
+// strings their characters (code points); anything else throws
+// "<what> is not iterable".
+func iterate(v any, what string) []any {
+	switch x := v.(type) {
+	case *Array:
+		return x.Items
+	case string:
+		var out []any
+		for _, r := range x {
+			out = append(out, string(r))
+		}
+		return out
+	}
+	throwf("%s is not iterable", what)
+	return nil
+}
+
+// arrayMethod returns the items of v for a call like v.map(...), throwing
+// as JS does when v is nullish or has no such method.
+func arrayMethod(v any, what, method string) []any {
+	switch x := v.(type) {
+	case *Array:
+		return x.Items
+	case nil, undefinedType:
+		throwf("Cannot read properties of %s (reading '%s')", ToString(v), method)
+	}
+	throwf("%s.%s is not a function", what, method)
+	return nil
+}
+
+// jsIncludes is v.includes(x) for an array (SameValueZero) or a string;
+// other values throw.
+func jsIncludes(v any, x any, what string) bool {
+	switch a := v.(type) {
+	case *Array:
+		for _, it := range a.Items {
+			if StrictEq(it, x) {
+				return true
+			}
+			if f, ok := it.(float64); ok && math.IsNaN(f) {
+				if g, ok := x.(float64); ok && math.IsNaN(g) {
+					return true
+				}
+			}
+		}
+		return false
+	case string:
+		return strings.Contains(a, ToString(x))
+	}
+	arrayMethod(v, what, "includes")
+	return false
+}
+
+// jsonParse is JSON.parse(v): v is converted to a string first, and a
+// syntax error throws.
+func jsonParse(v any) any {
+	d := decoder{data: []byte(ToString(v)), wtf8: true}
+	d.skipSpace()
+	out := d.value(0)
+	if d.err == nil {
+		d.skipSpace()
+		if d.pos < len(d.data) {
+			d.fail("unexpected data after the top-level value")
+		}
+	}
+	if d.err != nil {
+		throwPlain("SyntaxError: " + d.err.Error())
+	}
+	return out
+}
+
+// jsonStringify is JSON.stringify(v) for a value that is not undefined.
+func jsonStringify(v any) string {
+	return string(Encode(v))
+}
+
+// cloneDeep is lodash's cloneDeep on JSON values: shared objects stay
+// shared in the copy.
+func cloneDeep(v any) any {
+	return cloneWith(v, map[any]any{})
+}
+
+func cloneWith(v any, seen map[any]any) any {
+	switch x := v.(type) {
+	case *Object:
+		if c, ok := seen[x]; ok {
+			return c
+		}
+		c := &Object{keys: append([]string(nil), x.keys...), vals: make([]any, len(x.vals)), nidx: x.nidx}
+		seen[x] = c
+		for i, it := range x.vals {
+			c.vals[i] = cloneWith(it, seen)
+		}
+		return c
+	case *Array:
+		if c, ok := seen[x]; ok {
+			return c
+		}
+		c := &Array{Items: make([]any, len(x.Items))}
+		seen[x] = c
+		for i, it := range x.Items {
+			c.Items[i] = cloneWith(it, seen)
+		}
+		return c
+	}
+	return v
+}
+
+// orderedSet is a JS object used only for its keys, with the two merge
+// orders Appsmith's path collection uses.
+type orderedSet struct {
+	keys []string
+	has  map[string]bool
+}
+
+func newOrderedSet() *orderedSet { return &orderedSet{has: map[string]bool{}} }
+
+// add is `{...set, [k]: v}`: a new key goes last, an existing one stays.
+func (s *orderedSet) add(k string) {
+	if !s.has[k] {
+		s.has[k] = true
+		s.keys = append(s.keys, k)
+	}
+}
+
+// addAll is `{...set, ...other}`.
+func (s *orderedSet) addAll(o *orderedSet) {
+	for _, k := range o.keys {
+		s.add(k)
+	}
+}
+
+// prependAll is `set = {...other, ...set}`: other's keys come first.
+func (s *orderedSet) prependAll(o *orderedSet) {
+	if len(o.keys) == 0 {
+		return
+	}
+	keys := append([]string(nil), o.keys...)
+	for _, k := range s.keys {
+		if !o.has[k] {
+			keys = append(keys, k)
+		}
+	}
+	s.keys = keys
+	for _, k := range o.keys {
+		s.has[k] = true
+	}
+}
+
+// prepend is `set = {[k]: v, ...set}`.
+func (s *orderedSet) prepend(k string) {
+	one := newOrderedSet()
+	one.add(k)
+	s.prependAll(one)
+}
+
+// isDynamicValue is Appsmith's DATA_BIND_REGEX test: "{{" followed
+// somewhere by "}}".
+func isDynamicValue(s string) bool {
+	i := strings.Index(s, "{{")
+	return i >= 0 && strings.Contains(s[i+2:], "}}")
+}
+
+// tryJS runs fn as a JS try block with an empty catch: a throw inside
+// stops fn and reports true, and what fn changed before it stays changed.
+// Panics that are not JS throws (bugs in the port) go on.
+func tryJS(fn func()) (threw bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(*JSError); !ok {
+				panic(r)
+			}
+			threw = true
+		}
+	}()
+	fn()
+	return false
+}
+
+// num is ToNumber for the arithmetic operators (-, *, /).
+func num(v any) float64 { return ToNumber(v) }
+
+// newObject builds an object literal from alternating keys and values.
+func newObject(kv ...any) *Object {
+	o := NewObject()
+	for i := 0; i+1 < len(kv); i += 2 {
+		o.Set(kv[i].(string), kv[i+1])
+	}
+	return o
+}
