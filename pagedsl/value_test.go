@@ -23,6 +23,8 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 		{"whitespace", " \t\n{ \"a\" : [ true , false , null ] }\r\n", `{"a":[true,false,null]}`},
 		{"duplicate key in a large object", `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"b":13}`,
 			`{"a":1,"b":13,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12}`},
+		{"duplicate key after a nested object using it", `{"a":{"a":1,"b":2},"b":3,"a":{"b":[{"b":1,"b":2}]}}`, `{"a":{"b":[{"b":2}]},"b":3}`},
+		{"escaped duplicate key", `{"a\u0062":1,"ab":2}`, `{"ab":2}`},
 		{"small and large numbers", `[0,7,999,1000,-1,0.5e1,12.0,1e2]`, `[0,7,999,1000,-1,5,12,100]`},
 		{"index key 4294967295 is not an index", `{"x":1,"4294967295":2,"4294967294":3}`, `{"4294967294":3,"x":1,"4294967295":2}`},
 	}
