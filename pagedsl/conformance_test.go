@@ -75,6 +75,10 @@ func TestConformanceDSL(t *testing.T) {
 	notPortedAt := map[int]int{}
 	diffsByStart := map[string][]string{}
 	var ran, same, errCases, errSame, shown int
+	// deterministic counts the identical answers without random or clock
+	// values, ordered those that are identical byte for byte (key order
+	// included) once encoded.
+	var deterministic, ordered int
 	for _, c := range cases {
 		in, err := Decode(c.Input)
 		if err != nil {
@@ -134,6 +138,15 @@ func TestConformanceDSL(t *testing.T) {
 			continue
 		}
 		same++
+		if len(c.Nondeterministic) == 0 {
+			deterministic++
+			if string(Encode(out)) == string(Encode(want)) {
+				ordered++
+			} else if shown < *showDiffs {
+				shown++
+				t.Logf("%s: same values, other key order", c.ID)
+			}
+		}
 	}
 	var missing []int
 	for n := range notPortedAt {
@@ -154,7 +167,11 @@ func TestConformanceDSL(t *testing.T) {
 	}
 	t.Logf("DSL conformance: %d/%d cases identical among %d whose chain is ported (%d of %d error cases throw)",
 		same, ran, ran, errSame, errCases)
+	t.Logf("key order: %d of %d identical deterministic answers are byte-identical", ordered, deterministic)
 	if allPorted() {
+		if deterministic > 0 && float64(ordered) < 0.995*float64(deterministic) {
+			t.Errorf("only %d of %d deterministic answers keep Appsmith's key order", ordered, deterministic)
+		}
 		rate := 100 * float64(same) / float64(len(cases))
 		t.Logf("all steps ported: %.2f%% of all %d cases identical", rate, len(cases))
 		if rate < 99.5 {

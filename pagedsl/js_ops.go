@@ -7,80 +7,30 @@ import (
 )
 
 // JS operations the later steps (57 to 93) perform on values that need
-// not be objects: assignment, hasOwnProperty, the `in`
+// not be objects, beside those in jsbuiltins.go: hasOwnProperty, the `in`
 // operator, Object.keys/values, for...in, spread, and Appsmith's binding
 // helpers (isDynamicValue, stringToJS). Each one throws where JS throws,
 // so a step written with them throws exactly where Appsmith's does.
 
-// assignProp is `v[k] = val` as the RTS runs it: Appsmith's esbuild
-// bundle is not strict code, so an assignment to a string, number or
-// boolean is silently dropped; null and undefined throw. An array takes
-// an index and drops any other key (a named property on an array never
-// reaches JSON.stringify; only a later object spread of that array would
-// show it, which no real page has).
-func assignProp(v any, k string, val any) {
-	switch x := v.(type) {
-	case *Object:
-		x.Set(k, val)
-	case *Array:
-		n, ok := arrayIndex(k)
-		if !ok || n > 1<<24 {
-			return
-		}
-		for uint64(len(x.Items)) <= n {
-			x.Items = append(x.Items, Undefined)
-		}
-		x.Items[n] = val
-	case nil:
-		throwf("Cannot set properties of null (setting '%s')", k)
-	case undefinedType:
-		throwf("Cannot set properties of undefined (setting '%s')", k)
-	}
-}
-
-// hasOwnProp is `v.hasOwnProperty(k)`: throws on null and undefined.
+// hasOwnProp is `v.hasOwnProperty(k)` called on a value that may be
+// null or undefined, which throws.
 func hasOwnProp(v any, k string) bool {
-	switch x := v.(type) {
-	case *Object:
-		return x.Has(k)
-	case *Array:
-		n, ok := arrayIndex(k)
-		return k == "length" || ok && n < uint64(len(x.Items))
-	case string:
-		n, ok := arrayIndex(k)
-		return k == "length" || ok && n < uint64(StrLen(x))
-	case nil, undefinedType:
+	if isNullish(v) {
 		throwf("Cannot read properties of %s (reading 'hasOwnProperty')", ToString(v))
 	}
-	return false
+	return hasOwn(v, k)
 }
 
 // inOperator is `k in v`: a primitive right-hand side throws.
 func inOperator(k string, v any) bool {
-	switch v.(type) {
-	case *Object, *Array:
-		return hasOwnProp(v, k)
+	if isObj(v) {
+		return hasOwn(v, k)
 	}
 	throwf("Cannot use 'in' operator to search for '%s' in %s", k, ToString(v))
 	return false
 }
 
-// ownKeys is Object.keys(v): null and undefined throw; a string has its
-// indexes; numbers and booleans have none.
-func ownKeys(v any) []string {
-	switch x := v.(type) {
-	case *Object:
-		return append([]string(nil), x.Keys()...)
-	case *Array:
-		return indexKeys(len(x.Items))
-	case string:
-		return indexKeys(StrLen(x))
-	case nil, undefinedType:
-		throwf("Cannot convert undefined or null to object")
-	}
-	return nil
-}
-
+// indexKeys are the keys "0".."n-1" of an array or string.
 func indexKeys(n int) []string {
 	keys := make([]string, n)
 	for i := range keys {
@@ -90,17 +40,18 @@ func indexKeys(n int) []string {
 }
 
 // forInKeys is the key list `for (const k in v)` walks: none for null and
-// undefined (no throw), otherwise Object.keys.
+// undefined (no throw), otherwise Object.keys (a copy: the loop body may
+// add keys).
 func forInKeys(v any) []string {
 	if isNullish(v) {
 		return nil
 	}
-	return ownKeys(v)
+	return append([]string(nil), objectKeys(v)...)
 }
 
 // ownValues is Object.values(v) (throws on null and undefined).
 func ownValues(v any) []any {
-	keys := ownKeys(v)
+	keys := objectKeys(v)
 	vals := make([]any, len(keys))
 	for i, k := range keys {
 		vals[i] = Prop(v, k)
@@ -141,22 +92,6 @@ func keyEntry(k string) *Object {
 	o := NewObject()
 	o.Set("key", k)
 	return o
-}
-
-// spreadProps is `{...v}`: an object's own keys, an array's or a string's
-// indexes, nothing for other primitives.
-func spreadProps(v any) *Object {
-	switch x := v.(type) {
-	case *Object:
-		return x.Clone()
-	case *Array, string:
-		o := NewObject()
-		for _, k := range ownKeys(x) {
-			o.Set(k, Prop(x, k))
-		}
-		return o
-	}
-	return NewObject()
 }
 
 // isBinding is Appsmith's isDynamicValue: /{{([\s\S]*?)}}/ tested against

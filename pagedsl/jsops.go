@@ -153,7 +153,6 @@ func cloneWith(v any, seen map[any]any) any {
 		for i, it := range x.vals {
 			c.vals[i] = cloneWith(it, seen)
 		}
-		c.reindex()
 		return c
 	case *Array:
 		if c, ok := seen[x]; ok {

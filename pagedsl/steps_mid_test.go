@@ -1,7 +1,12 @@
 package pagedsl
 
 import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -150,5 +155,88 @@ func runOneStep(n int, in string) (out string, err error) {
 	}()
 	root := steps[n](&migration{}, v.(*Object))
 	root.Set("version", float64(n+1))
+	return string(Encode(root)), nil
+}
+
+// TestStepsMidOddPages replays pages of the corpus at versions 20 to 56
+// with random odd values planted in them (null or primitive children,
+// strings for objects, missing columns and templates, other widget
+// types), through steps from their version to 56. The expected answers
+// are Appsmith's own steps run by Node on the same pages: the output with
+// its key order, or that it throws (350 of the 700 throw).
+func TestStepsMidOddPages(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "mid-odd-pages.jsonl.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 1<<20)
+	n, throws := 0, 0
+	for sc.Scan() {
+		n++
+		var c struct {
+			From     int             `json:"from"`
+			Input    json.RawMessage `json:"input"`
+			Expected json.RawMessage `json:"expected"`
+			Error    string          `json:"error"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			t.Fatalf("line %d: %v", n, err)
+		}
+		got, err := runSteps(c.From, 57, string(c.Input))
+		if c.Error != "" {
+			throws++
+			var js *JSError
+			if !errors.As(err, &js) {
+				t.Errorf("line %d (from %d): Appsmith throws %q, got %v", n, c.From, c.Error, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("line %d (from %d): %v", n, c.From, err)
+			continue
+		}
+		want, err := Decode(c.Expected)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := string(Encode(want)); got != w {
+			t.Errorf("line %d (from %d):\n got %.300s\nwant %.300s", n, c.From, got, w)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 700 || throws != 350 {
+		t.Fatalf("read %d cases (%d throwing), want 700 (350)", n, throws)
+	}
+}
+
+// runSteps runs the steps from version `from` up to (not including) `to`
+// as the chain does.
+func runSteps(from, to int, in string) (out string, err error) {
+	v, err := Decode([]byte(in))
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			js, ok := r.(*JSError)
+			if !ok {
+				panic(r)
+			}
+			err = js
+		}
+	}()
+	root := v.(*Object)
+	for s := from; s < to; s++ {
+		root = steps[s](&migration{}, root)
+		root.Set("version", float64(s+1))
+	}
 	return string(Encode(root)), nil
 }

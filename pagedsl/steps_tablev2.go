@@ -14,7 +14,7 @@ func step60(_ *migration, root *Object) *Object {
 		columns := w.Get("primaryColumns")
 		for _, key := range forInKeys(columns) {
 			if hasOwnProp(columns, key) {
-				assignProp(Prop(columns, key), "validation", NewObject())
+				assignProperty(Prop(columns, key), "validation", NewObject())
 			}
 		}
 	})
@@ -92,7 +92,7 @@ func step66(_ *migration, root *Object) *Object {
 			s := mustString(value, "replace")
 			binding := ReplaceFirst(s, validPrefixV1, "")
 			binding = ReplaceFirst(binding, fillTemplate(validSuffixV1, table, column, "index"), "")
-			assignProp(validation, "isColumnEditableCellValid",
+			assignProperty(validation, "isColumnEditableCellValid",
 				validPrefixV2+binding+fillTemplate(validSuffixV2, table, column, "index"))
 		}
 	})
@@ -125,7 +125,7 @@ func step71(_ *migration, root *Object) *Object {
 		for _, c := range selects {
 			options := Prop(c, "selectOptions")
 			if Truthy(options) && isBinding(options) {
-				assignProp(c, "selectOptions", "{{"+ToString(w.Get("widgetName"))+
+				assignProperty(c, "selectOptions", "{{"+ToString(w.Get("widgetName"))+
 					".processedTableData.map((currentRow, currentIndex) => ( "+bindingToJS(options)+"))}}")
 			}
 		}
@@ -146,7 +146,7 @@ func step74(_ *migration, root *Object) *Object {
 			}
 			c := Prop(columns, key)
 			if StrictEq(Prop(c, "columnType"), "menuButton") && !Truthy(Prop(c, "menuItemsSource")) {
-				assignProp(c, "menuItemsSource", "STATIC")
+				assignProperty(c, "menuItemsSource", "STATIC")
 			}
 		}
 	})
@@ -164,7 +164,7 @@ func step76(m *migration, root *Object) *Object {
 			for _, key := range forInKeys(columns) {
 				c := Prop(columns, key)
 				if !hasOwnProp(c, "sticky") {
-					assignProp(c, "sticky", "")
+					assignProperty(c, "sticky", "")
 				}
 			}
 		}
@@ -183,7 +183,7 @@ func step77(_ *migration, root *Object) *Object {
 		}
 		for _, c := range ownValues(columns) {
 			if hasOwnProp(c, "columnType") && StrictEq(Prop(c, "columnType"), "select") {
-				assignProp(c, "allowSameOptionsInNewRow", true)
+				assignProperty(c, "allowSameOptionsInNewRow", true)
 			}
 		}
 	})
@@ -240,7 +240,7 @@ func step78(_ *migration, root *Object) *Object {
 				s = stripJSSpace(s)
 				s = ReplaceFirst(s, ruleOldPrefix, ruleNewPrefix)
 				s = ReplaceFirst(s, fillTemplate(ruleOldSuffix, table, "", ""), fillTemplate(ruleNewSuffix, table, "", ""))
-				assignProp(validations, name, s)
+				assignProperty(validations, name, s)
 			}
 		}
 	})
@@ -316,7 +316,7 @@ func step89(_ *migration, root *Object) *Object {
 		}
 		columns := w.Get("primaryColumns")
 		table := ToString(w.Get("widgetName"))
-		for _, column := range ownKeys(columns) {
+		for _, column := range objectKeys(columns) {
 			props := Prop(columns, column)
 			if !Truthy(Prop(props, "validation")) {
 				continue
@@ -335,7 +335,7 @@ func step89(_ *migration, root *Object) *Object {
 					continue
 				}
 				s := mustString(value, "replace")
-				assignProp(validation, p, ReplaceFirst(s,
+				assignProperty(validation, p, ReplaceFirst(s,
 					fillTemplate(tmpl, table, column, "index"),
 					fillTemplate(tmpl, table, column, "__originalIndex__")))
 			}
@@ -362,7 +362,7 @@ func computeValueBinding(v any) {
 		w := v.(*Object)
 		if columns := w.Get("primaryColumns"); Truthy(columns) {
 			name := ToString(w.Get("widgetName"))
-			for _, key := range ownKeys(columns) {
+			for _, key := range objectKeys(columns) {
 				rewriteComputedValue(Prop(columns, key), name)
 			}
 		}
@@ -392,7 +392,7 @@ func rewriteComputedValue(column any, table string) {
 			return
 		}
 		expr := Substring(x, StrLen(prefix), StrLen(x)-StrLen("))}}"))
-		assignProp(column, "computedValue", "{{(() => { const tableData = "+table+
+		assignProperty(column, "computedValue", "{{(() => { const tableData = "+table+
 			".processedTableData || []; return tableData.length > 0 ? tableData.map((currentRow, currentIndex) => ("+
 			expr+")) : "+expr+" })()}}")
 	case *Array:

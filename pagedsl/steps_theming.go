@@ -68,7 +68,7 @@ func addDynamicProperty(name string, w any) {
 			}
 		}
 	}
-	assignProp(w, "dynamicPropertyPathList", &Array{Items: append(spreadIter(list), keyEntry(name))})
+	assignProperty(w, "dynamicPropertyPathList", &Array{Items: append(spreadIter(list), keyEntry(name))})
 }
 
 // step57 visits every widget below the root, children after their parent,
@@ -95,19 +95,19 @@ func themeWidget(c any) {
 	typ := ""
 	switch radius := Prop(c, "borderRadius"); radius {
 	case "SHARP":
-		assignProp(c, "borderRadius", radiusNone)
+		assignProperty(c, "borderRadius", radiusNone)
 	case "ROUNDED":
-		assignProp(c, "borderRadius", radiusRounded)
+		assignProperty(c, "borderRadius", radiusRounded)
 	case "CIRCLE":
-		assignProp(c, "borderRadius", radiusCircle)
+		assignProperty(c, "borderRadius", radiusCircle)
 		addDynamicProperty("borderRadius", c)
 	default:
 		typ, _ = Prop(c, "type").(string)
 		if (typ == "CONTAINER_WIDGET" || typ == "FORM_WIDGET" || typ == "JSON_FORM_WIDGET") && Truthy(radius) {
-			assignProp(c, "borderRadius", ToString(radius)+"px")
+			assignProperty(c, "borderRadius", ToString(radius)+"px")
 			addDynamicProperty("borderRadius", c)
 		} else {
-			assignProp(c, "borderRadius", radiusNone)
+			assignProperty(c, "borderRadius", radiusNone)
 		}
 	}
 
@@ -117,10 +117,10 @@ func themeWidget(c any) {
 		if !Truthy(color) {
 			color = shadowColor
 		}
-		assignProp(c, "boxShadow", prefix+" "+ToString(color))
+		assignProperty(c, "boxShadow", prefix+" "+ToString(color))
 		addDynamicProperty("boxShadow", c)
 	} else {
-		assignProp(c, "boxShadow", shadowNone)
+		assignProperty(c, "boxShadow", shadowNone)
 	}
 
 	typ, _ = Prop(c, "type").(string)
@@ -135,7 +135,7 @@ func themeWidget(c any) {
 
 	if size, _ := Prop(c, "fontSize").(string); size != "" {
 		if ts, ok := themeTextSize[size]; ok {
-			assignProp(c, "fontSize", ts.size)
+			assignProperty(c, "fontSize", ts.size)
 			if ts.dynamic {
 				addDynamicProperty("fontSize", c)
 			}
@@ -143,12 +143,12 @@ func themeWidget(c any) {
 	}
 	labelSize, _ := Prop(c, "labelTextSize").(string)
 	if ts, ok := themeTextSize[labelSize]; ok {
-		assignProp(c, "labelTextSize", ts.size)
+		assignProperty(c, "labelTextSize", ts.size)
 		if ts.dynamic {
 			addDynamicProperty("labelTextSize", c)
 		}
 	} else {
-		assignProp(c, "labelTextSize", defaultTextSize)
+		assignProperty(c, "labelTextSize", defaultTextSize)
 	}
 
 	if w == nil {
@@ -185,11 +185,11 @@ func themeWidget(c any) {
 func themeTextSizeDefault(o any, k, fallback string) (dynamic bool) {
 	cur, _ := Prop(o, k).(string)
 	if ts, ok := themeTextSize[cur]; ok {
-		assignProp(o, k, ts.size)
+		assignProperty(o, k, ts.size)
 		return ts.dynamic
 	}
 	if fallback != "" {
-		assignProp(o, k, fallback)
+		assignProperty(o, k, fallback)
 	}
 	return false
 }

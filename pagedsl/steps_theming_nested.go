@@ -15,15 +15,15 @@ func themeTable(t *Object) {
 		return
 	}
 	columns := t.Get("primaryColumns")
-	for _, key := range ownKeys(columns) {
+	for _, key := range objectKeys(columns) {
 		column := Prop(columns, key)
 		derived := t.Has("derivedColumns") && inOperator(key, t.Get("derivedColumns"))
 		derivedColumn := Prop(t.Get("derivedColumns"), key)
 		// set writes a column property and, for a derived column, its copy.
 		set := func(k string, v any) {
-			assignProp(column, k, v)
+			assignProperty(column, k, v)
 			if derived {
-				assignProp(derivedColumn, k, v)
+				assignProperty(derivedColumn, k, v)
 			}
 		}
 
@@ -80,17 +80,17 @@ func themeJSONForm(f *Object) {
 		if pathHas(f, styles, "borderRadius") {
 			switch Prop(f.Get(styles), "borderRadius") {
 			case "SHARP":
-				pathSet(f, styles, "borderRadius", radiusNone)
+				lodashSet(f, styles+".borderRadius", radiusNone)
 			case "ROUNDED":
-				pathSet(f, styles, "borderRadius", radiusRounded)
+				lodashSet(f, styles+".borderRadius", radiusRounded)
 			case "CIRCLE":
-				pathSet(f, styles, "borderRadius", radiusCircle)
+				lodashSet(f, styles+".borderRadius", radiusCircle)
 				addDynamicProperty(radiusPath, f)
 			default:
-				pathSet(f, styles, "borderRadius", radiusNone)
+				lodashSet(f, styles+".borderRadius", radiusNone)
 			}
 		} else {
-			pathSet(f, styles, "borderRadius", radiusNone)
+			lodashSet(f, styles+".borderRadius", radiusNone)
 		}
 
 		shadowPath := styles + ".boxShadow"
@@ -104,13 +104,13 @@ func themeJSONForm(f *Object) {
 				color = shadowColor
 			}
 			if prefix, ok := shadowPrefix[shadow]; ok {
-				pathSet(f, styles, "boxShadow", prefix+" "+ToString(color))
+				lodashSet(f, styles+".boxShadow", prefix+" "+ToString(color))
 				addDynamicProperty(shadowPath, f)
 			} else {
-				pathSet(f, styles, "boxShadow", shadowNone)
+				lodashSet(f, styles+".boxShadow", shadowNone)
 			}
 		} else {
-			pathSet(f, styles, "boxShadow", shadowNone)
+			lodashSet(f, styles+".boxShadow", shadowNone)
 		}
 	}
 
@@ -138,12 +138,12 @@ func themeSchemaItem(form *Object, item any, path string) {
 			{"cellBoxShadow", shadowNone},
 			{"accentColor", themeGreen},
 		} {
-			if !ownHas(item, d[0]) {
-				assignProp(item, d[0], d[1])
+			if !hasOwn(item, d[0]) {
+				assignProperty(item, d[0], d[1])
 			}
 		}
 	}
-	if !Truthy(item) || lodashIsEmpty(Prop(item, "children")) {
+	if !Truthy(item) || isEmptyValue(Prop(item, "children")) {
 		return
 	}
 	for _, child := range ownValues(Prop(item, "children")) {
@@ -152,28 +152,9 @@ func themeSchemaItem(form *Object, item any, path string) {
 	}
 }
 
-// ownHas is lodash's has(v, k) for one key: false for null and undefined
-// instead of throwing.
-func ownHas(v any, k string) bool {
-	return !isNullish(v) && hasOwnProp(v, k)
-}
-
-// pathHas is lodash's has(o, "a.b").
+// pathHas is lodash's has(o, "a.b") (lodash.go has get and set only).
 func pathHas(o *Object, a, b string) bool {
-	return o.Has(a) && ownHas(o.Get(a), b)
-}
-
-// pathSet is lodash's set(o, "a.b", v): a missing or primitive o.a is
-// replaced by a new object first.
-func pathSet(o *Object, a, b string, v any) {
-	inner := o.Get(a)
-	switch inner.(type) {
-	case *Object, *Array:
-	default:
-		inner = NewObject()
-		o.Set(a, inner)
-	}
-	assignProp(inner, b, v)
+	return o.Has(a) && hasOwn(o.Get(a), b)
 }
 
 // shallowClone is lodash's clone for JSON values.
@@ -185,17 +166,4 @@ func shallowClone(v any) any {
 		return &Array{Items: append([]any(nil), x.Items...)}
 	}
 	return v
-}
-
-// lodashIsEmpty is lodash's isEmpty for JSON values.
-func lodashIsEmpty(v any) bool {
-	switch x := v.(type) {
-	case *Object:
-		return x.Len() == 0
-	case *Array:
-		return len(x.Items) == 0
-	case string:
-		return x == ""
-	}
-	return true
 }

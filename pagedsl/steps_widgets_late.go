@@ -216,7 +216,7 @@ func listAutoHeight(v any, inList bool) any {
 	default:
 		throwf("currentDSL.children?.map is not a function")
 	}
-	w := spreadProps(v)
+	w := spread(v)
 	if inList && !Truthy(Prop(v, "detachFromLayout")) {
 		w.Set("dynamicHeight", "FIXED")
 	}

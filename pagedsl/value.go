@@ -44,6 +44,11 @@ const indexThreshold = 12
 func NewObject() *Object { return &Object{} }
 
 func (o *Object) find(k string) int {
+	if o.idx == nil && len(o.keys) >= indexThreshold {
+		// Built on the first lookup: most decoded objects are never
+		// searched by key.
+		o.reindex()
+	}
 	if o.idx != nil {
 		if i, ok := o.idx[k]; ok {
 			return i
@@ -98,18 +103,18 @@ func (o *Object) Set(k string, v any) {
 		o.vals = append(o.vals, v)
 		if o.idx != nil {
 			o.idx[k] = len(o.keys) - 1
-		} else if len(o.keys) >= indexThreshold {
-			o.reindex()
 		}
 		return
 	}
-	pos := 0
-	for pos < o.nidx {
-		m, _ := arrayIndex(o.keys[pos])
-		if m > n {
+	// Index keys usually arrive in ascending order: search from the end
+	// of the index keys.
+	pos := o.nidx
+	for pos > 0 {
+		m, _ := arrayIndex(o.keys[pos-1])
+		if m < n {
 			break
 		}
-		pos++
+		pos--
 	}
 	o.keys = append(o.keys, "")
 	o.vals = append(o.vals, nil)
@@ -117,7 +122,11 @@ func (o *Object) Set(k string, v any) {
 	copy(o.vals[pos+1:], o.vals[pos:])
 	o.keys[pos], o.vals[pos] = k, v
 	o.nidx++
-	o.reindex()
+	if o.idx != nil {
+		for i := pos; i < len(o.keys); i++ {
+			o.idx[o.keys[i]] = i
+		}
+	}
 }
 
 // Delete removes own property k (delete o[k]).
@@ -131,9 +140,7 @@ func (o *Object) Delete(k string) {
 	}
 	o.keys = append(o.keys[:i], o.keys[i+1:]...)
 	o.vals = append(o.vals[:i], o.vals[i+1:]...)
-	if o.idx != nil {
-		o.reindex()
-	}
+	o.idx = nil // rebuilt on the next lookup
 }
 
 // Keys returns the own keys in JS enumeration order (Object.keys, but
@@ -145,13 +152,11 @@ func (o *Object) Len() int { return len(o.keys) }
 
 // Clone is a shallow copy, like {...o}.
 func (o *Object) Clone() *Object {
-	c := &Object{
+	return &Object{
 		keys: append([]string(nil), o.keys...),
 		vals: append([]any(nil), o.vals...),
 		nidx: o.nidx,
 	}
-	c.reindex()
-	return c
 }
 
 // arrayIndex reports whether k is a canonical array index ("0".."4294967294")
@@ -212,6 +217,58 @@ type decoder struct {
 	// wtf8 keeps lone surrogates already held in WTF-8 (JSON.parse of a
 	// string a step built); bytes from the wire are decoded as UTF-8.
 	wtf8 bool
+	// Members and items of the containers being read, so that each
+	// container is allocated once at its exact size.
+	keys  []string
+	vals  []any // the values of keys
+	items []any // array items
+	// interned maps each short key seen to one shared string.
+	interned map[string]string
+}
+
+// object builds the object of the last len(d.keys)-start members.
+func (d *decoder) object(start int) *Object {
+	keys, vals := d.keys[start:], d.vals[start:]
+	simple := true
+	for _, k := range keys {
+		if k != "" && k[0] >= '0' && k[0] <= '9' {
+			if _, ok := arrayIndex(k); ok {
+				simple = false
+				break
+			}
+		}
+	}
+	if simple && len(keys) < indexThreshold {
+		for i := 1; i < len(keys) && simple; i++ {
+			for j := 0; j < i; j++ {
+				if keys[i] == keys[j] {
+					simple = false
+					break
+				}
+			}
+		}
+	}
+	var o *Object
+	if simple {
+		o = &Object{keys: append([]string(nil), keys...), vals: append([]any(nil), vals...)}
+		if len(keys) >= indexThreshold {
+			// The key map a large object needs anyway finds duplicates.
+			o.reindex()
+			if len(o.idx) != len(keys) {
+				simple = false
+			}
+		}
+	}
+	if !simple {
+		// Index keys to order or duplicate keys: JS semantics via Set.
+		o = NewObject()
+		for i, k := range keys {
+			o.Set(k, vals[i])
+		}
+	}
+	clear(d.vals[start:])
+	d.keys, d.vals = d.keys[:start], d.vals[:start]
+	return o
 }
 
 func (d *decoder) fail(msg string) {
@@ -243,19 +300,19 @@ func (d *decoder) value(depth int) any {
 	switch c := d.data[d.pos]; {
 	case c == '{':
 		d.pos++
-		o := NewObject()
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == '}' {
 			d.pos++
-			return o
+			return NewObject()
 		}
+		start := len(d.keys)
 		for d.err == nil {
 			d.skipSpace()
 			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 				d.fail("expected a string key")
 				return nil
 			}
-			k := d.str()
+			k := d.key()
 			d.skipSpace()
 			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 				d.fail("expected ':'")
@@ -267,7 +324,8 @@ func (d *decoder) value(depth int) any {
 			if d.err != nil {
 				return nil
 			}
-			o.Set(k, v)
+			d.keys = append(d.keys, k)
+			d.vals = append(d.vals, v)
 			d.skipSpace()
 			if d.pos >= len(d.data) {
 				d.fail("unexpected end of input")
@@ -275,7 +333,7 @@ func (d *decoder) value(depth int) any {
 			}
 			if d.data[d.pos] == '}' {
 				d.pos++
-				return o
+				return d.object(start)
 			}
 			if d.data[d.pos] != ',' {
 				d.fail("expected ',' or '}'")
@@ -286,19 +344,19 @@ func (d *decoder) value(depth int) any {
 		return nil
 	case c == '[':
 		d.pos++
-		a := &Array{}
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == ']' {
 			d.pos++
-			return a
+			return &Array{}
 		}
+		start := len(d.items)
 		for d.err == nil {
 			d.skipSpace()
 			v := d.value(depth + 1)
 			if d.err != nil {
 				return nil
 			}
-			a.Items = append(a.Items, v)
+			d.items = append(d.items, v)
 			d.skipSpace()
 			if d.pos >= len(d.data) {
 				d.fail("unexpected end of input")
@@ -306,6 +364,9 @@ func (d *decoder) value(depth int) any {
 			}
 			if d.data[d.pos] == ']' {
 				d.pos++
+				a := &Array{Items: append([]any(nil), d.items[start:]...)}
+				clear(d.items[start:])
+				d.items = d.items[:start]
 				return a
 			}
 			if d.data[d.pos] != ',' {
@@ -381,11 +442,36 @@ func (d *decoder) number() any {
 		}
 	}
 	d.pos = p
+	lit := d.data[start:p]
+	if len(lit) <= 3 && lit[0] != '-' && lit[0] != '0' || len(lit) == 1 {
+		// A small non-negative integer: boxed once for the process.
+		n := 0
+		for _, c := range lit {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n >= 0 {
+			return smallNumbers[n]
+		}
+	}
 	// Out-of-range literals round to ±Infinity or 0 as in JS; the grammar
 	// was checked above, so the only possible error is ErrRange.
-	f, _ := strconv.ParseFloat(string(d.data[start:p]), 64)
+	f, _ := strconv.ParseFloat(string(lit), 64)
 	return f
 }
+
+// smallNumbers holds 0 to 999 already boxed in an interface: page DSLs
+// are full of rows, columns and small sizes, and each would otherwise be
+// an allocation.
+var smallNumbers = func() (t [1000]any) {
+	for i := range t {
+		t[i] = float64(i)
+	}
+	return t
+}()
 
 func hexVal(c byte) int {
 	switch {
@@ -413,6 +499,43 @@ func (d *decoder) hex4(at int) int {
 	}
 	return n
 }
+
+// key reads an object key. Page DSLs repeat the same few hundred keys
+// on every widget, so plain keys are shared rather than allocated each
+// time.
+func (d *decoder) key() string {
+	start := d.pos + 1
+	for i := start; i < len(d.data) && i-start <= maxInternedKey; i++ {
+		c := d.data[i]
+		if c == '"' {
+			raw := d.data[start:i]
+			if k, ok := d.interned[string(raw)]; ok {
+				d.pos = i + 1
+				return k
+			}
+			k := string(raw)
+			if d.interned == nil {
+				d.interned = make(map[string]string)
+			}
+			if len(d.interned) < maxInterned {
+				d.interned[k] = k
+			}
+			d.pos = i + 1
+			return k
+		}
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			break
+		}
+	}
+	return d.str()
+}
+
+// Bounds of key interning: keys longer than maxInternedKey bytes or past
+// maxInterned distinct keys are allocated as any other string.
+const (
+	maxInternedKey = 64
+	maxInterned    = 4096
+)
 
 // str reads a string literal starting at the opening quote.
 func (d *decoder) str() string {
@@ -576,6 +699,16 @@ func appendValue(dst []byte, v any, depth int) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plainByte marks the bytes appendString copies as they are: printable
+// ASCII other than '"' and '\\', and every byte of a multi-byte
+// character except 0xED, which may start a WTF-8 lone surrogate.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\' && c != 0xED
+	}
+	return t
+}()
+
 // appendString quotes s as JSON.stringify does (well-formed stringify:
 // lone surrogates escaped; <, >, & and U+2028 left alone).
 func appendString(dst []byte, s string) []byte {
@@ -583,13 +716,12 @@ func appendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
+		if plainByte[c] {
 			i++
 			continue
 		}
-		if c >= 0x80 {
-			if c == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
-				// WTF-8 lone surrogate.
+		if c == 0xED {
+			if i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
 				dst = append(dst, s[start:i]...)
 				u := int(c&0x0F)<<12 | int(s[i+1]&0x3F)<<6 | int(s[i+2]&0x3F)
 				dst = append(dst, '\\', 'u', hexDigits[u>>12], hexDigits[u>>8&0xF], hexDigits[u>>4&0xF], hexDigits[u&0xF])
@@ -597,8 +729,7 @@ func appendString(dst []byte, s string) []byte {
 				start = i
 				continue
 			}
-			_, size := utf8.DecodeRuneInString(s[i:])
-			i += size
+			i++
 			continue
 		}
 		dst = append(dst, s[start:i]...)

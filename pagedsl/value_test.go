@@ -16,6 +16,9 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 		{"escapes as JSON.stringify writes them", `"\u0001\b\f\n\r\t\"\\\/\u00e9\u2028<>&"`, `"\u0001\b\f\n\r\t\"\\/é` + "\u2028" + `<>&"`},
 		{"surrogate pair and lone surrogates", `["\ud83d\ude00","\ud800","\udc00x"]`, `["😀","\ud800","\udc00x"]`},
 		{"whitespace", " \t\n{ \"a\" : [ true , false , null ] }\r\n", `{"a":[true,false,null]}`},
+		{"duplicate key in a large object", `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"b":13}`,
+			`{"a":1,"b":13,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12}`},
+		{"small and large numbers", `[0,7,999,1000,-1,0.5e1,12.0,1e2]`, `[0,7,999,1000,-1,5,12,100]`},
 		{"index key 4294967295 is not an index", `{"x":1,"4294967295":2,"4294967294":3}`, `{"4294967294":3,"x":1,"4294967295":2}`},
 	}
 	for _, tt := range tests {

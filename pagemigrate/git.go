@@ -53,11 +53,11 @@ func planGitPage(app *appmodel.App, p *appmodel.Page, plan *Plan) error {
 			return &PageError{Page: p.Name, Err: fmt.Errorf("%s: %w", p.File, err)}
 		}
 		root := v.(*pagedsl.Object)
-		hadChildren := root.Has("children")
 		var files []*widgetFile
+		created := map[string]bool{}
 		if i == 0 {
 			// The widget files belong to the first layout.
-			if files, err = assemble(p, root); err != nil {
+			if files, err = assemble(p, root, created); err != nil {
 				return err
 			}
 		}
@@ -72,15 +72,16 @@ func planGitPage(app *appmodel.App, p *appmodel.Page, plan *Plan) error {
 			continue
 		}
 		newRoot := out.(*pagedsl.Object)
-		edits, err := splitBack(app, p, newRoot, files)
+		cut := cutter{files: map[string]bool{}, created: created}
+		for _, f := range files {
+			cut.files[keyOf(f.obj)] = true
+		}
+		edits, err := splitBack(app, p, newRoot, files, cut)
 		if err != nil {
 			return err
 		}
 		plan.Files = append(plan.Files, edits...)
-		rootOut := newRoot.Clone()
-		if i == 0 && !hadChildren {
-			rootOut.Delete("children")
-		}
+		rootOut := cut.own(newRoot)
 		orig, _ := pagedsl.Decode([]byte(raw.Raw))
 		if !equalValues(rootOut, orig) {
 			pageEdits = append(pageEdits, refactor.Edit{
@@ -102,10 +103,20 @@ func isCanvas(o *pagedsl.Object) bool {
 
 func idOf(o *pagedsl.Object) string { return pagedsl.ToString(o.Get("widgetId")) }
 
+// keyOf identifies a widget of a page across the migration: its widgetId,
+// or its widgetName when it has no id (hand-written apps; Appsmith's
+// files are named after the widget, and names are unique on a page).
+func keyOf(o *pagedsl.Object) string {
+	if id, ok := o.Get("widgetId").(string); ok && id != "" {
+		return "id " + id
+	}
+	return "name " + pagedsl.ToString(o.Get("widgetName"))
+}
+
 // assemble puts the page's widget files under root: each widget goes into
 // the children of the canvas its parentId names (the root when no canvas
 // of the page has that id), in the model's file order.
-func assemble(p *appmodel.Page, root *pagedsl.Object) ([]*widgetFile, error) {
+func assemble(p *appmodel.Page, root *pagedsl.Object, created map[string]bool) ([]*widgetFile, error) {
 	canvases := map[string]*pagedsl.Object{idOf(root): root}
 	files := make([]*widgetFile, 0, len(p.Widgets))
 	seen := map[string]string{}
@@ -118,11 +129,11 @@ func assemble(p *appmodel.Page, root *pagedsl.Object) ([]*widgetFile, error) {
 		if !ok {
 			return nil, &PageError{Page: p.Name, Err: fmt.Errorf("%s: a widget file must hold an object", w.File)}
 		}
-		id := idOf(obj)
-		if other, dup := seen[id]; dup {
-			return nil, &PageError{Page: p.Name, Err: fmt.Errorf("%s and %s hold the same widgetId %q", other, w.File, id)}
+		key := keyOf(obj)
+		if other, dup := seen[key]; dup {
+			return nil, &PageError{Page: p.Name, Err: fmt.Errorf("%s and %s hold the same widget (%s)", other, w.File, key)}
 		}
-		seen[id] = w.File
+		seen[key] = w.File
 		files = append(files, &widgetFile{w: w, obj: obj})
 		if kids, ok := obj.Get("children").(*pagedsl.Array); ok {
 			for _, k := range kids.Items {
@@ -141,21 +152,59 @@ func assemble(p *appmodel.Page, root *pagedsl.Object) ([]*widgetFile, error) {
 		if !ok {
 			kids = &pagedsl.Array{}
 			parent.Set("children", kids)
+			created[keyOf(parent)] = true
 		}
 		kids.Items = append(kids.Items, f.obj)
 	}
 	return files, nil
 }
 
-// splitBack writes each widget of the migrated tree into the file it came
-// from (found by widgetId), as Appsmith would: only canvas children kept,
-// without their own children. A widget with no file, or a file whose
-// widget is gone, means the migration changed the page's structure, which
-// the git format cannot show; the page is refused.
-func splitBack(app *appmodel.App, p *appmodel.Page, root *pagedsl.Object, files []*widgetFile) ([]refactor.FileEdits, error) {
+// cutter knows which widgets of an assembled page came from files of
+// their own (by widgetId) and which children lists assembly created.
+type cutter struct {
+	files, created map[string]bool
+}
+
+// own is what n's own text holds: n without the widgets below it that
+// have files of their own (a children list that assembly created and
+// that ends up empty goes too). Widgets stored inline stay inline, so a
+// page of the older git format (the whole tree in the page file) is
+// written back whole.
+func (c cutter) own(n *pagedsl.Object) *pagedsl.Object {
+	o := n.Clone()
+	kids, ok := o.Get("children").(*pagedsl.Array)
+	if !ok {
+		return o
+	}
+	var out []any
+	for _, k := range kids.Items {
+		if ko, ok := k.(*pagedsl.Object); ok {
+			if c.files[keyOf(ko)] {
+				continue
+			}
+			out = append(out, c.own(ko))
+			continue
+		}
+		out = append(out, k)
+	}
+	if len(out) == 0 && c.created[keyOf(n)] {
+		o.Delete("children")
+	} else {
+		o.Set("children", &pagedsl.Array{Items: out})
+	}
+	return o
+}
+
+// splitBack writes each widget of the migrated tree that has a file of
+// its own into that file (found by widgetId), without the widgets below
+// it that have theirs: canvases stay inline, without their children, as
+// Appsmith writes them. A file whose widget is gone means the migration
+// changed the page's structure, which the files cannot show; the page is
+// refused.
+func splitBack(app *appmodel.App, p *appmodel.Page, root *pagedsl.Object, files []*widgetFile, cut cutter) ([]refactor.FileEdits, error) {
 	byID := make(map[string]*widgetFile, len(files))
 	for _, f := range files {
-		byID[idOf(f.obj)] = f
+		byID[keyOf(f.obj)] = f
 	}
 	var out []refactor.FileEdits
 	var walkErr error
@@ -168,12 +217,15 @@ func splitBack(app *appmodel.App, p *appmodel.Page, root *pagedsl.Object, files 
 				}
 			}
 		}
-		if isRoot || isCanvas(n) || walkErr != nil {
+		if isRoot || walkErr != nil {
 			return
 		}
-		f, ok := byID[idOf(n)]
-		if !ok || f.used {
-			walkErr = &PageError{Page: p.Name, Err: fmt.Errorf("the migrated page has a widget %q (%s) that no widget file holds", idOf(n), pagedsl.ToString(n.Get("widgetName")))}
+		f, ok := byID[keyOf(n)]
+		if !ok {
+			return // stored inline in its parent's text
+		}
+		if f.used {
+			walkErr = &PageError{Page: p.Name, Err: fmt.Errorf("the migrated page has two widgets of %s (%s)", f.w.File, keyOf(n))}
 			return
 		}
 		f.used = true
@@ -182,7 +234,7 @@ func splitBack(app *appmodel.App, p *appmodel.Page, root *pagedsl.Object, files 
 			walkErr = &PageError{Page: p.Name, Err: fmt.Errorf("%s: the file's text was not kept", f.w.File)}
 			return
 		}
-		obj := fileObject(n)
+		obj := cut.own(n)
 		old := gjson.Parse(text)
 		orig, _ := pagedsl.Decode([]byte(text))
 		if equalValues(obj, orig) {
@@ -205,30 +257,4 @@ func splitBack(app *appmodel.App, p *appmodel.Page, root *pagedsl.Object, files 
 		}
 	}
 	return out, nil
-}
-
-// fileObject is what a widget's own file holds: the widget with only its
-// canvas children, each without children; a widget with other children
-// loses the key (an empty list stays).
-func fileObject(n *pagedsl.Object) *pagedsl.Object {
-	obj := n.Clone()
-	kids, ok := obj.Get("children").(*pagedsl.Array)
-	if !ok || len(kids.Items) == 0 {
-		return obj
-	}
-	var canvases []any
-	for _, k := range kids.Items {
-		c, ok := k.(*pagedsl.Object)
-		if !ok || !isCanvas(c) {
-			obj.Delete("children")
-			continue
-		}
-		cc := c.Clone()
-		cc.Delete("children")
-		canvases = append(canvases, cc)
-	}
-	if len(canvases) > 0 {
-		obj.Set("children", &pagedsl.Array{Items: canvases})
-	}
-	return obj
 }

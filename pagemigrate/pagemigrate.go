@@ -10,6 +10,7 @@ package pagemigrate
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/appsmith-rts/rts/appmodel"
@@ -103,8 +104,13 @@ func PlanApp(app *appmodel.App) (*Plan, error) {
 	return nil, fmt.Errorf("unknown app format %v", app.Format)
 }
 
-// migrate runs the chain on a decoded DSL.
+// migrate runs the chain on a decoded DSL. A DSL holding a number JSON
+// cannot (1e999, which parses as Infinity) is refused: written back it
+// would become null, hiding what a store would reject.
 func migrate(page string, dsl any) (any, []int, error) {
+	if !finite(dsl) {
+		return nil, nil, &PageError{Page: page, Err: errors.New("the DSL holds a number out of range")}
+	}
 	out, ran, err := pagedsl.Steps(dsl, pagedsl.Options{})
 	if err != nil {
 		var js *pagedsl.JSError
@@ -114,6 +120,26 @@ func migrate(page string, dsl any) (any, []int, error) {
 		return nil, nil, &PageError{Page: page, Err: err}
 	}
 	return out, ran, nil
+}
+
+func finite(v any) bool {
+	switch x := v.(type) {
+	case float64:
+		return !math.IsInf(x, 0)
+	case *pagedsl.Object:
+		for _, k := range x.Keys() {
+			if !finite(x.Get(k)) {
+				return false
+			}
+		}
+	case *pagedsl.Array:
+		for _, it := range x.Items {
+			if !finite(it) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // versionText is the root's version as its JSON text.
@@ -128,6 +154,20 @@ func versionText(dsl any) string {
 // MigrateText migrates one page DSL given as JSON text (the import path).
 // changed is false when no step ran; then out is "".
 func MigrateText(page, dsl string) (out string, l Layout, changed bool, err error) {
+	// Most pages are current: no need to decode them to find out (the
+	// last of duplicate keys is the one JSON.parse keeps).
+	var ver gjson.Result
+	if gjson.Valid(dsl) {
+		gjson.Parse(dsl).ForEach(func(k, v gjson.Result) bool {
+			if k.Str == "version" {
+				ver = v
+			}
+			return true
+		})
+	}
+	if ver.Type == gjson.Number && ver.Num == pagedsl.LatestVersion {
+		return "", Layout{Page: page, Side: "unpublished", From: ver.Raw}, false, nil
+	}
 	v, err := pagedsl.Decode([]byte(dsl))
 	if err != nil {
 		return "", Layout{}, false, &PageError{Page: page, Err: err}

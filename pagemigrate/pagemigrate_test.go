@@ -73,7 +73,7 @@ func assembled(t *testing.T, app *appmodel.App) map[string]*pagedsl.Object {
 			t.Fatal(err)
 		}
 		root := v.(*pagedsl.Object)
-		if _, err := assemble(p, root); err != nil {
+		if _, err := assemble(p, root, map[string]bool{}); err != nil {
 			t.Fatal(err)
 		}
 		out[p.Name] = root
@@ -279,5 +279,90 @@ func TestMigrateText(t *testing.T) {
 				t.Errorf("%s, version %s", StepsText(l.Ran), gjson.Get(out, "version").Raw)
 			}
 		})
+	}
+}
+
+// TestGitInlineWidgets: widgets stored inline (the older git format keeps
+// the whole tree in the page file; a widget file may hold a canvas's
+// inline children) stay inline, migrated, while widgets with files of
+// their own go back to them.
+func TestGitInlineWidgets(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, text string) {
+		t.Helper()
+		path := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("application.json", `{"evaluationVersion": 2}`)
+	// Step 52 turns ICON_WIDGET into ICON_BUTTON_WIDGET.
+	write("pages/Old/Old.json", `{
+  "unpublishedPage": {
+    "layouts": [
+      {
+        "dsl": {
+          "children": [
+            {
+              "iconName": "add",
+              "parentId": "0",
+              "type": "ICON_WIDGET",
+              "widgetId": "i1",
+              "widgetName": "Icon1"
+            }
+          ],
+          "type": "CANVAS_WIDGET",
+          "version": 52,
+          "widgetId": "0",
+          "widgetName": "MainContainer"
+        }
+      }
+    ],
+    "name": "Old"
+  }
+}
+`)
+	write("pages/Mixed/Mixed.json", `{"unpublishedPage": {"layouts": [{"dsl": {"type": "CANVAS_WIDGET", "version": 52, "widgetId": "0", "widgetName": "MainContainer"}}], "name": "Mixed"}}`)
+	write("pages/Mixed/widgets/Icon2.json", `{"iconName": "add", "parentId": "0", "type": "ICON_WIDGET", "widgetId": "i2", "widgetName": "Icon2"}`)
+	app, err := appmodel.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := PlanApp(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := refactor.ApplyPlan(&refactor.Plan{Files: plan.Files}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(rel string) gjson.Result {
+		b, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return gjson.ParseBytes(b)
+	}
+	old := read("pages/Old/Old.json").Get("unpublishedPage.layouts.0.dsl")
+	if old.Get("version").Raw != "94" || old.Get("children.0.type").Str != "ICON_BUTTON_WIDGET" {
+		t.Errorf("inline page: %s", old.Raw)
+	}
+	mixed := read("pages/Mixed/Mixed.json").Get("unpublishedPage.layouts.0.dsl")
+	if mixed.Get("version").Raw != "94" || mixed.Get("children").Exists() {
+		t.Errorf("page file: %s", mixed.Raw)
+	}
+	if icon := read("pages/Mixed/widgets/Icon2.json"); icon.Get("type").Str != "ICON_BUTTON_WIDGET" || icon.Get("children").Exists() {
+		t.Errorf("widget file: %s", icon.Raw)
+	}
+}
+
+// TestMigrateTextDuplicateVersion: the last of duplicate version keys is
+// the page's version, as JSON.parse reads it.
+func TestMigrateTextDuplicateVersion(t *testing.T) {
+	_, l, changed, err := MigrateText("P", `{"widgetName":"MainContainer","widgetId":"0","type":"CANVAS_WIDGET","version":94,"children":[],"version":93}`)
+	if err != nil || !changed || l.From != "93" {
+		t.Errorf("changed %v from %s, err %v; want a migration from 93", changed, l.From, err)
 	}
 }

@@ -26,7 +26,7 @@ func FuzzExportImport(f *testing.F) {
 		if !gjson.Valid(body) || !gjson.Parse(body).IsObject() {
 			return
 		}
-		set, err := exportImport(body)
+		set, err := exportImport(body, false)
 		if err != nil {
 			return
 		}

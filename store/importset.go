@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/appsmith-rts/rts/appmodel"
+	"github.com/appsmith-rts/rts/pagemigrate"
 	"github.com/tidwall/gjson"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -30,6 +31,13 @@ type ImportSet struct {
 	// Docs are the pages, actions and JS objects.
 	Docs      []Doc
 	Libraries []Doc
+	// Migrated are the page layouts whose DSL was older than the latest
+	// page-DSL version and was migrated on the way in, as Appsmith would
+	// when the page is opened.
+	Migrated []pagemigrate.Layout
+	// NotMigrated are pages on which Appsmith's migration throws; they are
+	// imported as they are (Appsmith would fail to open them too).
+	NotMigrated []error
 }
 
 // importTexts is an app as Appsmith stores it, one extended JSON text per
@@ -41,6 +49,8 @@ type importTexts struct {
 	actions     []string
 	collections []string
 	libraries   []string
+	migrated    []pagemigrate.Layout
+	notMigrated []error
 }
 
 // BuildImport prepares an app loaded by appmodel.Load (a git folder or an
@@ -52,18 +62,34 @@ type importTexts struct {
 // Plugin and datasource references stay as the app names them (Appsmith's
 // exports use plugin names, not ids).
 func BuildImport(app *appmodel.App) (*ImportSet, error) {
+	return BuildImportWith(app, ImportOptions{})
+}
+
+// ImportOptions are the choices of BuildImportWith.
+type ImportOptions struct {
+	// MigratePages brings page DSLs older than the latest page-DSL
+	// version to it on the way in (every layout of an export, published
+	// ones included; a git page's assembled widget tree), as Appsmith does
+	// when a page is opened; ImportSet.Migrated and NotMigrated say what
+	// happened. `rts import` sets it; the other imports store pages as
+	// they are.
+	MigratePages bool
+}
+
+// BuildImportWith is BuildImport with options.
+func BuildImportWith(app *appmodel.App, opts ImportOptions) (*ImportSet, error) {
 	var set *importTexts
 	var err error
 	switch {
 	case app == nil:
 		return nil, &InputError{Err: errors.New("no app")}
 	case app.Format == appmodel.FormatGit:
-		set, err = gitImport(app)
+		set, err = gitImport(app, opts.MigratePages)
 	case app.Path != "":
 		var b []byte
 		b, err = os.ReadFile(app.Path)
 		if err == nil {
-			set, err = exportImport(string(b))
+			set, err = exportImport(string(b), opts.MigratePages)
 		}
 	default:
 		return nil, &InputError{Err: errors.New("an export read from a stream: import its bytes with BuildExportImport")}
@@ -88,7 +114,7 @@ func BuildExportImport(r io.Reader) (*ImportSet, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	set, err := exportImport(string(b))
+	set, err := exportImport(string(b), false)
 	if err != nil {
 		return nil, asInputError(err)
 	}
@@ -108,7 +134,7 @@ func asInputError(err error) error {
 // are checked on all cores.
 func (t *importTexts) check(name string) (*ImportSet, error) {
 	id := t.appID.Hex()
-	set := &ImportSet{AppID: id, Name: name}
+	set := &ImportSet{AppID: id, Name: name, Migrated: t.migrated, NotMigrated: t.notMigrated}
 	type job struct {
 		coll, text string
 		n          int // position in its collection, for errors
@@ -228,7 +254,7 @@ func stored(obj gjson.Result, id bson.ObjectID, appID string, now time.Time, ext
 // name their page by pageId, which exports set to the page's name (older
 // ones to an id or gitSyncId); JS function actions name their collection
 // by collectionId.
-func exportImport(text string) (*importTexts, error) {
+func exportImport(text string, migrate bool) (*importTexts, error) {
 	doc := gjson.Parse(text)
 	now := time.Now()
 	set := &importTexts{appID: bson.NewObjectID()}
@@ -249,6 +275,9 @@ func exportImport(text string) (*importTexts, error) {
 			if _, taken := pageRef[r]; !taken {
 				pageRef[r] = hex
 			}
+		}
+		if migrate {
+			entry = migrateEntry(entry, set)
 		}
 		set.pages = append(set.pages, stored(entry, id, appID, now))
 		isDefault := !defaultSet && entry.Get("unpublishedPage.name").Str == defaultPage
@@ -346,7 +375,7 @@ func libraryUID(lib gjson.Result) string {
 // gitImport builds the documents of a git-format app from its files: the
 // model says which pages, widgets and JS objects there are, the folders
 // hold the rest (every query, JS function actions included).
-func gitImport(app *appmodel.App) (*importTexts, error) {
+func gitImport(app *appmodel.App, migrate bool) (*importTexts, error) {
 	now := time.Now()
 	set := &importTexts{appID: bson.NewObjectID()}
 	appID := set.appID.Hex()
@@ -375,15 +404,24 @@ func gitImport(app *appmodel.App) (*importTexts, error) {
 	type built struct {
 		page                 string
 		collections, actions []string
+		migrated             *pagemigrate.Layout
+		notMigrated          error
 		err                  error
 	}
 	out := make([]built, len(app.Pages))
 	parallel(len(app.Pages), func(i int) {
-		out[i].page, out[i].collections, out[i].actions, out[i].err = gitPage(app.Pages[i], pageIDs[i], appID, now)
+		b := &out[i]
+		b.page, b.collections, b.actions, b.migrated, b.notMigrated, b.err = gitPage(app.Pages[i], pageIDs[i], appID, now, migrate)
 	})
 	for _, b := range out {
 		if b.err != nil {
 			return nil, b.err
+		}
+		if b.migrated != nil {
+			set.migrated = append(set.migrated, *b.migrated)
+		}
+		if b.notMigrated != nil {
+			set.notMigrated = append(set.notMigrated, b.notMigrated)
 		}
 		set.pages = append(set.pages, b.page)
 		set.collections = append(set.collections, b.collections...)
@@ -407,12 +445,20 @@ func gitImport(app *appmodel.App) (*importTexts, error) {
 	return set, nil
 }
 
-// gitPage builds one page's documents: the page with its widget tree,
-// its JS objects and its queries (JS function actions included).
-func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time) (page string, collections, actions []string, err error) {
+// gitPage builds one page's documents: the page with its widget tree
+// (migrated to the latest page-DSL version when older, if asked), its JS
+// objects and its queries (JS function actions included).
+func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time, migrate bool) (page string, collections, actions []string, migrated *pagemigrate.Layout, notMigrated, err error) {
 	hex := pageID.Hex()
 	doc := gjson.Parse(setPath(p.JSON, []string{"unpublishedPage", "name"}, jsonQuote(p.Name)))
 	dsl := buildDSL(doc.Get("unpublishedPage.layouts.0.dsl"), p.Widgets)
+	if migrate {
+		if out, l, changed, merr := pagemigrate.MigrateText(p.Name, dsl); merr != nil {
+			notMigrated = merr
+		} else if changed {
+			dsl, migrated = out, &l
+		}
+	}
 	if doc.Get("unpublishedPage.layouts.0").IsObject() {
 		layout := gjson.Parse(rewrite(doc.Get("unpublishedPage.layouts.0"), nil, member{"dsl", dsl}))
 		layouts := []string{layout.Raw}
@@ -427,7 +473,7 @@ func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time
 	for _, j := range p.JSObjects {
 		text, err := pageFile(p, j.File)
 		if err != nil {
-			return "", nil, nil, err
+			return "", nil, nil, nil, nil, err
 		}
 		meta := gjson.Parse(text)
 		id := bson.NewObjectID()
@@ -442,7 +488,7 @@ func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time
 	}
 	acts, err := gitActions(p, filepath.Join(filepath.Dir(p.File), "queries"), hex, collRef)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, nil, err
 	}
 	actRef := map[string]string{}
 	for _, a := range acts {
@@ -455,7 +501,45 @@ func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time
 		actions = append(actions, stored(a, id, appID, now))
 	}
 	page = relinkOnLoad(gjson.Parse(stored(doc, pageID, appID, now)), actRef, collRef)
-	return page, collections, actions, nil
+	return page, collections, actions, migrated, notMigrated, nil
+}
+
+// migrateEntry migrates the DSL of every layout (unpublished and
+// published) of an export's page entry that is older than the latest
+// version, and notes what it did in set.
+func migrateEntry(entry gjson.Result, set *importTexts) gjson.Result {
+	name := entry.Get("unpublishedPage.name").Str
+	for _, side := range []string{"unpublishedPage", "publishedPage"} {
+		layouts := entry.Get(side + ".layouts")
+		if !layouts.IsArray() {
+			continue
+		}
+		var raws []string
+		changedAny := false
+		for i, l := range layouts.Array() {
+			raws = append(raws, l.Raw)
+			dsl := l.Get("dsl")
+			if !dsl.IsObject() {
+				continue
+			}
+			out, rep, changed, err := pagemigrate.MigrateText(name, dsl.Raw)
+			if err != nil {
+				set.notMigrated = append(set.notMigrated, err)
+				continue
+			}
+			if !changed {
+				continue
+			}
+			rep.Side, rep.Index = strings.TrimSuffix(side, "Page"), i
+			set.migrated = append(set.migrated, rep)
+			raws[i] = rewrite(l, nil, member{"dsl", out})
+			changedAny = true
+		}
+		if changedAny {
+			entry = gjson.Parse(setPath(entry, []string{side, "layouts"}, "["+strings.Join(raws, ",")+"]"))
+		}
+	}
+	return entry
 }
 
 // relinkOnLoad points a page's on-load actions (layoutOnLoadActions, a

@@ -122,6 +122,8 @@ const (
 	routeAppGraph
 	routeAppDependents
 	routeAppRename
+	routeDSLVersion
+	routeDSLMigrate
 	routeMetrics
 	numRoutes
 )
@@ -286,6 +288,8 @@ func NewHandler(o Options) (*Handler, error) {
 		routeAppGraph:      {label: labelAppGraph, method: http.MethodGet, serve: (*Handler).serveAppGraph},
 		routeAppDependents: {label: labelAppDependent, method: http.MethodGet, serve: (*Handler).serveAppDependents},
 		routeAppRename:     {label: labelAppRename, method: http.MethodPost, serve: (*Handler).serveAppRename},
+		routeDSLVersion:    {label: PathDSLVersion, method: http.MethodGet, serve: (*Handler).serveDSLVersion},
+		routeDSLMigrate:    {label: PathDSLMigrate, method: http.MethodPost, serve: (*Handler).serveDSLMigrate},
 		routeMetrics:       {label: PathMetrics, method: http.MethodGet, open: true, serve: (*Handler).serveMetrics},
 	}
 	for i := range h.routes {
@@ -325,6 +329,10 @@ func exactRoute(path string) routeID {
 		return routeApps
 	case PathAppsImport:
 		return routeAppsImport
+	case PathDSLVersion:
+		return routeDSLVersion
+	case PathDSLMigrate:
+		return routeDSLMigrate
 	case PathMetrics:
 		return routeMetrics
 	}

@@ -65,7 +65,7 @@ func TestInputMustBeAFile(t *testing.T) {
 	if err := os.Symlink("/dev/zero", link); err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range [][]string{{"graph"}, {"lint"}, {"diff", "../../testdata/apps/cycles"}, {"rename", "A", "B"}} {
+	for _, cmd := range [][]string{{"graph"}, {"lint"}, {"diff", "../../testdata/apps/cycles"}, {"rename", "A", "B"}, {"migrate"}} {
 		for _, path := range []string{"/dev/zero", fifo, link} {
 			args := append([]string{cmd[0], path}, cmd[1:]...)
 			var stdout, stderr bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/config"
 	"github.com/appsmith-rts/rts/store"
 )
@@ -18,7 +19,8 @@ import (
 var importHelp = config.Help{
 	Usage: "rts import APP [--data DIR | --mongo URI]",
 	About: "Writes an app into the store as Appsmith stores it and prints its new application id as the last word. " +
-		"A running rts serve on the same store picks it up.",
+		"Pages older than the latest page-DSL version are migrated on the way in (one line each on stderr), as " +
+		"Appsmith migrates a page when it is opened. A running rts serve on the same store picks it up.",
 	Args: []config.HelpItem{appArgHelp},
 	Flags: []config.HelpItem{
 		{Name: "--data DIR", Text: "the embedded store's folder (default ./rts-data)"},
@@ -42,10 +44,18 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	set, err := store.BuildImport(app)
+	set, err := store.BuildImportWith(app, store.ImportOptions{MigratePages: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "rts import:", err)
 		return 2
+	}
+	// Old pages are migrated on the way in, as Appsmith migrates a page
+	// when it is opened; one line each says so.
+	for _, l := range set.Migrated {
+		fmt.Fprintf(stderr, "rts import: migrated %s\n", depgraph.Printable(l.String()))
+	}
+	for _, err := range set.NotMigrated {
+		fmt.Fprintf(stderr, "rts import: %s; imported as it is\n", depgraph.Printable(err.Error()))
 	}
 	st, err := openStore(ctx, *mongo, *data, "rts import", log, nil)
 	if err != nil {

@@ -160,9 +160,18 @@ func TestPointerRelay(t *testing.T) {
 		n.send(map[string]any{"op": "emit", "id": "bob", "event": EventMousePointer, "args": []any{
 			map[string]any{"data": map[string]any{"x": i, "y": i}, "pageId": "p1"}}})
 	}
+	// The last pointer of the burst is over the rate: it is held, not
+	// dropped, and arrives once a token is due.
+	bob := n.waitFor(isConnect("bob"), wait, "bob")
+	n.waitFor(func(m msg) bool {
+		var p struct {
+			Data     map[string]float64 `json:"data"`
+			SocketID string             `json:"socketId"`
+		}
+		return isEvent("alice", EventMousePointer)(m) && json.Unmarshal(m.Args[0], &p) == nil && p.SocketID == bob.SID && p.Data["x"] == 99
+	}, wait, "bob's last pointer at alice")
 	n.send(map[string]any{"op": "emit", "id": "bob", "event": EventLeaveEdit, "args": []any{"p1"}})
 	// Leaving /page/edit sends collab:leave_edit with the socket id, then presence.
-	bob := n.waitFor(isConnect("bob"), wait, "bob")
 	n.waitFor(func(m msg) bool {
 		if !isEvent("alice", EventLeaveEdit)(m) {
 			return false
@@ -171,10 +180,21 @@ func TestPointerRelay(t *testing.T) {
 		return json.Unmarshal(m.Args[0], &sid) == nil && sid == bob.SID
 	}, wait, "collab:leave_edit with bob's socket id")
 	n.waitFor(editors("alice", "p1", "alice@x"), wait, "presence after leave")
-	relayed := len(n.all(isEvent("alice", EventMousePointer)))
-	// 30 at once plus 30/s refill while the burst arrives.
+	// 30 at once plus 30/s refill while the burst arrives; the two
+	// refused pointers of alice's above are counted as dropped too.
+	relayed := 100 - (int(e.counter("rts_ws_pointer_events_dropped_total")) - 2)
 	if relayed < 25 || relayed > 70 {
 		t.Fatalf("%d of 100 pointer events relayed, want about 30 (rate limit)", relayed)
+	}
+	// Those alice was not written in time were conflated into newer ones.
+	fromBob := len(n.all(func(m msg) bool {
+		var p struct {
+			SocketID string `json:"socketId"`
+		}
+		return isEvent("alice", EventMousePointer)(m) && json.Unmarshal(m.Args[0], &p) == nil && p.SocketID == bob.SID
+	}))
+	if fromBob < 1 || fromBob > relayed || int(e.counter("rts_ws_conflated_messages_total")) < relayed-fromBob {
+		t.Fatalf("alice received %d of bob's %d relayed pointers, %v conflated", fromBob, relayed, e.counter("rts_ws_conflated_messages_total"))
 	}
 	if c := n.all(isEvent("carol", EventMousePointer)); len(c) != 0 {
 		t.Fatalf("carol received pointers of another page: %v", c)

@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"sync"
@@ -34,44 +35,57 @@ const maxIdleBatch = 16
 // consumer is stuck in.
 const closeGrace = time.Second
 
+// writerLinger is how long a writer goroutine waits for more to send
+// before it ends: a busy connection keeps its writer, an idle one has none.
+const writerLinger = time.Second
+
+// maxPooledFrameBuf is the largest frame buffer returned to Server.frames;
+// a flush bigger than it allocates its own.
+const maxPooledFrameBuf = 64 << 10
+
 var (
 	pingFrame = []byte{eioPing}
 	pongFrame = []byte{eioPong}
 )
 
-// outMsg is one queued WebSocket text message: a prepared broadcast frame
-// or plain bytes (shared between receivers, never mutated).
+// outMsg is one queued WebSocket text message: an encoded packet, shared
+// between receivers and never mutated.
 type outMsg struct {
-	pm *websocket.PreparedMessage
-	b  []byte
-	n  int // bytes charged to the queue
+	b []byte
+	// key, when set, conflates: a newer message with the same key replaces
+	// this one while it still waits in the queue (a sender's pointer: the
+	// receiver wants the latest position, not a backlog).
+	key string
 }
 
-// conn is one Engine.IO connection. Exactly two goroutines touch the
-// WebSocket: the reader (serve, started by ServeHTTP) and the writer
-// (writeLoop). Everything else only enqueues.
+// conn is one Engine.IO connection. The reader goroutine (serve, started
+// by ServeHTTP) reads; a writer goroutine (flush) exists only while there
+// is something to send, and at most one at a time; the ping timer and
+// everything else only enqueue.
 type conn struct {
-	srv  *Server
-	ws   *websocket.Conn
-	netc net.Conn
-	id   string // Engine.IO sid
-	user *User  // nil: unauthenticated; immutable
+	srv    *Server
+	ws     *websocket.Conn
+	netc   net.Conn
+	id     string // Engine.IO sid
+	user   *User  // nil: unauthenticated; immutable
+	opened time.Time
 	// secretOK: the upgrade request carried Options.Secret in x-rts-secret.
 	// Set before the connection's goroutines start; immutable.
 	secretOK bool
-	opened   time.Time
 
 	qmu       sync.Mutex // guards the fields below up to closeText
 	q         []outMsg
 	qbytes    int
+	writing   bool // a writer goroutine runs (it alone clears this)
 	closing   bool
 	closeCode int // 0: close without a close frame
 	closeText string
 
 	closingFlag atomic.Bool   // mirrors closing for the writer's hot path
-	wake        chan struct{} // cap 1: "the queue changed"
-	writerDone  chan struct{}
-	namespaces  atomic.Int32 // connected namespace sockets
+	wake        chan struct{} // cap 1: "the queue changed", for a lingering writer
+	writerDone  chan struct{} // closed once the connection is closed
+	ping        *time.Timer   // the next Engine.IO ping or connect timeout check; set under qmu
+	namespaces  atomic.Int32  // connected namespace sockets
 
 	// Owned by the reader goroutine.
 	sockets  map[string]*socket // by namespace
@@ -96,42 +110,96 @@ func newConn(srv *Server, ws *websocket.Conn, user *User) *conn {
 	return c
 }
 
-func (c *conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+// start arms the heartbeat; the first enqueue starts a writer.
+func (c *conn) start() {
+	c.qmu.Lock()
+	c.ping = time.AfterFunc(c.srv.opts.PingInterval, c.pingTick)
+	c.qmu.Unlock()
 }
 
-// enqueue adds m to the send queue. It never blocks: when the queue would
-// exceed MaxQueueBytes the connection is marked a slow consumer and closed.
-// It reports whether m was queued.
+// pingTick queues an Engine.IO ping, or closes a connection that joined no
+// namespace within ConnectTimeout.
+func (c *conn) pingTick() {
+	if c.closingFlag.Load() {
+		return
+	}
+	o := &c.srv.opts
+	if c.namespaces.Load() == 0 && time.Since(c.opened) >= o.ConnectTimeout {
+		c.stop(websocket.ClosePolicyViolation, "no namespace joined")
+		return
+	}
+	c.enqueue(outMsg{b: pingFrame})
+	c.qmu.Lock()
+	c.ping.Reset(o.PingInterval)
+	c.qmu.Unlock()
+}
+
+// enqueue adds m to the send queue, replacing a queued message with m's
+// key. It never blocks: when the queue would exceed MaxQueueBytes the
+// connection is marked a slow consumer and closed. It reports whether m
+// was queued.
 func (c *conn) enqueue(m outMsg) bool {
 	c.qmu.Lock()
 	if c.closing {
 		c.qmu.Unlock()
 		return false
 	}
-	if c.qbytes+m.n > c.srv.opts.MaxQueueBytes {
+	if m.key != "" {
+		// Newest last: a pending message of this key is usually near the
+		// end, and the queue holds one per key at most.
+		for i := len(c.q) - 1; i >= 0; i-- {
+			if c.q[i].key == m.key {
+				c.qbytes += len(m.b) - len(c.q[i].b)
+				c.q[i] = m
+				c.qmu.Unlock()
+				c.srv.m.conflated.Inc()
+				return true
+			}
+		}
+	}
+	if c.qbytes+len(m.b) > c.srv.opts.MaxQueueBytes {
 		c.setClosingLocked(CloseSlowConsumer, "slow consumer")
+		start := c.startWriterLocked()
 		c.qmu.Unlock()
 		c.srv.m.slow.Inc()
 		c.srv.log.Warn("socket: slow consumer disconnected", "sid", c.id, "max_queue_bytes", c.srv.opts.MaxQueueBytes)
 		// Unblock a write stuck on a peer that does not read: the writer
 		// sees closing before its next frame.
 		_ = c.netc.SetWriteDeadline(time.Now().Add(closeGrace))
-		c.signal()
+		c.kick(start)
 		return false
 	}
 	c.q = append(c.q, m)
-	c.qbytes += m.n
+	c.qbytes += len(m.b)
+	start := c.startWriterLocked()
 	c.qmu.Unlock()
-	c.signal()
+	c.kick(start)
 	return true
 }
 
+// startWriterLocked claims the writer role when no writer runs.
+func (c *conn) startWriterLocked() bool {
+	if c.writing {
+		return false
+	}
+	c.writing = true
+	return true
+}
+
+// kick starts a writer (start) or wakes the lingering one.
+func (c *conn) kick(start bool) {
+	if start {
+		go c.flush()
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
 // send queues one packet for this connection only.
-func (c *conn) send(pkt []byte) bool { return c.enqueue(outMsg{b: pkt, n: len(pkt)}) }
+func (c *conn) send(pkt []byte) bool { return c.enqueue(outMsg{b: pkt}) }
 
 // stop asks the writer to close the connection, with a close frame when
 // code is not 0. Pending messages are dropped. Safe from any goroutine.
@@ -141,12 +209,13 @@ func (c *conn) stop(code int, text string) {
 	if first {
 		c.setClosingLocked(code, text)
 	}
+	start := c.startWriterLocked()
 	c.qmu.Unlock()
 	if first {
 		// A write stuck on a peer that does not read ends within closeGrace.
 		_ = c.netc.SetWriteDeadline(time.Now().Add(closeGrace))
 	}
-	c.signal()
+	c.kick(start)
 }
 
 func (c *conn) setClosingLocked(code int, text string) {
@@ -158,73 +227,139 @@ func (c *conn) setClosingLocked(code int, text string) {
 	c.closingFlag.Store(true)
 }
 
-// writeLoop is the only goroutine that writes messages. It sends the
-// Engine.IO heartbeat, drains the queue, and closes the WebSocket (which
-// ends the reader) when stopped or when a write fails.
-func (c *conn) writeLoop() {
-	defer close(c.writerDone)
-	defer c.ws.Close()
+// flush is the writer goroutine: it sends everything queued in one write
+// per batch, lingers briefly for more, and ends when the queue stays empty
+// (an idle connection has no writer). When the connection is closing it
+// writes the close frame, closes the WebSocket (which ends the reader) and
+// never hands the role back.
+func (c *conn) flush() {
 	o := &c.srv.opts
-	ticker := time.NewTicker(o.PingInterval)
-	defer ticker.Stop()
 	var batch []outMsg
-	for {
-		select {
-		case <-c.wake:
-		case <-ticker.C:
-			if c.namespaces.Load() == 0 && time.Since(c.opened) >= o.ConnectTimeout {
-				c.stop(websocket.ClosePolicyViolation, "no namespace joined")
-				break
-			}
-			if !c.closingFlag.Load() {
-				_ = c.ws.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
-				if err := c.ws.WriteMessage(websocket.TextMessage, pingFrame); err != nil {
-					c.stop(0, "")
-					return
-				}
-			}
+	var linger *time.Timer
+	defer func() {
+		if linger != nil {
+			linger.Stop()
 		}
+	}()
+	for {
 		c.qmu.Lock()
 		if c.closing {
 			code, text := c.closeCode, c.closeText
 			c.qmu.Unlock()
-			if code != 0 {
-				_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeGrace))
-			}
+			c.finish(code, text)
 			return
+		}
+		if len(c.q) == 0 {
+			c.qmu.Unlock()
+			if linger == nil {
+				linger = time.NewTimer(writerLinger)
+			} else {
+				linger.Reset(writerLinger)
+			}
+			select {
+			case <-c.wake:
+				if !linger.Stop() {
+					<-linger.C
+				}
+				continue
+			case <-linger.C:
+			}
+			c.qmu.Lock()
+			if len(c.q) == 0 && !c.closing {
+				c.writing = false
+				c.qmu.Unlock()
+				return
+			}
+			c.qmu.Unlock()
+			continue
 		}
 		batch, c.q = c.q, batch[:0]
 		c.qmu.Unlock()
-		for i := range batch {
-			if c.closingFlag.Load() {
-				break
-			}
-			m := batch[i]
-			batch[i] = outMsg{}
-			_ = c.ws.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
-			var err error
-			if m.pm != nil {
-				err = c.ws.WritePreparedMessage(m.pm)
-			} else {
-				err = c.ws.WriteMessage(websocket.TextMessage, m.b)
-			}
-			if err != nil {
-				c.stop(0, "")
-				return
-			}
-			c.srv.m.sent.Inc()
-			c.qmu.Lock()
-			if !c.closing {
-				c.qbytes -= m.n
-			}
-			c.qmu.Unlock()
+		// Drain a stale wake-up: everything queued so far is in batch.
+		select {
+		case <-c.wake:
+		default:
 		}
+		n, err := c.writeBatch(batch, o.WriteTimeout)
 		clear(batch)
 		batch = batch[:0]
 		if cap(batch) > maxIdleBatch {
-			batch = nil // do not keep a burst's capacity on an idle connection
+			batch = nil // do not keep a burst's capacity
 		}
+		if err != nil {
+			c.stop(0, "")
+			continue // finish closes
+		}
+		c.qmu.Lock()
+		if !c.closing {
+			c.qbytes -= n
+		}
+		c.qmu.Unlock()
 	}
+}
+
+// writeBatch frames batch into one pooled buffer and writes it in one
+// call. It returns the bytes of payload sent.
+func (c *conn) writeBatch(batch []outMsg, timeout time.Duration) (int, error) {
+	bp, _ := c.srv.frames.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	buf := (*bp)[:0]
+	n := 0
+	for _, m := range batch {
+		buf = appendTextFrame(buf, m.b)
+		n += len(m.b)
+	}
+	// The deadline first, then the closing check: a concurrent stop sets
+	// closing before its shorter deadline, so one of the two wins.
+	_ = c.netc.SetWriteDeadline(time.Now().Add(timeout))
+	var err error
+	if c.closingFlag.Load() {
+		err = net.ErrClosed
+	} else {
+		_, err = c.netc.Write(buf)
+	}
+	if cap(buf) <= maxPooledFrameBuf {
+		*bp = buf[:0]
+		c.srv.frames.Put(bp)
+	}
+	if err == nil {
+		c.srv.m.sent.Add(float64(len(batch)))
+		c.srv.m.writes.Inc()
+	}
+	return n, err
+}
+
+// appendTextFrame appends an unmasked, final WebSocket text frame (RFC 6455
+// §5.2; a server never masks) carrying payload.
+func appendTextFrame(buf, payload []byte) []byte {
+	const finText = 0x80 | websocket.TextMessage
+	switch n := len(payload); {
+	case n <= 125:
+		buf = append(buf, finText, byte(n))
+	case n <= 0xFFFF:
+		buf = append(buf, finText, 126, byte(n>>8), byte(n))
+	default:
+		buf = append(buf, finText, 127)
+		buf = binary.BigEndian.AppendUint64(buf, uint64(n))
+	}
+	return append(buf, payload...)
+}
+
+// finish ends the connection: the close frame (when code is set), then the
+// socket, which ends the reader's read.
+func (c *conn) finish(code int, text string) {
+	c.qmu.Lock()
+	if c.ping != nil {
+		c.ping.Stop()
+	}
+	c.qmu.Unlock()
+	if code != 0 {
+		_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeGrace))
+	}
+	_ = c.ws.Close()
+	close(c.writerDone)
 }
 
 // errClientClose is an Engine.IO close packet from the client.

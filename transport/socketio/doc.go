@@ -9,8 +9,11 @@
 package socketio
 
 // Lock order. Locks are taken only in this order, and none is held across
-// a network write:
+// a network write to a client:
 //
+//  0. socket.ptrMu — one sender's pointer relays (its reader and its held
+//     pointer's timer); a broadcast, with Redis a PUBLISH, happens under
+//     it. Never taken together with pubMu.
 //  1. Server.pubMu — serialises Publish and recovery replays (with Redis:
 //     deliveries of pushes from the subscription and replays), so every
 //     connection receives pushed events in offset order. Redis calls may
@@ -19,5 +22,5 @@ package socketio
 //     most one shard lock is held at a time.
 //  3. conn.qmu — a connection's send queue.
 //
-// Server.mu, sessionStore.mu and authenticator.mu are leaves: nothing else
-// is acquired while holding them.
+// Server.mu, sessionStore.mu, authenticator.mu and hub.dueMu are leaves:
+// nothing else is acquired while holding them.

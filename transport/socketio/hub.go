@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // numShards is the number of independently locked parts of a hub. A room
@@ -16,10 +14,10 @@ import (
 // order.
 const numShards = 64
 
-// preparedThreshold is the room size from which a broadcast is framed once
-// with websocket.PreparedMessage; below it the plain bytes (also encoded
-// once and shared) are cheaper than preparing a frame.
-const preparedThreshold = 8
+// presenceWindow is how long a room's editor list waits for more joins and
+// leaves before it goes out (issue 15: ≤ 20 ms). Server.presenceWindow
+// holds it (tests widen it).
+const presenceWindow = 20 * time.Millisecond
 
 // roomIdleTTL keeps a room that has published events (and so a seq) for
 // this long after it became empty and quiet, so seq keeps rising for a
@@ -32,6 +30,10 @@ type hub struct {
 	nsp    string // "/" or "/page/edit"
 	prefix string // presence is broadcast for rooms with this prefix ("app:", "page:")
 	shards [numShards]shard
+
+	dueMu      sync.Mutex             // a leaf: guards due and dueStopped
+	due        map[string]*time.Timer // rooms whose editor list is due
+	dueStopped bool                   // Shutdown: no more lists
 }
 
 type shard struct {
@@ -103,14 +105,12 @@ func (h *hub) join(s *socket, name string) uint64 {
 		r.members[s] = order
 	}
 	off := h.srv.offset.Load()
-	pres := strings.HasPrefix(name, h.prefix)
-	cl := h.srv.cluster
-	if pres && cl == nil {
-		h.presenceLocked(r)
-	}
 	sh.mu.Unlock()
-	if pres && cl != nil {
-		cl.presence(h, name, "join", s, order)
+	if strings.HasPrefix(name, h.prefix) {
+		if cl := h.srv.cluster; cl != nil {
+			cl.presence(h, name, "join", s, order, false)
+		}
+		h.schedulePresence(name)
 	}
 	return off
 }
@@ -133,33 +133,82 @@ func (h *hub) leave(s *socket, name string) {
 	if len(r.members) == 0 && r.seq == 0 && len(r.hist.entries) == 0 {
 		delete(sh.rooms, name)
 	}
-	if cl := h.srv.cluster; cl != nil {
-		sh.mu.Unlock()
-		if strings.HasPrefix(name, h.prefix) {
-			if h.nsp == nspPage {
-				cl.broadcast(h, name, encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id)))
-			}
-			cl.presence(h, name, "leave", s, 0)
-		}
+	pres := strings.HasPrefix(name, h.prefix)
+	cl := h.srv.cluster
+	if cl == nil && pres && h.nsp == nspPage && len(r.members) > 0 {
+		h.broadcastLocked(r, outMsg{b: encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id))})
+	}
+	sh.mu.Unlock()
+	if !pres {
 		return
 	}
-	defer sh.mu.Unlock()
-	if strings.HasPrefix(name, h.prefix) && len(r.members) > 0 {
+	if cl != nil {
 		if h.nsp == nspPage {
-			h.broadcastLocked(r, encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id)))
+			cl.broadcast(h, name, outMsg{b: encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id))})
 		}
-		h.presenceLocked(r)
+		cl.presence(h, name, "leave", s, 0, false)
 	}
+	h.schedulePresence(name)
 }
 
 // presence re-broadcasts the room's editor list (a repeated
 // collab:start_edit for the room the socket is already in) to every node.
-func (h *hub) presence(name string) {
-	if cl := h.srv.cluster; cl != nil && cl.usable() {
-		cl.presence(h, name, "none", nil, 0)
+func (h *hub) presence(name string) { h.schedulePresence(name) }
+
+// schedulePresence sends the room's editor list a presenceWindow from now,
+// unless a send is already due: the joins and leaves of a window (a
+// reconnect storm, a class opening the same app) cost one list per room,
+// with the final membership.
+func (h *hub) schedulePresence(name string) {
+	h.dueMu.Lock()
+	defer h.dueMu.Unlock()
+	if h.dueStopped || h.due[name] != nil {
+		return
+	}
+	if h.due == nil {
+		h.due = make(map[string]*time.Timer)
+	}
+	h.due[name] = time.AfterFunc(h.srv.presenceWindow, func() {
+		h.dueMu.Lock()
+		delete(h.due, name)
+		h.dueMu.Unlock()
+		h.presenceNow(name)
+	})
+}
+
+// presenceNow sends the room's editor list: the merged list of every node
+// through Redis, or this node's own.
+func (h *hub) presenceNow(name string) {
+	if cl := h.srv.cluster; cl != nil {
+		cl.presence(h, name, "none", nil, 0, true)
 		return
 	}
 	h.presenceLocal(name)
+}
+
+// flushPresence sends the lists still due and schedules no more (Shutdown:
+// the other nodes must hear this node's editors leave).
+func (h *hub) flushPresence() {
+	h.dueMu.Lock()
+	h.dueStopped = true
+	h.dueMu.Unlock()
+	h.sendDue()
+}
+
+// sendDue sends now the lists that are due.
+func (h *hub) sendDue() {
+	h.dueMu.Lock()
+	var names []string
+	for name, t := range h.due {
+		if t.Stop() {
+			names = append(names, name)
+		}
+	}
+	clear(h.due)
+	h.dueMu.Unlock()
+	for _, name := range names {
+		h.presenceNow(name)
+	}
 }
 
 // presenceLocal sends the room's local editor list to its local members.
@@ -215,17 +264,17 @@ func (h *hub) presenceLocked(r *room) {
 	if err != nil {
 		return
 	}
-	h.broadcastLocked(r, encodeEvent(h.nsp, "collab:online_editors", payload))
+	h.broadcastLocked(r, outMsg{b: encodeEvent(h.nsp, "collab:online_editors", payload)})
 }
 
-// broadcast sends pkt to every member of room name, on every node with
+// broadcast sends msg to every member of room name, on every node with
 // Redis (nothing when the room does not exist).
-func (h *hub) broadcast(name string, pkt []byte) {
+func (h *hub) broadcast(name string, msg outMsg) {
 	if cl := h.srv.cluster; cl != nil {
-		cl.broadcast(h, name, pkt)
+		cl.broadcast(h, name, msg)
 		return
 	}
-	h.broadcastLocal(name, pkt)
+	h.broadcastLocal(name, msg)
 }
 
 // deliverPublish queues a pushed packet (from Redis, under pubMu) to the
@@ -248,7 +297,7 @@ func (h *hub) deliverPublish(name string, pkt []byte, seq, off uint64) {
 		}
 	}
 	sh.mu.Unlock()
-	msg := newOutMsg(pkt, len(members))
+	msg := outMsg{b: pkt}
 	for _, m := range members {
 		m.c.enqueue(msg)
 	}
@@ -256,31 +305,35 @@ func (h *hub) deliverPublish(name string, pkt []byte, seq, off uint64) {
 	h.srv.pubMembers = members[:0]
 }
 
-// broadcastLocal sends pkt to the room's members on this node.
-func (h *hub) broadcastLocal(name string, pkt []byte) {
+// isMember reports whether s is in room name.
+func (h *hub) isMember(name string, s *socket) bool {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	r := sh.rooms[name]
+	if r == nil {
+		return false
+	}
+	_, ok := r.members[s]
+	return ok
+}
+
+// broadcastLocal sends msg to the room's members on this node.
+func (h *hub) broadcastLocal(name string, msg outMsg) {
 	sh := h.shardFor(name)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if r := sh.rooms[name]; r != nil {
-		h.broadcastLocked(r, pkt)
+		h.broadcastLocked(r, msg)
 	}
 }
 
-func (h *hub) broadcastLocked(r *room, pkt []byte) {
-	msg := newOutMsg(pkt, len(r.members))
+// broadcastLocked queues msg (encoded once, shared by every member) to the
+// room's members.
+func (h *hub) broadcastLocked(r *room, msg outMsg) {
 	for s := range r.members {
 		s.c.enqueue(msg)
 	}
-}
-
-// newOutMsg wraps a packet shared by n receivers.
-func newOutMsg(pkt []byte, n int) outMsg {
-	if n >= preparedThreshold {
-		if pm, err := websocket.NewPreparedMessage(websocket.TextMessage, pkt); err == nil {
-			return outMsg{pm: pm, n: len(pkt)}
-		}
-	}
-	return outMsg{b: pkt, n: len(pkt)}
 }
 
 // add appends e and evicts what the bounds no longer allow.

@@ -12,6 +12,8 @@ type metrics struct {
 	slow           prometheus.Counter     // rts_ws_slow_consumers_total
 	published      prometheus.Counter     // rts_ws_published_events_total
 	sent           prometheus.Counter     // rts_ws_sent_messages_total
+	writes         prometheus.Counter     // rts_ws_writes_total
+	conflated      prometheus.Counter     // rts_ws_conflated_messages_total
 	pointerDropped prometheus.Counter     // rts_ws_pointer_events_dropped_total
 	recoveries     *prometheus.CounterVec // rts_ws_recoveries_total{result}
 	auth           *prometheus.CounterVec // rts_ws_auth_checks_total{result}
@@ -40,6 +42,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		sent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "rts_ws_sent_messages_total", Help: "WebSocket messages written to clients.",
 		}),
+		writes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rts_ws_writes_total", Help: "Writes to client sockets (each carries every message queued at the time).",
+		}),
+		conflated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rts_ws_conflated_messages_total", Help: "Queued messages replaced by a newer one of the same kind (a sender's pointer) before they were written.",
+		}),
 		pointerDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "rts_ws_pointer_events_dropped_total", Help: "collab:mouse_pointer events dropped (rate limit or sender not in the room).",
 		}),
@@ -51,7 +59,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"result"}),
 	}
 	for _, c := range []prometheus.Collector{m.connections, m.sockets, m.accepted, m.rejected, m.slow,
-		m.published, m.sent, m.pointerDropped, m.recoveries, m.auth} {
+		m.published, m.sent, m.writes, m.conflated, m.pointerDropped, m.recoveries, m.auth} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

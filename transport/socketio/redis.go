@@ -36,7 +36,8 @@ const redisOpTimeout = 2 * time.Second
 
 // Channel message: "<kind>\n<nsp>\n<room>\n<seq>\n<offset>\n<packet>", kind
 // 'p' (a Publish push, delivered under pubMu with its offset) or 'b' (any
-// other room broadcast).
+// other room broadcast; its seq field carries the conflation key, "0" for
+// none).
 
 // publishScript: seq and offset INCRs (never below the node's own last
 // values, which may have advanced while Redis was unreachable), the packet
@@ -84,8 +85,8 @@ return {seq, off}
 `)
 
 // presenceScript changes a room's presence hash (ARGV[1] "join", "leave",
-// "purge" (every field with prefix ARGV[2]) or "none") and publishes the
-// room's collab:online_editors built from the whole hash: users in join
+// "purge" (every field with prefix ARGV[2]) or "none") and, unless ARGV[9]
+// is "0", publishes the room's collab:online_editors built from the whole hash: users in join
 // order, deduplicated by email. "purge" publishes only when it removed
 // something. KEYS[1] presence hash, KEYS[2] the node's room set.
 var presenceScript = redis.NewScript(`
@@ -112,6 +113,7 @@ for i = 1, #kv, 2 do
   if t then table.insert(list, {tonumber(t), email, user}) end
 end
 if op == 'leave' and not mine then redis.call('SREM', KEYS[2], ARGV[4]) end
+if ARGV[9] == '0' then return 1 end
 table.sort(list, function(a, b) return a[1] < b[1] end)
 local seen = {}
 local users = {}
@@ -325,7 +327,7 @@ func (cl *cluster) rebroadcast() {
 	for _, e := range cl.snapshot() {
 		if k := e.h.nsp + "\n" + e.room; !seen[k] {
 			seen[k] = true
-			cl.presence(e.h, e.room, "none", nil, 0)
+			cl.presence(e.h, e.room, "none", nil, 0, true)
 		}
 	}
 }
@@ -361,7 +363,7 @@ func (cl *cluster) purgeDead(ctx context.Context) {
 			if h == nil {
 				continue
 			}
-			if err := cl.runPresence(ctx, h, room, "purge", id+":", "", id); err != nil {
+			if err := cl.runPresence(ctx, h, room, "purge", id+":", "", id, true); err != nil {
 				cl.fail("janitor", err)
 				return
 			}
@@ -383,9 +385,11 @@ func presenceValue(order uint64, s *socket) string {
 	return strconv.FormatUint(order, 10) + "\n" + s.c.user.Email + "\n" + string(s.c.userJSON)
 }
 
-// presence changes s's entry (op "join", "leave" or "none") and sends the
-// room's merged editor list room-wide, or falls back to the local list.
-func (cl *cluster) presence(h *hub, room, op string, s *socket, order uint64) {
+// presence changes s's entry (op "join", "leave" or "none") and, when
+// publish is set, sends the room's merged editor list room-wide (falling
+// back to the local list without Redis). Joins and leaves do not publish:
+// the hub sends one list per room per presenceWindow.
+func (cl *cluster) presence(h *hub, room, op string, s *socket, order uint64, publish bool) {
 	if cl.usable() {
 		field, value := "", ""
 		if s != nil && s.c.user != nil {
@@ -397,38 +401,49 @@ func (cl *cluster) presence(h *hub, room, op string, s *socket, order uint64) {
 			op = "none" // anonymous members have no entry
 		}
 		ctx, cancel := cl.opCtx()
-		err := cl.runPresence(ctx, h, room, op, field, value, cl.node)
+		err := cl.runPresence(ctx, h, room, op, field, value, cl.node, publish)
 		cancel()
 		if err == nil {
 			return
 		}
 		cl.fail("presence", err)
 	}
-	h.presenceLocal(room) // local members only
+	if publish {
+		h.presenceLocal(room) // local members only
+	}
 }
 
-func (cl *cluster) runPresence(ctx context.Context, h *hub, room, op, field, value, node string) error {
+func (cl *cluster) runPresence(ctx context.Context, h *hub, room, op, field, value, node string, publish bool) error {
+	pub := "1"
+	if !publish {
+		pub = "0"
+	}
 	rid, _ := json.Marshal(strings.TrimPrefix(room, h.prefix))
 	head := string(encodeEvent(h.nsp, EventOnlineEditors, nil))
 	head = head[:len(head)-1] + `{"resourceId":` + string(rid) + `,"users":[`
 	return presenceScript.Run(ctx, cl.rdb,
 		[]string{cl.presenceKey(h.nsp, room), cl.p + "noderooms:" + node},
 		op, field, value, h.nsp+"\n"+room,
-		cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"0\n0\n"+head, "]}]", node+":").Err()
+		cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"0\n0\n"+head, "]}]", node+":", pub).Err()
 }
 
-// broadcast sends pkt to room's members on every node (local fallback).
-func (cl *cluster) broadcast(h *hub, room string, pkt []byte) {
+// broadcast sends msg to room's members on every node (local fallback).
+// The message's conflation key travels in the seq field ("0": none).
+func (cl *cluster) broadcast(h *hub, room string, msg outMsg) {
 	if cl.usable() {
+		key := msg.key
+		if key == "" {
+			key = "0"
+		}
 		ctx, cancel := cl.opCtx()
-		err := cl.rdb.Publish(ctx, cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"0\n0\n"+string(pkt)).Err()
+		err := cl.rdb.Publish(ctx, cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+key+"\n0\n"+string(msg.b)).Err()
 		cancel()
 		if err == nil {
 			return
 		}
 		cl.fail("publish", err)
 	}
-	h.broadcastLocal(room, pkt)
+	h.broadcastLocal(room, msg)
 }
 
 // publish runs publishScript; ok=false means Redis is unusable and the
@@ -491,7 +506,11 @@ func (cl *cluster) deliver(payload string) {
 	}
 	room, pkt := parts[2], []byte(parts[5])
 	if parts[0] != "p" {
-		h.broadcastLocal(room, pkt)
+		msg := outMsg{b: pkt}
+		if parts[3] != "0" {
+			msg.key = parts[3]
+		}
+		h.broadcastLocal(room, msg)
 		return
 	}
 	seq, _ := strconv.ParseUint(parts[3], 10, 64)

@@ -36,6 +36,11 @@ type Server struct {
 	sessions sessionStore
 	cluster  *cluster // nil without Options.Redis
 
+	presenceWindow time.Duration // see presenceWindow; immutable after New
+	// frames holds the buffers writers frame their batches into (*[]byte),
+	// borrowed for one write, so an idle connection holds none.
+	frames sync.Pool
+
 	hasSecret bool     // Options.Secret is set
 	secretSum [32]byte // its SHA-256: compared in constant time, whatever the length
 
@@ -69,13 +74,14 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("socketio: registering metrics: %w", err)
 	}
 	s := &Server{
-		opts:        opts,
-		log:         opts.Logger,
-		m:           m,
-		conns:       make(map[*conn]struct{}),
-		idle:        make(chan struct{}),
-		stopJanitor: make(chan struct{}),
-		janitorDone: make(chan struct{}),
+		opts:           opts,
+		presenceWindow: presenceWindow,
+		log:            opts.Logger,
+		m:              m,
+		conns:          make(map[*conn]struct{}),
+		idle:           make(chan struct{}),
+		stopJanitor:    make(chan struct{}),
+		janitorDone:    make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.auth = newAuthenticator(s.ctx, &s.opts, m)
@@ -87,8 +93,9 @@ func New(opts Options) (*Server, error) {
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		// Clients send small packets: a 1 KiB read buffer (instead of
-		// keeping net/http's 4 KiB one) and pooled write buffers keep an
-		// idle connection small.
+		// keeping net/http's 4 KiB one). Messages are framed by conn's
+		// writer into pooled buffers; gorilla writes only control frames,
+		// from a pool, so an idle connection holds no write buffer.
 		ReadBufferSize:  1024,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked in ServeHTTP
@@ -232,9 +239,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.send(encodeOpen(c.id, o.PingInterval.Milliseconds(), o.PingTimeout.Milliseconds(), o.MaxPayload))
 	// The reader runs in its own goroutine so that this one, and with it
 	// net/http's per-request state (buffers, headers, contexts), ends now:
-	// an idle connection keeps only its two goroutines and buffers.
+	// an idle connection keeps only its reader and a timer.
 	handedOff = true
-	go c.writeLoop()
+	c.start()
 	go c.serve()
 }
 
@@ -384,6 +391,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	<-s.janitorDone
+	s.root.flushPresence()
+	s.page.flushPresence()
 	if s.cluster != nil {
 		s.cluster.close()
 	}
@@ -493,7 +502,7 @@ func (s *Server) Publish(room, event string, payload any) (uint64, error) {
 	sh.mu.Unlock()
 
 	// Still under pubMu: every connection gets pushes in offset order.
-	msg := newOutMsg(pkt, len(members))
+	msg := outMsg{b: pkt}
 	for _, m := range members {
 		m.c.enqueue(msg)
 	}

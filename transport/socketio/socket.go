@@ -3,6 +3,7 @@ package socketio
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -48,8 +49,18 @@ type socket struct {
 	// locks by Publish.
 	pushes bool
 
+	// ptrMu serialises this socket's pointer relays (the reader's and the
+	// held pointer's timer), so a receiver never gets an older pointer of
+	// this sender after a newer one. It is taken before shard locks (see
+	// the lock order in doc.go) and guards the fields below.
+	ptrMu      sync.Mutex
 	tokens     float64 // collab:mouse_pointer token bucket
 	tokensTime time.Time
+	ptrHeld    outMsg      // the newest pointer over the rate, relayed when a token is due
+	ptrRoom    string      // its room
+	ptrTimer   *time.Timer // fires flushPointer; nil until first needed
+	ptrArmed   bool        // ptrTimer is pending
+	ptrClosed  bool        // the socket closed: relay nothing more
 }
 
 // resyncState drives graph:resync after a failed recovery.
@@ -155,6 +166,7 @@ func (c *conn) addSocket(s *socket) {
 // closeSocket leaves every room of s (presence goes to the rooms) and, when
 // persist is set, keeps its "/" session for recovery.
 func (c *conn) closeSocket(s *socket, persist bool) {
+	s.stopPointers()
 	for name := range s.rooms {
 		s.h.leave(s, name)
 	}
@@ -282,17 +294,16 @@ func (s *socket) leaveEdit(args []json.RawMessage) string {
 }
 
 // pointer relays collab:mouse_pointer {data, pageId} to room page:<pageId>
-// with "user" and "socketId" set by the server (the client's own dropped), only when the sender is in that room,
-// at most PointerRate per second.
+// with "user" and "socketId" set by the server (the client's own dropped),
+// only when the sender is in that room, at most PointerRate per second:
+// over the rate, the newest pointer is held and relayed when the next token
+// is due (the ones it supersedes are dropped), so the last position always
+// arrives even when a burst is read at once.
 func (s *socket) pointer(args []json.RawMessage) string {
 	m := s.c.srv.m
 	if s.c.user == nil {
 		m.pointerDropped.Inc()
 		return "unauthenticated"
-	}
-	if !s.takeToken(time.Now()) {
-		m.pointerDropped.Inc()
-		return "rate limited"
 	}
 	if len(args) == 0 || firstByte(args[0]) != '{' {
 		m.pointerDropped.Inc()
@@ -315,13 +326,67 @@ func (s *socket) pointer(args []json.RawMessage) string {
 		m.pointerDropped.Inc()
 		return "invalid pointer event"
 	}
-	s.h.broadcast(room, encodeEvent(nspPage, EventMousePointer, payload))
+	// Keyed by the sender: a receiver that has not yet been written this
+	// sender's previous pointer gets only the newest one.
+	msg := outMsg{b: encodeEvent(nspPage, EventMousePointer, payload), key: s.id}
+	s.ptrMu.Lock()
+	defer s.ptrMu.Unlock()
+	if s.ptrHeld.b == nil && s.takeTokenLocked(time.Now()) {
+		s.h.broadcast(room, msg)
+		return ""
+	}
+	if s.ptrHeld.b != nil {
+		m.pointerDropped.Inc() // superseded while held
+	}
+	s.ptrHeld, s.ptrRoom = msg, room
+	if !s.ptrArmed {
+		s.ptrArmed = true
+		if s.ptrTimer == nil {
+			s.ptrTimer = time.AfterFunc(s.tokenDueLocked(), s.flushPointer)
+		} else {
+			s.ptrTimer.Reset(s.tokenDueLocked())
+		}
+	}
 	return ""
 }
 
-// takeToken is a token bucket of PointerRate tokens per second, holding at
-// most one second's worth.
-func (s *socket) takeToken(now time.Time) bool {
+// flushPointer relays the held pointer once a token is due, if the sender
+// is still in its room.
+func (s *socket) flushPointer() {
+	s.ptrMu.Lock()
+	defer s.ptrMu.Unlock()
+	if s.ptrClosed || s.ptrHeld.b == nil {
+		s.ptrArmed = false
+		return
+	}
+	if !s.takeTokenLocked(time.Now()) {
+		s.ptrTimer.Reset(s.tokenDueLocked())
+		return
+	}
+	msg, room := s.ptrHeld, s.ptrRoom
+	s.ptrHeld, s.ptrRoom, s.ptrArmed = outMsg{}, "", false
+	if s.h.isMember(room, s) {
+		s.h.broadcast(room, msg)
+	} else {
+		s.c.srv.m.pointerDropped.Inc()
+	}
+}
+
+// stopPointers drops a held pointer and relays nothing more (the socket
+// is closing).
+func (s *socket) stopPointers() {
+	s.ptrMu.Lock()
+	s.ptrClosed = true
+	s.ptrHeld = outMsg{}
+	if s.ptrTimer != nil {
+		s.ptrTimer.Stop()
+	}
+	s.ptrMu.Unlock()
+}
+
+// takeTokenLocked is a token bucket of PointerRate tokens per second,
+// holding at most one second's worth.
+func (s *socket) takeTokenLocked(now time.Time) bool {
 	rate := s.c.srv.opts.PointerRate
 	if s.tokensTime.IsZero() {
 		s.tokens = rate
@@ -334,6 +399,11 @@ func (s *socket) takeToken(now time.Time) bool {
 	}
 	s.tokens--
 	return true
+}
+
+// tokenDueLocked is how long until the bucket holds a whole token.
+func (s *socket) tokenDueLocked() time.Duration {
+	return time.Duration((1 - s.tokens) / s.c.srv.opts.PointerRate * float64(time.Second))
 }
 
 // viewer says why an unauthenticated socket may not join an app room

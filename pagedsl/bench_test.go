@@ -1,0 +1,101 @@
+package pagedsl
+
+import (
+	"testing"
+)
+
+// benchInputs are the corpus inputs Appsmith migrates without throwing,
+// and the largest of them.
+func benchInputs(b *testing.B) (all [][]byte, largest []byte) {
+	for _, c := range loadDSLCases(b) {
+		if c.Error != "" {
+			continue
+		}
+		all = append(all, c.Input)
+		if len(c.Input) > len(largest) {
+			largest = c.Input
+		}
+	}
+	return all, largest
+}
+
+// migrateBytes is the route's work: decode, migrate, encode.
+func migrateBytes(b *testing.B, in []byte) int {
+	v, err := Decode(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := Migrate(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The route appends to a buffer sized for the page.
+	return len(AppendEncode(make([]byte, 0, len(in)+len(in)/8+64), out))
+}
+
+// BenchmarkDSLMigrateCorpus is one pass over every page of the corpus
+// (decode, migrate, encode), one page at a time.
+func BenchmarkDSLMigrateCorpus(b *testing.B) {
+	all, _ := benchInputs(b)
+	var size int64
+	for _, in := range all {
+		size += int64(len(in))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		for _, in := range all {
+			migrateBytes(b, in)
+		}
+	}
+	reportCPU(b, cpu)
+	b.ReportMetric(float64(len(all)), "pages/op")
+}
+
+// reportCPU adds the process CPU time per iteration since start (GC
+// included), the figure to quote from a busy machine.
+func reportCPU(b *testing.B, start float64) {
+	if end := processCPU(); end > start {
+		b.ReportMetric((end-start)*1e3/float64(b.N), "cpu-ms/op")
+	}
+}
+
+// BenchmarkDSLMigrateLargest is the migration alone (Migrate, the
+// decoding of a fresh copy outside the timer) of the largest page of the
+// corpus.
+func BenchmarkDSLMigrateLargest(b *testing.B) {
+	_, largest := benchInputs(b)
+	b.SetBytes(int64(len(largest)))
+	b.ReportAllocs()
+	var migrateCPU float64
+	for b.Loop() {
+		b.StopTimer()
+		v, err := Decode(largest)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		cpu := processCPU()
+		if _, err := Migrate(v); err != nil {
+			b.Fatal(err)
+		}
+		migrateCPU += processCPU() - cpu
+	}
+	if migrateCPU > 0 {
+		b.ReportMetric(migrateCPU*1e3/float64(b.N), "cpu-ms/op")
+	}
+}
+
+// BenchmarkDSLRouteLargest is the route's work on the largest page:
+// decode, migrate, encode.
+func BenchmarkDSLRouteLargest(b *testing.B) {
+	_, largest := benchInputs(b)
+	b.SetBytes(int64(len(largest)))
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		migrateBytes(b, largest)
+	}
+	reportCPU(b, cpu)
+}

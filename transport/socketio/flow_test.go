@@ -1,0 +1,186 @@
+package socketio
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Issue 15: conflated pointers, coalesced editor lists, one write per
+// flush.
+
+// heldConn is a connection whose writer is held busy: everything enqueued
+// stays queued, as on a receiver that has fallen behind.
+func heldConn(srv *Server, user *User) *conn {
+	c := &conn{srv: srv, id: newID(), user: user, wake: make(chan struct{}, 1), writerDone: make(chan struct{}), writing: true}
+	if user != nil {
+		c.userJSON, _ = jsonMarshal(user)
+	}
+	return c
+}
+
+// queued returns the packets waiting in c's queue.
+func queued(c *conn) []string {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	out := make([]string, len(c.q))
+	for i, m := range c.q {
+		out[i] = string(m.b)
+	}
+	return out
+}
+
+func TestPointerConflation(t *testing.T) {
+	e := newEnv(t, nil)
+	ptr := func(sender string, x int) outMsg {
+		return outMsg{b: fmt.Appendf(nil, `42/page/edit,["collab:mouse_pointer",{"x":%d,"socketId":%q}]`, x, sender), key: sender}
+	}
+	other := outMsg{b: []byte(`42/page/edit,["collab:online_editors",{}]`)}
+	tests := []struct {
+		name string
+		in   []outMsg
+		want []outMsg
+	}{
+		{"one sender: the newest replaces the waiting one in its place",
+			[]outMsg{ptr("a", 1), other, ptr("a", 2), ptr("a", 3)},
+			[]outMsg{ptr("a", 3), other}},
+		{"senders apart",
+			[]outMsg{ptr("a", 1), ptr("b", 1), ptr("a", 2), ptr("b", 2), ptr("c", 1)},
+			[]outMsg{ptr("a", 2), ptr("b", 2), ptr("c", 1)}},
+		{"unkeyed messages are all kept",
+			[]outMsg{other, other, ptr("a", 1), other},
+			[]outMsg{other, other, ptr("a", 1), other}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := heldConn(e.srv, nil)
+			for _, m := range tt.in {
+				if !c.enqueue(m) {
+					t.Fatal("enqueue refused")
+				}
+			}
+			want := make([]string, len(tt.want))
+			total := 0
+			for i, m := range tt.want {
+				want[i] = string(m.b)
+				total += len(m.b)
+			}
+			if got := queued(c); !slices.Equal(got, want) {
+				t.Fatalf("queue\n%q\nwant\n%q", got, want)
+			}
+			if c.qbytes != total {
+				t.Fatalf("queue bytes %d, want %d", c.qbytes, total)
+			}
+		})
+	}
+	// A receiver whose queue is full of one sender's pointers is not a slow
+	// consumer: the pointers replace each other.
+	c := heldConn(e.srv, nil)
+	for i := range 100_000 {
+		if !c.enqueue(ptr("a", i)) {
+			t.Fatalf("pointer %d refused", i)
+		}
+	}
+	if got := queued(c); len(got) != 1 || !strings.Contains(got[0], `"x":99999`) {
+		t.Fatalf("queue %q", got)
+	}
+}
+
+// TestPresenceCoalescing: the joins and leaves of one window send each
+// member one collab:online_editors with the final list.
+func TestPresenceCoalescing(t *testing.T) {
+	for _, nsp := range []string{nspRoot, nspPage} {
+		t.Run(nsp, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.srv.presenceWindow = time.Hour // the test decides when the window ends
+			h := e.srv.hubFor(nsp)
+			room := h.prefix + "r1"
+			var socks []*socket
+			for _, name := range []string{"alice", "bob", "carol"} {
+				u := testUsers[name]
+				s := &socket{c: heldConn(e.srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
+				socks = append(socks, s)
+				h.join(s, room)
+			}
+			h.leave(socks[1], room) // bob
+			h.join(socks[1], room)  // bob again, now last
+			h.leave(socks[0], room) // alice
+			for _, s := range socks {
+				for _, p := range queued(s.c) {
+					if strings.Contains(p, EventOnlineEditors) {
+						t.Fatalf("%s got an editor list before the window ended: %s", s.id, p)
+					}
+				}
+			}
+			h.sendDue()
+			want := `{"resourceId":"r1","users":[{"name":"Carol","email":"carol@x"},{"name":"Bob","email":"bob@x"}]}`
+			for _, s := range socks[1:] {
+				var lists []string
+				for _, p := range queued(s.c) {
+					if strings.Contains(p, EventOnlineEditors) {
+						lists = append(lists, p)
+					}
+				}
+				if len(lists) != 1 || !strings.HasSuffix(lists[0], ","+want+"]") {
+					t.Fatalf("%s got editor lists %q, want one with %s", s.id, lists, want)
+				}
+			}
+			if got := queued(socks[0].c); slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, EventOnlineEditors) }) {
+				t.Fatalf("alice left before the list went out but got %q", got)
+			}
+		})
+	}
+}
+
+// TestOneWritePerFlush: what is queued while the writer is busy goes out
+// in one write, as separate, well-formed WebSocket frames in order.
+func TestOneWritePerFlush(t *testing.T) {
+	e := newEnv(t, nil)
+	c := dialRaw(t, e, "SESSION=alice", nil)
+	c.write("40")
+	c.readUntil("40{")
+	c.readUntil(`42["info:release_version"`)
+	waitUntil(t, 5*time.Second, "the server side of the connection", func() bool { return e.srv.ConnectionCount() == 1 })
+	var sc *conn
+	e.srv.mu.Lock()
+	for x := range e.srv.conns {
+		sc = x
+	}
+	e.srv.mu.Unlock()
+	// Take the writer role once the connection's writer has ended (it
+	// lingers after the CONNECT answer), as a writer busy with an earlier
+	// write holds it; then one writer flushes everything.
+	waitUntil(t, 10*time.Second, "the writer to end", func() bool {
+		sc.qmu.Lock()
+		defer sc.qmu.Unlock()
+		if sc.writing {
+			return false
+		}
+		sc.writing = true
+		return true
+	})
+	writesBefore := e.counter("rts_ws_writes_total")
+	// Payload lengths around the frame header's 7-bit, 16-bit and 64-bit
+	// length forms (the packet adds its own bytes around the text).
+	sizes := []int{1, 113, 114, 1000, 65523, 65524, 70000} // packets of 13, 125, 126, …, 65535, 65536 bytes
+	for i, n := range sizes {
+		if !sc.send(encodeEvent(nspRoot, "x", jsonString(fmt.Sprintf("%d:%s", i, strings.Repeat("a", n))))) {
+			t.Fatal("send refused")
+		}
+	}
+	go sc.flush()
+	for i, n := range sizes {
+		got := c.read()
+		var args []string
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(got, "42")), &args); err != nil || len(args) != 2 ||
+			args[1] != fmt.Sprintf("%d:%s", i, strings.Repeat("a", n)) {
+			t.Fatalf("frame %d: %.80q", i, got)
+		}
+	}
+	if w := e.counter("rts_ws_writes_total") - writesBefore; w != 1 {
+		t.Fatalf("%v writes for %d queued messages, want 1", w, len(sizes))
+	}
+}
