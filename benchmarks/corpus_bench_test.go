@@ -8,19 +8,20 @@ import (
 	"testing"
 
 	"github.com/appsmith-rts/rts/analysis"
+	"github.com/appsmith-rts/rts/benchmarks/internal/loadgen"
 	"github.com/appsmith-rts/rts/refactor"
 )
 
 // The corpus is read once per test binary.
 var (
 	corpusOnce sync.Once
-	corpusData *Corpus
+	corpusData *loadgen.Corpus
 	corpusErr  error
 )
 
-func loadCorpus(tb testing.TB) *Corpus {
+func loadCorpus(tb testing.TB) *loadgen.Corpus {
 	tb.Helper()
-	corpusOnce.Do(func() { corpusData, corpusErr = LoadCorpus("") })
+	corpusOnce.Do(func() { corpusData, corpusErr = loadgen.LoadCorpus("") })
 	if errors.Is(corpusErr, fs.ErrNotExist) {
 		tb.Skipf("conformance corpus not available: %v", corpusErr)
 	}
@@ -80,7 +81,7 @@ const (
 
 // BenchmarkExtractBySize shows the per-script cost by script length.
 func BenchmarkExtractBySize(b *testing.B) {
-	var short, medium, long []ExtractCase
+	var short, medium, long []loadgen.ExtractCase
 	for _, c := range loadCorpus(b).Extract {
 		switch n := len(c.Script); {
 		case n < shortBelow:
@@ -93,7 +94,7 @@ func BenchmarkExtractBySize(b *testing.B) {
 	}
 	for _, class := range []struct {
 		name  string
-		cases []ExtractCase
+		cases []loadgen.ExtractCase
 	}{{"short", short}, {"medium", medium}, {"long", long}} {
 		b.Run(class.name, func(b *testing.B) {
 			if len(class.cases) == 0 {
@@ -110,7 +111,7 @@ func BenchmarkExtractBySize(b *testing.B) {
 	}
 }
 
-func benchExtract(b *testing.B, cases []ExtractCase) {
+func benchExtract(b *testing.B, cases []loadgen.ExtractCase) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -126,7 +127,7 @@ func BenchmarkRefactor(b *testing.B) {
 
 // benchRefactor renames one case per iteration, cycling through cases,
 // with a cache of scans as the server holds one (JS object bodies recur).
-func benchRefactor(b *testing.B, cases []RefactorCase) {
+func benchRefactor(b *testing.B, cases []loadgen.RefactorCase) {
 	r := refactor.NewRenamer(0)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -161,7 +162,7 @@ func BenchmarkRefactorParallel(b *testing.B) {
 // most: single bindings (isJSObject false), without the JS object bodies
 // that dominate BenchmarkRefactor's time.
 func BenchmarkRefactorBindings(b *testing.B) {
-	var cases []RefactorCase
+	var cases []loadgen.RefactorCase
 	for _, c := range loadCorpus(b).Refactor {
 		if !c.IsJSObject {
 			cases = append(cases, c)

@@ -99,7 +99,7 @@ func BenchmarkGraphBuildScaled(b *testing.B) {
 	base := loadInput(b, "NewIdeel-Appsmith")
 	for _, factor := range []int{10, 100} {
 		b.Run("x"+itoa(factor), func(b *testing.B) {
-			in := ScaleApp(base, factor)
+			in := scaleApp(base, factor)
 			b.ReportAllocs()
 			b.ResetTimer()
 			var g *depgraph.Graph

@@ -10,12 +10,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/appsmith-rts/rts/benchmarks/internal/loadgen"
 	"github.com/appsmith-rts/rts/transport"
 )
 
 var (
 	traceOnce  sync.Once
-	tracePages []PageBindings
+	tracePages []loadgen.PageBindings
 	traceErr   error
 )
 
@@ -27,7 +28,7 @@ var (
 //
 //	go test -run '^$' -bench PageSave -benchtime 5s ./benchmarks/
 func BenchmarkPageSave(b *testing.B) {
-	traceOnce.Do(func() { tracePages, traceErr = LoadPageBindings("") })
+	traceOnce.Do(func() { tracePages, traceErr = loadgen.LoadPageBindings("") })
 	if traceErr != nil {
 		b.Skip(traceErr)
 	}
@@ -67,7 +68,7 @@ func BenchmarkPageSave(b *testing.B) {
 					if i == k {
 						var s string
 						_ = json.Unmarshal(q, &s)
-						q, _ = json.Marshal(EditScript(s, strconv.Itoa(save)))
+						q, _ = json.Marshal(loadgen.EditScript(s, strconv.Itoa(save)))
 					}
 					body.Write(q)
 				}

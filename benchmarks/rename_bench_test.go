@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/appsmith-rts/rts/appmodel"
+	"github.com/appsmith-rts/rts/benchmarks/internal/served"
 	"github.com/appsmith-rts/rts/internal/shareddata"
 	"github.com/appsmith-rts/rts/refactor"
 	"github.com/appsmith-rts/rts/transport"
@@ -26,7 +27,7 @@ func renameTarget(b *testing.B) (*appmodel.App, string, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	page, name, _ := MostReferenced(app)
+	page, name, _ := served.MostReferenced(app)
 	return app, page, name
 }
 

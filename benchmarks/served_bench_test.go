@@ -77,6 +77,7 @@ func BenchmarkFirstGraph(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var size int
 	for b.Loop() {
 		b.StopTimer()
 		r, err := liveapps.Open(liveapps.Options{Store: st, Logger: quiet})
@@ -84,13 +85,16 @@ func BenchmarkFirstGraph(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if _, err := r.GraphJSON(ctx, id, ""); err != nil {
+		g, err := r.GraphJSON(ctx, id, "")
+		if err != nil {
 			b.Fatal(err)
 		}
+		size = len(g)
 		b.StopTimer()
 		r.Close()
 		b.StartTimer()
 	}
+	b.ReportMetric(float64(size), "graph-bytes")
 }
 
 // BenchmarkStoreLoad reads NewIdeel-Appsmith's documents from the embedded

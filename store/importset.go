@@ -451,6 +451,44 @@ func gitImport(app *appmodel.App, migrate bool) (*importTexts, error) {
 func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time, migrate bool) (page string, collections, actions []string, migrated *pagemigrate.Layout, notMigrated, err error) {
 	hex := pageID.Hex()
 	doc := gjson.Parse(setPath(p.JSON, []string{"unpublishedPage", "name"}, jsonQuote(p.Name)))
+	collRef := map[string]string{}
+	for _, j := range p.JSObjects {
+		text, err := pageFile(p, j.File)
+		if err != nil {
+			return "", nil, nil, nil, nil, err
+		}
+		meta := gjson.Parse(text)
+		id := bson.NewObjectID()
+		for _, r := range []string{meta.Get("id").Str, meta.Get("gitSyncId").Str, p.ID + "_" + j.Name} {
+			if r != "" {
+				collRef[r] = id.Hex()
+			}
+		}
+		uc := meta.Get("unpublishedCollection")
+		if !uc.IsObject() {
+			uc = gjson.Parse("{}")
+		}
+		ucText := rewrite(uc, nil, member{"body", jsonQuote(j.Body)}, member{"pageId", jsonQuote(hex)})
+		meta = gjson.Parse(rewrite(meta, nil, member{"unpublishedCollection", ucText}))
+		collections = append(collections, stored(meta, id, appID, now))
+	}
+	acts, err := gitActions(p, filepath.Join(filepath.Dir(p.File), "queries"), hex, collRef)
+	if err != nil {
+		return "", nil, nil, nil, nil, err
+	}
+	actRef := map[string]string{}
+	for _, a := range acts {
+		id := bson.NewObjectID()
+		for _, r := range []string{a.Get("id").Str, a.Get("gitSyncId").Str} {
+			if r != "" {
+				actRef[r] = id.Hex()
+			}
+		}
+		actions = append(actions, stored(a, id, appID, now))
+	}
+	// The page's own file is small; the widget tree goes in last, so that
+	// the large text is copied once or twice, not once per edit.
+	doc = gjson.Parse(relinkOnLoad(doc, actRef, collRef))
 	dsl := buildDSL(doc.Get("unpublishedPage.layouts.0.dsl"), p.Widgets)
 	if migrate {
 		if out, l, changed, merr := pagemigrate.MigrateText(p.Name, dsl); merr != nil {
@@ -469,39 +507,7 @@ func gitPage(p *appmodel.Page, pageID bson.ObjectID, appID string, now time.Time
 	} else {
 		doc = gjson.Parse(setPath(doc, []string{"unpublishedPage", "layouts"}, `[{"dsl":`+dsl+`}]`))
 	}
-	collRef := map[string]string{}
-	for _, j := range p.JSObjects {
-		text, err := pageFile(p, j.File)
-		if err != nil {
-			return "", nil, nil, nil, nil, err
-		}
-		meta := gjson.Parse(text)
-		id := bson.NewObjectID()
-		for _, r := range []string{meta.Get("id").Str, meta.Get("gitSyncId").Str, p.ID + "_" + j.Name} {
-			if r != "" {
-				collRef[r] = id.Hex()
-			}
-		}
-		meta = gjson.Parse(setPath(meta, []string{"unpublishedCollection", "body"}, jsonQuote(j.Body)))
-		meta = gjson.Parse(setPath(meta, []string{"unpublishedCollection", "pageId"}, jsonQuote(hex)))
-		collections = append(collections, stored(meta, id, appID, now))
-	}
-	acts, err := gitActions(p, filepath.Join(filepath.Dir(p.File), "queries"), hex, collRef)
-	if err != nil {
-		return "", nil, nil, nil, nil, err
-	}
-	actRef := map[string]string{}
-	for _, a := range acts {
-		id := bson.NewObjectID()
-		for _, r := range []string{a.Get("id").Str, a.Get("gitSyncId").Str} {
-			if r != "" {
-				actRef[r] = id.Hex()
-			}
-		}
-		actions = append(actions, stored(a, id, appID, now))
-	}
-	page = relinkOnLoad(gjson.Parse(stored(doc, pageID, appID, now)), actRef, collRef)
-	return page, collections, actions, migrated, notMigrated, nil
+	return stored(doc, pageID, appID, now), collections, actions, migrated, notMigrated, nil
 }
 
 // migrateEntry migrates the DSL of every layout (unpublished and
@@ -616,13 +622,35 @@ func gitActions(p *appmodel.Page, dir, pageHex string, collRef map[string]string
 			return nil, fmt.Errorf("%s: not valid JSON", filepath.Join(dir, e.Name(), "metadata.json"))
 		}
 		meta := gjson.Parse(text)
+		// Every edit in one rewrite per object (a query's body can be
+		// large): the body (creating unpublishedAction and its
+		// actionConfiguration if missing), then, where the object exists,
+		// pageId on both sides and the JS function's collectionId.
+		var top, ua []member
+		uaObj := meta.Get("unpublishedAction")
+		hasUA := uaObj.IsObject()
 		if body, err := pageFile(p, filepath.Join(dir, e.Name(), e.Name()+".txt")); err == nil {
-			meta = gjson.Parse(setPath(meta, []string{"unpublishedAction", "actionConfiguration", "body"}, jsonQuote(body)))
+			ac := uaObj.Get("actionConfiguration")
+			if !hasUA || !ac.IsObject() {
+				ac = gjson.Parse("{}")
+			}
+			ua = append(ua, member{"actionConfiguration", rewrite(ac, nil, member{"body", jsonQuote(body)})})
+			if !hasUA {
+				uaObj, hasUA = gjson.Parse("{}"), true
+			}
 		}
-		meta = gjson.Parse(setIfPresent(meta, []string{"unpublishedAction", "pageId"}, jsonQuote(pageHex)))
-		meta = gjson.Parse(setIfPresent(meta, []string{"publishedAction", "pageId"}, jsonQuote(pageHex)))
-		if hex, ok := collRef[meta.Get("unpublishedAction.collectionId").Str]; ok {
-			meta = gjson.Parse(setIfPresent(meta, []string{"unpublishedAction", "collectionId"}, jsonQuote(hex)))
+		if hasUA {
+			ua = append(ua, member{"pageId", jsonQuote(pageHex)})
+			if hex, ok := collRef[uaObj.Get("collectionId").Str]; ok {
+				ua = append(ua, member{"collectionId", jsonQuote(hex)})
+			}
+			top = append(top, member{"unpublishedAction", rewrite(uaObj, nil, ua...)})
+		}
+		if pa := meta.Get("publishedAction"); pa.IsObject() {
+			top = append(top, member{"publishedAction", rewrite(pa, nil, member{"pageId", jsonQuote(pageHex)})})
+		}
+		if len(top) > 0 {
+			meta = gjson.Parse(rewrite(meta, nil, top...))
 		}
 		out = append(out, meta)
 	}
@@ -669,6 +697,10 @@ func buildDSL(root gjson.Result, widgets []*appmodel.Widget) string {
 	for i, w := range widgets {
 		index(w.JSON, i)
 	}
+	parentIDs := make([]string, len(widgets)) // read once: each Get scans the widget's members
+	for i, w := range widgets {
+		parentIDs[i] = w.JSON.Get("parentId").Str
+	}
 	children := map[string][]int{}
 	// A widget whose parent lies inside itself, or inside a widget that is
 	// attached under it, would never be reached from the root.
@@ -679,7 +711,7 @@ func buildDSL(root gjson.Result, widgets []*appmodel.Widget) string {
 				return false
 			}
 			seen[i] = true
-			f, ok := owner[widgets[i].JSON.Get("parentId").Str]
+			f, ok := owner[parentIDs[i]]
 			if !ok {
 				return true // attached to the root below
 			}
@@ -687,8 +719,8 @@ func buildDSL(root gjson.Result, widgets []*appmodel.Widget) string {
 		}
 		return true
 	}
-	for i, w := range widgets {
-		parent := w.JSON.Get("parentId").Str
+	for i := range widgets {
+		parent := parentIDs[i]
 		if _, ok := owner[parent]; !ok || !reachesRoot(i) {
 			parent = rootID
 		}

@@ -11,7 +11,7 @@ import (
 // next reads one change, with a hang guard.
 func next(t *testing.T, s Stream) (Change, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return s.Next(ctx)
 }

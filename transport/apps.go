@@ -192,8 +192,9 @@ func (h *Handler) serveAppGraph(x *exchange) {
 		h.sendStoreError(x, err)
 		return
 	}
-	x.out = append(append(append(x.out[:0], `{"success":true,"data":`...), graph...), '}')
-	x.send(http.StatusOK)
+	// The graph is kept rendered (a large app's is over a megabyte): it
+	// is written as it is, not copied into the answer's buffer.
+	x.sendDataRaw(graph)
 }
 
 type pathJSON struct {

@@ -18,6 +18,11 @@ import (
 )
 
 // testServer is a Handler behind a real loopback listener.
+// hangGuard bounds a wait that ends by itself unless the code under test
+// hangs: long enough that no loaded machine reaches it, so it never
+// measures speed.
+const hangGuard = time.Minute
+
 type testServer struct {
 	*httptest.Server
 	reg *prometheus.Registry
@@ -379,13 +384,9 @@ func TestDeepNesting(t *testing.T) {
 	}
 	for name, script := range deep {
 		t.Run(name, func(t *testing.T) {
-			start := time.Now()
-			defer func() {
-				// Four requests; well under a second each without -race.
-				if d := time.Since(start); d > 10*time.Second {
-					t.Errorf("took %v", d)
-				}
-			}()
+			// No clock here: work that grew with the depth faster than
+			// linearly would run into the handler's time limit, and the
+			// answers below would be 503s.
 			q := jsonString(script)
 			if res := srv.post(t, single, `{"script":`+q+`}`); res.status != 200 || res.body != errorInfo {
 				t.Errorf("single-script-data: %d %.200s", res.status, res.body)

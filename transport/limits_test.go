@@ -235,7 +235,7 @@ func TestRefusalsAreReadable(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			c.SetDeadline(time.Now().Add(time.Minute))
+			c.SetDeadline(time.Now().Add(hangGuard))
 			var req bytes.Buffer
 			req.WriteString(tt.head)
 			if tt.chunked {
@@ -270,7 +270,7 @@ func TestRefusalsAreReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Minute))
+	c.SetDeadline(time.Now().Add(hangGuard))
 	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Rts-Secret: s\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", single, len(big))
 	res, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil || res.StatusCode != 413 {
@@ -290,21 +290,28 @@ func newTestServerHandler(t *testing.T, h *Handler) *testServer {
 // that cannot get one before its deadline is answered.
 func TestWorkPool(t *testing.T) {
 	t.Parallel()
-	h := mustHandler(t, Options{ExtractCacheBytes: -1, RequestTimeout: 500 * time.Millisecond})
-	orig := h.extract
 	entered, release := make(chan struct{}, 64), make(chan struct{})
-	h.extract = func(s string, v int, inv map[string]bool) analysis.IdentifierInfo {
-		switch s {
-		case "BOOM":
-			panic("boom")
-		case "BLOCK":
-			entered <- struct{}{}
-			<-release
+	// pooled is a handler with two tokens whose analysis panics on BOOM
+	// and waits for release on BLOCK.
+	pooled := func(timeout time.Duration) (*Handler, *testServer) {
+		h := mustHandler(t, Options{ExtractCacheBytes: -1, RequestTimeout: timeout})
+		orig := h.extract
+		h.extract = func(s string, v int, inv map[string]bool) analysis.IdentifierInfo {
+			switch s {
+			case "BOOM":
+				panic("boom")
+			case "BLOCK":
+				entered <- struct{}{}
+				<-release
+			}
+			return orig(s, v, inv)
 		}
-		return orig(s, v, inv)
+		h.pool = newWorkPool(2)
+		return h, newTestServerHandler(t, h)
 	}
-	h.pool = newWorkPool(2)
-	srv := newTestServerHandler(t, h)
+	// The default time limit: however slow the machine, these batches are
+	// answered before it.
+	h, srv := pooled(0)
 	batch := func(tag, special string) string {
 		return scriptsBody(100, func(i int) string {
 			if i == 50 {
@@ -325,6 +332,9 @@ func TestWorkPool(t *testing.T) {
 		t.Errorf("after the panics: %d %.100s", res.status, res.body)
 	}
 
+	// A short limit, which the batch waiting for a token runs out (the
+	// small request below has the same limit and takes no token).
+	_, srv = pooled(2 * time.Second)
 	// Two batches block while holding both tokens; a third times out waiting.
 	done := make(chan int, 2)
 	for i := range 2 {

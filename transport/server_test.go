@@ -57,7 +57,7 @@ func TestServerGracefulShutdown(t *testing.T) {
 	entered, release := make(chan struct{}, 1), make(chan struct{})
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	srv, base, done := startServer(t, ctx, blocking(mustHandler(t, Options{}), entered, release), 5*time.Second)
+	srv, base, done := startServer(t, ctx, blocking(mustHandler(t, Options{}), entered, release), hangGuard)
 
 	type result struct {
 		status int
@@ -82,9 +82,9 @@ func TestServerGracefulShutdown(t *testing.T) {
 
 	stop() // what SIGTERM does in `rts serve`
 	// New connections are refused while the request is still in flight.
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(hangGuard)
 	for {
-		c, err := net.DialTimeout("tcp", srv.Addr().String(), 200*time.Millisecond)
+		c, err := net.DialTimeout("tcp", srv.Addr().String(), hangGuard)
 		if err != nil {
 			break
 		}
@@ -111,7 +111,7 @@ func TestServerGracefulShutdown(t *testing.T) {
 		if err != nil {
 			t.Errorf("Run = %v, want nil after a graceful stop", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(hangGuard):
 		t.Fatal("Run did not return after the drain")
 	}
 }
@@ -135,17 +135,15 @@ func TestServerShutdownTimeout(t *testing.T) {
 		clientErr <- err
 	}()
 	<-entered
-	start := time.Now()
+	// The request is held until the test ends: Run returns only because
+	// its shutdown timeout gave up on it.
 	stop()
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "shutdown") {
 			t.Errorf("Run = %v, want a shutdown timeout error", err)
 		}
-		if d := time.Since(start); d > 2*time.Second {
-			t.Errorf("stop took %v with a 100ms bound", d)
-		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(hangGuard):
 		t.Fatal("Run did not return after its shutdown timeout")
 	}
 	if err := <-clientErr; err == nil {
@@ -198,7 +196,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	func() {
 		ctx, stop := context.WithCancel(context.Background())
-		_, base, done := startServer(t, ctx, mustHandler(t, Options{}), time.Second)
+		_, base, done := startServer(t, ctx, mustHandler(t, Options{}), hangGuard)
 		tr := &http.Transport{MaxIdleConnsPerHost: 16}
 		client := &http.Client{Transport: tr}
 		var wg sync.WaitGroup
@@ -231,7 +229,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 			t.Errorf("Run: %v", err)
 		}
 	}()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(hangGuard)
 	for runtime.NumGoroutine() > before {
 		if time.Now().After(deadline) {
 			var b bytes.Buffer
@@ -253,7 +251,7 @@ func TestSlowBody(t *testing.T) {
 	}
 	defer c.Close()
 	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"script\":", PathSingleScript)
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.SetReadDeadline(time.Now().Add(hangGuard))
 	res, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		t.Fatalf("no answer: %v", err)
@@ -303,7 +301,7 @@ func TestBurst(t *testing.T) {
 	srv := newTestServer(t, Options{})
 	tr := &http.Transport{MaxConnsPerHost: 100, MaxIdleConnsPerHost: 100}
 	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	client := &http.Client{Transport: tr, Timeout: hangGuard}
 	var wg sync.WaitGroup
 	for g := range 100 {
 		wg.Go(func() {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/appsmith-rts/rts/internal/config"
 )
@@ -19,7 +18,7 @@ import (
 // ends; it returns its base URL.
 func startInProcess(t *testing.T, mod func(*config.Config)) string {
 	t.Helper()
-	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), ShutdownTimeout: 5 * time.Second, ReleaseVersion: "test",
+	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), ShutdownTimeout: hangGuard, ReleaseVersion: "test",
 		MemoryBudget: config.DefaultMemoryBudget, AppIdle: config.DefaultAppIdle}
 	if mod != nil {
 		mod(&cfg)

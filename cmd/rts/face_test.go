@@ -201,7 +201,7 @@ func TestReadable413(t *testing.T) {
 		req.WriteString(`{"script":"`)
 		req.Write(bytes.Repeat([]byte("a"), size-len(`{"script":""}`)))
 		req.WriteString(`"}`)
-		c.SetDeadline(time.Now().Add(time.Minute))
+		c.SetDeadline(time.Now().Add(hangGuard))
 		if _, err := c.Write(req.Bytes()); err != nil {
 			t.Errorf("%d bytes: writing the body: %v", size, err)
 			c.Close()
@@ -273,7 +273,7 @@ func rawUpgrade(t *testing.T, addr, host, origin string) (int, string) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.SetDeadline(time.Now().Add(hangGuard))
 	fmt.Fprintf(c, "GET /rts/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\nOrigin: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", host, origin)
 	res, err := http.ReadResponse(bufio.NewReader(c), nil)

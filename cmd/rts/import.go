@@ -8,8 +8,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/appsmith-rts/rts/depgraph"
 	"github.com/appsmith-rts/rts/internal/config"
+	"github.com/appsmith-rts/rts/report"
 	"github.com/appsmith-rts/rts/store"
 )
 
@@ -52,10 +52,10 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	// Old pages are migrated on the way in, as Appsmith migrates a page
 	// when it is opened; one line each says so.
 	for _, l := range set.Migrated {
-		fmt.Fprintf(stderr, "rts import: migrated %s\n", depgraph.Printable(l.String()))
+		fmt.Fprintf(stderr, "rts import: migrated %s\n", report.Printable(l.String()))
 	}
 	for _, err := range set.NotMigrated {
-		fmt.Fprintf(stderr, "rts import: %s; imported as it is\n", depgraph.Printable(err.Error()))
+		fmt.Fprintf(stderr, "rts import: %s; imported as it is\n", report.Printable(err.Error()))
 	}
 	st, err := openStore(ctx, *mongo, *data, "rts import", log, nil)
 	if err != nil {

@@ -128,8 +128,8 @@ func TestServeBinary(t *testing.T) {
 				if err != nil {
 					t.Errorf("exit after %v: %v", sig, err)
 				}
-			case <-time.After(15 * time.Second):
-				t.Fatalf("still running 15 s after %v", sig)
+			case <-time.After(hangGuard):
+				t.Fatalf("still running %v after %v", hangGuard, sig)
 			}
 			if log := <-rest; !strings.Contains(log, "server stopped") {
 				t.Errorf("stderr after the listening line:\n%s", log)

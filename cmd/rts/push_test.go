@@ -36,7 +36,7 @@ func TestServePushesRenames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	ws.SetReadDeadline(time.Now().Add(hangGuard))
 	read := func() string {
 		t.Helper()
 		for {

@@ -71,7 +71,7 @@ func TestSoak(t *testing.T) {
 	logs := &leakScanner{forbidden: []string{secret, cookie, marker}}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: true, Secret: secret,
-		ShutdownTimeout: 5 * time.Second, ReleaseVersion: "soak", LogLevel: slog.LevelDebug}
+		ShutdownTimeout: hangGuard, ReleaseVersion: "soak", LogLevel: slog.LevelDebug}
 	ctx, cancel := context.WithCancel(context.Background())
 	n, err := startNode(ctx, cfg, log)
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/appsmith-rts/rts/benchmarks"
+	"github.com/appsmith-rts/rts/benchmarks/internal/loadgen"
 )
 
 func main() {
@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var (
 		base    = fs.String("url", "http://127.0.0.1:8091", "base URL of the server under test")
-		rounds  = fs.Int("rounds", 3, fmt.Sprintf("measured rounds, each the whole corpus (1..%d)", benchmarks.MaxRounds))
+		rounds  = fs.Int("rounds", 3, fmt.Sprintf("measured rounds, each the whole corpus (1..%d)", loadgen.MaxRounds))
 		warmup  = fs.Int("warmup", 1, "unmeasured rounds first")
 		corpus  = fs.String("corpus", "", "the DSL corpus file (default: dsl.jsonl.gz in ../shared/conformance beside the repository)")
 		timeout = fs.Duration("timeout", time.Minute, "per-request timeout")
@@ -56,12 +56,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dslreplay: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	cases, err := benchmarks.LoadDSLCorpus(*corpus)
+	cases, err := loadgen.LoadDSLCorpus(*corpus)
 	if err != nil {
 		fmt.Fprintln(stderr, "dslreplay:", err)
 		return 2
 	}
-	res, err := benchmarks.ReplayDSL(ctx, benchmarks.DSLReplayConfig{
+	res, err := loadgen.ReplayDSL(ctx, loadgen.DSLReplayConfig{
 		URL: *base, Rounds: *rounds, Warmup: *warmup, Secret: *secret, Timeout: *timeout,
 	}, cases)
 	if err != nil {

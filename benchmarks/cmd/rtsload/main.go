@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/appsmith-rts/rts/benchmarks"
+	"github.com/appsmith-rts/rts/benchmarks/internal/loadgen"
 )
 
 func main() {
@@ -57,17 +57,17 @@ func run() int {
 		*dur = 0 // count-bound; Run still stops at MaxDuration
 	}
 
-	ep, err := benchmarks.ParseEndpoint(*endpoint)
+	ep, err := loadgen.ParseEndpoint(*endpoint)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rtsload:", err)
 		return 2
 	}
-	c, err := benchmarks.LoadCorpus(*corpus)
+	c, err := loadgen.LoadCorpus(*corpus)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rtsload:", err)
 		return 2
 	}
-	gen, err := benchmarks.NewGenerator(c, ep, *batch)
+	gen, err := loadgen.NewGenerator(c, ep, *batch)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rtsload:", err)
 		return 2
@@ -78,7 +78,7 @@ func run() int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := benchmarks.Run(ctx, benchmarks.Config{
+	res, err := loadgen.Run(ctx, loadgen.Config{
 		URL: *base, Concurrency: *conc, Duration: *dur, Requests: *total,
 		Warmup: *warmup, Secret: *secret, Timeout: *timeout,
 	}, gen)

@@ -28,7 +28,8 @@ import (
 	"time"
 
 	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/benchmarks"
+	"github.com/appsmith-rts/rts/benchmarks/internal/loadgen"
+	"github.com/appsmith-rts/rts/benchmarks/internal/served"
 	"github.com/appsmith-rts/rts/internal/shareddata"
 )
 
@@ -141,7 +142,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	page, name, refs := benchmarks.MostReferenced(target)
+	page, name, refs := served.MostReferenced(target)
 	fmt.Fprintf(os.Stderr, "rename target: %s on page %s (%d edges point at it)\n", name, page, refs)
 
 	var all []figures
@@ -186,7 +187,7 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 			return f, fmt.Errorf("warm: %w", err)
 		}
 	}
-	srv, err := benchmarks.StartServed(o.bin, o.env, append([]string{"--addr", "127.0.0.1:0", "--data", dir}, o.coldArgs...)...)
+	srv, err := served.StartServed(o.bin, o.env, append([]string{"--addr", "127.0.0.1:0", "--data", dir}, o.coldArgs...)...)
 	if err != nil {
 		return f, err
 	}
@@ -194,7 +195,7 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 	base := srv.Base
 	c := &http.Client{Timeout: 5 * time.Minute}
 	var apps []struct{ ID, Name string }
-	if err := benchmarks.Call(c, "GET", base+"/rts-api/v1/apps", "", &apps); err != nil {
+	if err := served.Call(c, "GET", base+"/rts-api/v1/apps", "", &apps); err != nil {
 		return f, err
 	}
 	if len(apps) != n {
@@ -214,7 +215,7 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 	graph := base + "/rts-api/v1/apps/" + id + "/graph"
 	cpu0, _ := srv.CPUTime()
 	start := time.Now()
-	if err := benchmarks.Call(c, "GET", graph, "", nil); err != nil {
+	if err := served.Call(c, "GET", graph, "", nil); err != nil {
 		f.Failed = fmt.Sprintf("first graph failed after %v: %v", time.Since(start).Round(time.Millisecond), err)
 		f.Complaints = complaints(srv)
 		return f, nil
@@ -226,7 +227,7 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 	start = time.Now()
 	for _, a := range apps {
 		if a.ID != id {
-			if err := benchmarks.Call(c, "GET", base+"/rts-api/v1/apps/"+a.ID+"/graph", "", nil); err != nil {
+			if err := served.Call(c, "GET", base+"/rts-api/v1/apps/"+a.ID+"/graph", "", nil); err != nil {
 				f.Failed = fmt.Sprintf("loading every app: %v", err)
 				f.Complaints = complaints(srv)
 				return f, nil
@@ -237,15 +238,15 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 	var later []time.Duration
 	for range o.laterGets {
 		start := time.Now()
-		if err := benchmarks.Call(c, "GET", graph, "", nil); err != nil {
+		if err := served.Call(c, "GET", graph, "", nil); err != nil {
 			return f, err
 		}
 		later = append(later, time.Since(start))
 	}
-	f.LaterGraphP50 = benchmarks.Summarize(later).P50
+	f.LaterGraphP50 = loadgen.Summarize(later).P50
 
 	ctx := context.Background()
-	w, err := benchmarks.WatchApp(ctx, base, id)
+	w, err := served.WatchApp(ctx, base, id)
 	if err != nil {
 		return f, err
 	}
@@ -258,11 +259,11 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 		body := fmt.Sprintf(`{"page":%q,"oldName":%q,"newName":%q}`, page, from, to)
 		var res struct{ RefactorCount int }
 		start := time.Now()
-		if err := benchmarks.Call(c, "POST", base+"/rts-api/v1/apps/"+id+"/rename", body, &res); err != nil {
+		if err := served.Call(c, "POST", base+"/rts-api/v1/apps/"+id+"/rename", body, &res); err != nil {
 			return f, err
 		}
 		answered := time.Since(start)
-		ev, err := w.WaitEvent("entity:renamed", 2*time.Minute, func(ev benchmarks.RoomEvent) bool {
+		ev, err := w.WaitEvent("entity:renamed", 2*time.Minute, func(ev served.RoomEvent) bool {
 			return ev.Data["newName"] == to
 		})
 		if err != nil {
@@ -274,7 +275,7 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 		// The next rename waits, as a user would, for the graph to follow
 		// this one (graph:changed; older servers send it with the same
 		// reason right after entity:renamed).
-		g, err := w.WaitEvent("graph:changed", 2*time.Minute, func(ev benchmarks.RoomEvent) bool {
+		g, err := w.WaitEvent("graph:changed", 2*time.Minute, func(ev served.RoomEvent) bool {
 			return ev.Data["reason"] == "renamed"
 		})
 		if err != nil {
@@ -284,10 +285,10 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 	}
 	rcpu1, _ := srv.CPUTime()
 	f.RenameCPU = (rcpu1 - rcpu0) / time.Duration(max(o.renames, 1))
-	f.GraphP50 = benchmarks.Summarize(graphed).P50
-	s := benchmarks.Summarize(e2e)
+	f.GraphP50 = loadgen.Summarize(graphed).P50
+	s := loadgen.Summarize(e2e)
 	f.RenameP50, f.RenameP90, f.RenameMax = s.P50, s.P90, s.Max
-	f.HTTPP50 = benchmarks.Summarize(httpOnly).P50
+	f.HTTPP50 = loadgen.Summarize(httpOnly).P50
 	fmt.Fprintf(os.Stderr, "renames: p50 %v; idle for %v\n", f.RenameP50, o.idle)
 
 	if f.RSSLoaded, err = srv.RSS(); err != nil {
@@ -315,7 +316,7 @@ func measure(o options, dir string, gitApps []string, n int, page, name string) 
 func measureWarm(o options, dir, name string, n int, f *figures) error {
 	fmt.Fprintf(os.Stderr, "warm server: waiting for %d app(s) to be preloaded\n", n)
 	start := time.Now()
-	srv, err := benchmarks.StartServed(o.bin, o.env, "--addr", "127.0.0.1:0", "--data", dir)
+	srv, err := served.StartServed(o.bin, o.env, "--addr", "127.0.0.1:0", "--data", dir)
 	if err != nil {
 		return err
 	}
@@ -327,7 +328,7 @@ func measureWarm(o options, dir, name string, n int, f *figures) error {
 			ID, Name string
 			Loaded   bool
 		}
-		if err := benchmarks.Call(c, "GET", srv.Base+"/rts-api/v1/apps", "", &apps); err != nil {
+		if err := served.Call(c, "GET", srv.Base+"/rts-api/v1/apps", "", &apps); err != nil {
 			return err
 		}
 		loaded := 0
@@ -354,7 +355,7 @@ func measureWarm(o options, dir, name string, n int, f *figures) error {
 	}
 	cpu0, _ := srv.CPUTime()
 	t0 := time.Now()
-	if err := benchmarks.Call(c, "GET", srv.Base+"/rts-api/v1/apps/"+id+"/graph", "", nil); err != nil {
+	if err := served.Call(c, "GET", srv.Base+"/rts-api/v1/apps/"+id+"/graph", "", nil); err != nil {
 		return err
 	}
 	f.WarmFirstGraph = time.Since(t0)
@@ -365,7 +366,7 @@ func measureWarm(o options, dir, name string, n int, f *figures) error {
 }
 
 // complaints are the server's log lines that read like trouble.
-func complaints(srv *benchmarks.Served) []string {
+func complaints(srv *served.Served) []string {
 	var out []string
 	for _, l := range srv.Log() {
 		if strings.Contains(l, "level=ERROR") || strings.Contains(l, "level=WARN") {

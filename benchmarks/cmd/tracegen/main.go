@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/appsmith-rts/rts/benchmarks"
+	"github.com/appsmith-rts/rts/benchmarks/internal/loadgen"
 )
 
 func main() {
@@ -32,20 +32,20 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "usage: tracegen -out DIR [-apps DIR] [-corpus DIR]")
 		return 2
 	}
-	pages, err := benchmarks.LoadPageBindings(*apps)
+	pages, err := loadgen.LoadPageBindings(*apps)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tracegen: %v\n", err)
 		return 1
 	}
-	c, err := benchmarks.LoadCorpus(*corpus)
+	c, err := loadgen.LoadCorpus(*corpus)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tracegen: %v\n", err)
 		return 1
 	}
-	if err := benchmarks.WriteTrace(*out, pages, c); err != nil {
+	if err := loadgen.WriteTrace(*out, pages, c); err != nil {
 		fmt.Fprintf(os.Stderr, "tracegen: %v\n", err)
 		return 1
 	}
-	fmt.Printf("%s: %s\n", *out, benchmarks.TraceStats(pages))
+	fmt.Printf("%s: %s\n", *out, loadgen.TraceStats(pages))
 	return 0
 }

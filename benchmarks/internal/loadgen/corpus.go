@@ -1,10 +1,11 @@
-// Package benchmarks measures rts: `go test -bench` over the real scripts of
-// the conformance corpus and the shared apps, and what the load generator
-// (cmd/rtsload) needs to drive any server speaking the RTS HTTP API — ours
-// or Appsmith's Node RTS — with the same scripts: the corpus (corpus.go),
-// its HTTP requests (request.go), the load and exact latency percentiles
-// (load.go).
-package benchmarks
+// Package loadgen owns what drives any server speaking the RTS HTTP API —
+// ours or Appsmith's Node RTS — with the same real scripts, for the load
+// commands (cmd/rtsload, cmd/tracegen, cmd/dslreplay) and the benchmarks:
+// the conformance corpus (corpus.go), its HTTP requests (request.go), the
+// load with exact latency percentiles (load.go), the page-save trace of the
+// shared apps (pagesave.go), and the one-at-a-time replay of the DSL corpus
+// against /rts-api/v1/dsl/migrate (dslreplay.go).
+package loadgen
 
 import (
 	"errors"

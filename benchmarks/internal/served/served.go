@@ -1,4 +1,10 @@
-package benchmarks
+// Package served owns the served path measured from outside: a real `rts
+// serve` process, its HTTP API on loopback and a Socket.IO viewer of an app
+// room. These pieces serve cmd/servedbench (issue 12's figures) and the
+// rename benchmarks, and work against any rts binary that speaks the apps
+// API, so a figure can be taken before and after a change with the same
+// tool.
+package served
 
 import (
 	"bufio"
@@ -21,12 +27,6 @@ import (
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
 )
-
-// The served path, measured from outside: a real `rts serve` process, its
-// HTTP API on loopback and a Socket.IO viewer of an app room. These pieces
-// serve cmd/servedbench (issue 12's figures) and work against any rts
-// binary that speaks the apps API, so a figure can be taken before and
-// after a change with the same tool.
 
 // MostReferenced is the page and root name of the entity of app that the
 // most edges point at (ties broken by name): the costliest rename.

@@ -7,12 +7,12 @@ import (
 	"github.com/appsmith-rts/rts/depgraph"
 )
 
-// ScaleApp makes a bigger app out of a real one for benchmarks: factor
+// scaleApp makes a bigger app out of a real one for benchmarks: factor
 // copies of every page, the entities of copy k renamed Name_k and every
 // snippet rewritten to refer to the renamed entities, so the copies are as
 // distinct as different pages of a real app (no snippet is shared between
 // copies, which would flatter the analysis cache).
-func ScaleApp(pages []depgraph.PageInput, factor int) []depgraph.PageInput {
+func scaleApp(pages []depgraph.PageInput, factor int) []depgraph.PageInput {
 	out := make([]depgraph.PageInput, 0, len(pages)*factor)
 	for k := 0; k < factor; k++ {
 		for _, p := range pages {

@@ -1,14 +1,33 @@
-package benchmarks
+package loadgen
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/appsmith-rts/rts/transport"
 )
+
+// The corpus is read once per test binary.
+var loadCorpus = func() func(tb testing.TB) *Corpus {
+	read := sync.OnceValues(func() (*Corpus, error) { return LoadCorpus("") })
+	return func(tb testing.TB) *Corpus {
+		tb.Helper()
+		c, err := read()
+		if errors.Is(err, fs.ErrNotExist) {
+			tb.Skipf("conformance corpus not available: %v", err)
+		}
+		if err != nil {
+			tb.Fatalf("conformance corpus: %v", err)
+		}
+		return c
+	}
+}()
 
 // TestLoadEndToEnd runs the load generator for a fixed number of requests
 // (not a time, so that a slow machine runs the same test) at concurrency 4
