@@ -191,7 +191,7 @@ func TestSoak(t *testing.T) {
 			defer wg.Done()
 			rng := rand.New(rand.NewSource(int64(100 + w)))
 			for running() {
-				got, err := watch(base, apps.Data[0].ID, cookie, time.Duration(300+rng.Intn(1500))*time.Millisecond)
+				got, err := watch(base, apps.Data[0].ID, cookie, secret, time.Duration(300+rng.Intn(1500))*time.Millisecond)
 				sockets.Add(1)
 				pushes.Add(int64(got))
 				if err != nil {
@@ -269,9 +269,11 @@ func settle(maxGoroutines int, maxHeap float64) (int, float64) {
 }
 
 // watch opens a socket as the graph page does (Engine.IO/Socket.IO over a
-// WebSocket, with a session cookie the server has no backend to check),
-// joins the app's room, counts pushes for d, and disconnects.
-func watch(base, appID, cookie string, d time.Duration) (int, error) {
+// WebSocket, with a session cookie the server has no backend to check and
+// the secret in the CONNECT auth, without which a server with a secret
+// pushes nothing), joins the app's room, counts pushes for d, and
+// disconnects.
+func watch(base, appID, cookie, secret string, d time.Duration) (int, error) {
 	hdr := http.Header{"Cookie": {"SESSION=" + cookie}}
 	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/rts/?EIO=4&transport=websocket", hdr)
 	if err != nil {
@@ -282,7 +284,7 @@ func watch(base, appID, cookie string, d time.Duration) (int, error) {
 	if _, open, err := ws.ReadMessage(); err != nil || !bytes.HasPrefix(open, []byte(`0{`)) {
 		return 0, fmt.Errorf("open: %q %v", open, err)
 	}
-	ws.WriteMessage(websocket.TextMessage, []byte("40"))
+	ws.WriteMessage(websocket.TextMessage, []byte(`40{"secret":"`+secret+`"}`))
 	ws.WriteMessage(websocket.TextMessage, []byte(`42["collab:start_edit","`+appID+`"]`))
 	got := 0
 	end := time.Now().Add(d)
