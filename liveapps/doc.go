@@ -10,10 +10,9 @@
 // holds: everything is read by application id, and nothing is polled that
 // only rts writes. Apps nobody uses are evicted: those idle for IdleAfter,
 // and the least recently used while the loaded apps' estimated memory is
-// over MemoryBudget.
-//
-// # Locks
-//
+// over MemoryBudget. docs/live-apps.md describes the room.
+package liveapps
+
 // Lock order: an app's mutex, then Room.mu, then the event queue's mutex.
 // Each loaded app has a mutex that guards its documents, model, graph and
 // name index; it is held across the I/O of loading and renaming that app,
@@ -24,4 +23,3 @@
 // an app's mutex is held, so that they leave in the order the changes were
 // made, and one goroutine delivers them with no lock held, so a subscriber
 // may call back into the room.
-package liveapps

@@ -148,7 +148,10 @@ func sqliteStore(t *testing.T, dir string) *store.SQLite {
 
 func mongoStore(t *testing.T) *store.Mongo {
 	t.Helper()
-	s, err := store.OpenMongo(context.Background(), store.MongoOptions{URI: mongoURI, Database: fmt.Sprintf("live%d", dbSerial.Add(1)), Logger: testLogger()})
+	s, err := store.OpenMongo(context.Background(), store.MongoOptions{URI: mongoURI, Database: fmt.Sprintf("live%d", dbSerial.Add(1)), Logger: testLogger(),
+		// A hang guard, not the 2 s default: connecting to the embedded
+		// FerretDB takes longer than that on a loaded machine under -race.
+		SelectTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

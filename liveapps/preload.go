@@ -29,11 +29,14 @@ func (r *Room) preload(ctx context.Context) {
 	}
 	slices.SortStableFunc(list, func(x, y store.AppInfo) int { return cmp.Compare(y.UpdatedAt.UnixNano(), x.UpdatedAt.UnixNano()) })
 	loaded := 0
-	for _, info := range list {
+	for rank, info := range list {
 		if ctx.Err() != nil {
 			return
 		}
-		fits, err := r.preloadOne(ctx, info.ID)
+		// Preloaded apps count as used at the start, the later in this
+		// order the earlier: past the budget, the least recently updated
+		// go first, not the first loaded.
+		fits, err := r.preloadOne(ctx, info.ID, start.Add(-time.Duration(rank)))
 		switch {
 		case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 			return
@@ -52,7 +55,7 @@ func (r *Room) preload(ctx context.Context) {
 
 // preloadOne loads an app unless it is in the room already. fits is false
 // when, loaded, it took the room over the budget: it is dropped again.
-func (r *Room) preloadOne(ctx context.Context, id string) (fits bool, err error) {
+func (r *Room) preloadOne(ctx context.Context, id string, used time.Time) (fits bool, err error) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -65,7 +68,7 @@ func (r *Room) preloadOne(ctx context.Context, id string) (fits bool, err error)
 	a := &appState{id: id}
 	r.apps[id] = a
 	r.mu.Unlock()
-	a.lastUsed.Store(time.Now().UnixNano())
+	a.lastUsed.Store(used.UnixNano())
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := r.load(ctx, a); err != nil {

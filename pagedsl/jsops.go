@@ -116,17 +116,9 @@ func jsIncludes(v any, x any, what string) bool {
 // jsonParse is JSON.parse(v): v is converted to a string first, and a
 // syntax error throws.
 func jsonParse(v any) any {
-	d := decoder{data: []byte(ToString(v)), wtf8: true}
-	d.skipSpace()
-	out := d.value(0)
-	if d.err == nil {
-		d.skipSpace()
-		if d.pos < len(d.data) {
-			d.fail("unexpected data after the top-level value")
-		}
-	}
-	if d.err != nil {
-		throwPlain("SyntaxError: " + d.err.Error())
+	out, err := decode([]byte(ToString(v)), true)
+	if err != nil {
+		throwPlain("SyntaxError: " + err.Error())
 	}
 	return out
 }

@@ -161,9 +161,13 @@ func runOneStep(n int, in string) (out string, err error) {
 // TestStepsMidOddPages replays pages of the corpus at versions 20 to 56
 // with random odd values planted in them (null or primitive children,
 // strings for objects, missing columns and templates, other widget
-// types), through steps from their version to 56. The expected answers
-// are Appsmith's own steps run by Node on the same pages: the output with
-// its key order, or that it throws (350 of the 700 throw).
+// types), and random trees of tabs, canvases and widgets with missing,
+// string or shared ids and columns (for steps 20 and 21), and random
+// list and table widgets with odd templates, columns, column orders and
+// path keys (steps 22 to 49), through steps from their version to 56.
+// The expected answers are Appsmith's own steps run by Node on the same
+// pages: the output with its key order, or that it throws (650 of the
+// 1300 throw).
 func TestStepsMidOddPages(t *testing.T) {
 	f, err := os.Open(filepath.Join("testdata", "mid-odd-pages.jsonl.gz"))
 	if err != nil {
@@ -212,8 +216,8 @@ func TestStepsMidOddPages(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if n != 700 || throws != 350 {
-		t.Fatalf("read %d cases (%d throwing), want 700 (350)", n, throws)
+	if n != 1300 || throws != 650 {
+		t.Fatalf("read %d cases (%d throwing), want 1300 (650)", n, throws)
 	}
 }
 

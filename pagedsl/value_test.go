@@ -1,7 +1,10 @@
 package pagedsl
 
 import (
+	"cmp"
 	"math"
+	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -12,6 +15,8 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 		{"key order: index keys first ascending", `{"b":1,"10":2,"a":3,"2":4,"01":5}`, `{"2":4,"10":2,"b":1,"a":3,"01":5}`},
 		{"duplicate key: first position, last value", `{"a":1,"b":2,"a":3}`, `{"a":3,"b":2}`},
 		{"numbers in JS form", `[1.0,-0,1e21,1e-7,123456789012345680000,0.1,1E2,4.50]`, `[1,0,1e+21,1e-7,123456789012345680000,0.1,100,4.5]`},
+		{"integers around the fast path's bounds", `[-0.0,999999999999999,-999999999999999,1e15,-1e15,4503599627370497,123.000,-7]`,
+			`[0,999999999999999,-999999999999999,1000000000000000,-1000000000000000,4503599627370497,123,-7]`},
 		{"number overflow is null", `[1e400]`, `[null]`},
 		{"escapes as JSON.stringify writes them", `"\u0001\b\f\n\r\t\"\\\/\u00e9\u2028<>&"`, `"\u0001\b\f\n\r\t\"\\/é` + "\u2028" + `<>&"`},
 		{"surrogate pair and lone surrogates", `["\ud83d\ude00","\ud800","\udc00x"]`, `["😀","\ud800","\udc00x"]`},
@@ -182,4 +187,64 @@ func asJSError(err error, target **JSError) bool {
 		*target = e
 	}
 	return ok
+}
+
+// TestObjectKeyTable drives a large object (one with a key table) through
+// sets, deletes and index keys, checking every lookup against a plain
+// model of JS's key order after each operation.
+func TestObjectKeyTable(t *testing.T) {
+	type op struct {
+		del bool
+		key string
+	}
+	var ops []op
+	for i := range 40 {
+		ops = append(ops, op{key: "k" + strconv.Itoa(i)})
+	}
+	for i := 0; i < 40; i += 3 {
+		ops = append(ops, op{del: true, key: "k" + strconv.Itoa(i)})
+	}
+	ops = append(ops, op{key: "7"}, op{key: "k3"}, op{key: "2"}, op{key: "k0"}, op{del: true, key: "7"}, op{key: "100"}, op{key: "k41"})
+
+	o := NewObject()
+	var model []string // keys in JS order
+	vals := map[string]float64{}
+	for n, p := range ops {
+		if p.del {
+			o.Delete(p.key)
+			model = slices.DeleteFunc(model, func(k string) bool { return k == p.key })
+			delete(vals, p.key)
+		} else {
+			o.Set(p.key, float64(n))
+			if _, ok := vals[p.key]; !ok {
+				model = append(model, p.key)
+			}
+			vals[p.key] = float64(n)
+		}
+		slices.SortStableFunc(model, func(a, b string) int {
+			ia, aok := arrayIndex(a)
+			ib, bok := arrayIndex(b)
+			switch {
+			case aok && bok:
+				return cmp.Compare(ia, ib)
+			case aok:
+				return -1
+			case bok:
+				return 1
+			}
+			return 0
+		})
+		if !slices.Equal(o.Keys(), model) {
+			t.Fatalf("after op %d %+v: keys %v, want %v", n, p, o.Keys(), model)
+		}
+		for i := range 45 {
+			for _, k := range []string{"k" + strconv.Itoa(i), strconv.Itoa(i)} {
+				want, ok := vals[k]
+				got := o.Get(k)
+				if ok && got != want || !ok && got != Undefined {
+					t.Fatalf("after op %d %+v: Get(%q) = %v, want %v (present %v)", n, p, k, got, want, ok)
+				}
+			}
+		}
+	}
 }

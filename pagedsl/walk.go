@@ -22,14 +22,17 @@ func asWidget(v any, reading string) *Object {
 	return nil
 }
 
-// hasChildren is `w.children && w.children.length > 0`.
+// hasChildren is `w.children && w.children.length > 0`, with JS's `>`: a
+// length of "2" or true counts, and the caller's .map then throws.
 func hasChildren(w *Object) bool {
 	c := w.Get("children")
 	if !Truthy(c) {
 		return false
 	}
-	n, ok := Prop(c, "length").(float64)
-	return ok && n > 0
+	if n, ok := Prop(c, "length").(float64); ok {
+		return n > 0
+	}
+	return jsGreater(Prop(c, "length"), 0.0)
 }
 
 // childItems returns the items `w.children.map/forEach` iterates, or

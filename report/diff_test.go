@@ -6,6 +6,7 @@ import (
 )
 
 func TestDiffReports(t *testing.T) {
+	t.Parallel()
 	page := func(entities []Entity, cycles [][]string, unknown []Unknown) Page {
 		return Page{Name: "P", Entities: entities, Cycles: cycles, Unknown: unknown}
 	}
@@ -116,6 +117,7 @@ func TestDiffReports(t *testing.T) {
 }
 
 func TestDiffReportsPages(t *testing.T) {
+	t.Parallel()
 	old := App{App: "a", Pages: []Page{{Name: "Gone", Entities: []Entity{{Name: "X", Kind: "widget"}}}}}
 	cur := App{App: "a", Pages: []Page{{Name: "New", Entities: []Entity{{Name: "Y", Kind: "widget"}},
 		Cycles: [][]string{{"Y.a", "Y.a"}}}}}

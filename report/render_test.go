@@ -7,6 +7,7 @@ import (
 )
 
 func TestPrintable(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
 		{"Table1.tableData", "Table1.tableData"},
 		{"Input1 › text → été", "Input1 › text → été"},
@@ -23,6 +24,7 @@ func TestPrintable(t *testing.T) {
 }
 
 func TestDotQuote(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
 		{"Table1", `"Table1"`},
 		{`say "hi"`, `"say \"hi\""`},
@@ -39,6 +41,7 @@ func TestDotQuote(t *testing.T) {
 // TestWriteDOTLabels: an edge read through several bindings has one path a
 // line, at most dotMaxLines lines of at most dotMaxLineChar characters.
 func TestWriteDOTLabels(t *testing.T) {
+	t.Parallel()
 	r := App{App: "a", Pages: []Page{{Name: "P", Entities: []Entity{{Name: "T", Kind: "widget"}, {Name: "q", Kind: "action"}}}}}
 	long := "primaryColumns." + strings.Repeat("x", 80) + ".computedValue"
 	for _, from := range []string{"T.a", "T.b", "T.c", "T.d", "T.e", "T." + long} {

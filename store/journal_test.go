@@ -82,7 +82,7 @@ func journaledStores() []journaled {
 			}},
 		{"mongodb",
 			func(t *testing.T) (Store, casServer) {
-				m, err := OpenMongo(context.Background(), MongoOptions{URI: testURI, Database: testDB(t), Logger: testLogger(t)})
+				m, err := OpenMongo(context.Background(), MongoOptions{URI: testURI, Database: testDB(t), Logger: testLogger(t), SelectTimeout: testSelectTimeout})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -90,7 +90,7 @@ func journaledStores() []journaled {
 				return m, m
 			},
 			func(t *testing.T, s Store) Store {
-				m, err := OpenMongo(context.Background(), MongoOptions{URI: testURI, Database: s.(*Mongo).Database(), Logger: testLogger(t)})
+				m, err := OpenMongo(context.Background(), MongoOptions{URI: testURI, Database: s.(*Mongo).Database(), Logger: testLogger(t), SelectTimeout: testSelectTimeout})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 
@@ -22,6 +23,11 @@ import (
 // store journals and polls there). One embedded FerretDB serves the
 // package's tests, each in a database of its own. With MONGODB_URI set they
 // run against that server instead.
+// testSelectTimeout bounds connecting to the test server: a hang guard,
+// not the 2 s default, which a loaded machine under -race can exceed while
+// the embedded FerretDB answers slowly.
+const testSelectTimeout = time.Minute
+
 var (
 	testURI      string
 	realMongo    bool

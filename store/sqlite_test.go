@@ -146,7 +146,7 @@ func TestMigrateFerretDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, err := OpenMongo(ctx, MongoOptions{URI: srv.uri, Database: "appsmith", Logger: testLogger(t)})
+	old, err := OpenMongo(ctx, MongoOptions{URI: srv.uri, Database: "appsmith", Logger: testLogger(t), SelectTimeout: testSelectTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

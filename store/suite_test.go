@@ -36,7 +36,7 @@ func implementations() []impl {
 			return NewMemory(MemoryOptions{Standalone: true, Logger: testLogger(t)})
 		}},
 		{"mongodb", func(t *testing.T) Store {
-			s, err := OpenMongo(context.Background(), MongoOptions{URI: testURI, Database: testDB(t), Logger: testLogger(t)})
+			s, err := OpenMongo(context.Background(), MongoOptions{URI: testURI, Database: testDB(t), Logger: testLogger(t), SelectTimeout: testSelectTimeout})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,18 +1,11 @@
 // Package web is the page `rts serve` shows at `/`: the dependency graph of
-// an app, drawn live in the browser, with impact queries and renames.
-//
-// The page is a small single-page app whose source lives beside this file
-// (src/, bundled by esbuild into dist/ with `npm run build`, which `make web`
-// runs). dist/ is embedded in the binary, so the binary serves the page with
-// nothing else installed. dist/ is not committed: a binary built before the
-// page still compiles (the committed placeholder dist/.keep is embedded) and
-// answers `/` with a 503 page saying how to build it.
-//
-// The page talks to the server only through the HTTP API (GET
-// /rts-api/v1/apps, GET /rts-api/v1/apps/{appId}/graph?page=, GET
-// /rts-api/v1/apps/{appId}/dependents?page=&node=, POST
-// /rts-api/v1/apps/{appId}/rename) and Socket.IO at /rts (collab:start_edit
-// with the app id, then graph:changed, entity:renamed and graph:resync).
+// an app, drawn live in the browser, with impact queries and renames. The
+// page's source lives beside this file (src/, bundled by esbuild into dist/,
+// which `make web` builds) and dist/ is embedded, so the binary serves the
+// page with nothing else installed; a binary built before the page answers
+// `/` with a 503 page saying how to build it. The page talks to the server
+// only through the apps API and Socket.IO at /rts; web/README.md says which
+// calls and events.
 package web
 
 import (

@@ -67,6 +67,7 @@ func call(t *testing.T, method, url, body string) apiResponse {
 // the embedded store): import, list, graph, dependents, a dry run, a
 // rename, and the errors.
 func TestAppsAPI(t *testing.T) {
+	t.Parallel()
 	// Not preloading: the list says the app is not loaded until asked.
 	base := startInProcess(t, func(c *config.Config) { c.NoPreload = true })
 	demo, err := os.ReadFile("demo/demo-app.json")
@@ -148,6 +149,7 @@ func TestAppsAPI(t *testing.T) {
 // TestServeHealthyStart: `rts serve` on a fresh folder, then again on the
 // same folder with its apps, logs nothing that reads like an error.
 func TestServeHealthyStart(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -173,8 +175,8 @@ func TestServeHealthyStart(t *testing.T) {
 			t.Fatalf("%s: graph %d", run, res.status)
 		}
 		cmd.Process.Signal(os.Interrupt)
+		<-done // stderr read to its end before Wait closes the pipe
 		cmd.Wait()
-		<-done
 		for _, l := range logs.lines {
 			if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") || strings.Contains(strings.ToLower(l), "fail") {
 				t.Errorf("%s: %s", run, l)

@@ -14,6 +14,7 @@ import (
 // TestHelp: every subcommand answers --help, -h and -help the same way:
 // its help on stdout in one layout, exit 0, nothing on stderr.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	layout := regexp.MustCompile(`^usage: rts (\w+)[^\n]*\n\n(?:[^\n]+\n)+(?:\n(?:arguments|flags|environment):\n(?:  [^\n]+\n)+)*\nexit status: [^\n]+(?:\n[^\n]+)*\n$`)
 	for name := range commands {
 		for _, flag := range []string{"--help", "-h", "-help"} {
@@ -38,6 +39,7 @@ func TestHelp(t *testing.T) {
 // TestUsageErrors: a bad flag or a missing argument is one line on stderr
 // and exit 2, for every subcommand.
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	for name := range commands {
 		for _, args := range [][]string{{"--bogus"}, {"a", "b", "c", "d", "e"}} {
 			var stdout, stderr bytes.Buffer
@@ -56,6 +58,7 @@ func TestUsageErrors(t *testing.T) {
 // gets one line naming it and exit 2, at once (a read would block or never
 // end).
 func TestInputMustBeAFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -82,6 +85,7 @@ func TestInputMustBeAFile(t *testing.T) {
 // TestControlCharactersEscaped: a name with a terminal escape sequence in
 // it is printed escaped by every text output, and errors too.
 func TestControlCharactersEscaped(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	copyTree(t, filepath.Join("..", "..", "testdata", "apps", "unused"), dir)
 	meta := filepath.Join(dir, "pages", "Home", "queries", "oldReport", "metadata.json")
@@ -114,6 +118,7 @@ func TestControlCharactersEscaped(t *testing.T) {
 // TestDOTRendersLineBreaks: Graphviz draws an edge's binding paths on lines
 // of their own (no literal \n), and long labels stay short.
 func TestDOTRendersLineBreaks(t *testing.T) {
+	t.Parallel()
 	dot, err := exec.LookPath("dot")
 	if err != nil {
 		if os.Getenv("CI") != "" {

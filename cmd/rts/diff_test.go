@@ -61,6 +61,7 @@ func editWidget(t *testing.T, file string, props map[string]string) {
 // TestDiff compares versions of a real page before and after a change, as
 // a pull request would make it.
 func TestDiff(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		change func(t *testing.T, app string)
@@ -106,6 +107,7 @@ func TestDiff(t *testing.T) {
 // TestDiffFormats: an export against its own git-format page gives the
 // same graph, so no change; a version against itself neither.
 func TestDiffSame(t *testing.T) {
+	t.Parallel()
 	app := filepath.Join("..", "..", "testdata", "apps", "cycles")
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"diff", app, app}, &stdout, &stderr); code != 0 {

@@ -23,6 +23,7 @@ import (
 // resolving to 127.0.0.1): its requests carry that Host and Origin. None
 // may reach the apps API, the page or the sockets.
 func TestDNSRebinding(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -95,6 +96,7 @@ func TestDNSRebinding(t *testing.T) {
 // TestAllowedHostsSetting: behind a proxy the server's public name is
 // allowed with APPSMITH_RTS_ALLOWED_HOSTS.
 func TestAllowedHostsSetting(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -128,6 +130,7 @@ func TestAllowedHostsSetting(t *testing.T) {
 // scripts (4.8 MB): refused at once with a JSON error, not analysed into a
 // 90 MB answer; four at once leave the server serving.
 func TestUnboundedWork(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -184,6 +187,7 @@ func TestUnboundedWork(t *testing.T) {
 // reads (Python's urllib does): it must read the JSON 413, not a broken
 // pipe or a reset.
 func TestReadable413(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

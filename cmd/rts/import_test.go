@@ -15,6 +15,7 @@ import (
 // checks the id is the last word, and that the store on the same folder
 // lists the app.
 func TestImportCommand(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"import", filepath.Join("..", "..", "testdata", "apps", "cycles"), "--data", data}, &stdout, &stderr); code != 0 {
@@ -48,6 +49,7 @@ func TestImportCommand(t *testing.T) {
 // runs writes through SQLite's lock, says so, and the server lists the
 // app at once.
 func TestImportWhileServing(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	base := startInProcess(t, func(c *config.Config) { c.DataDir = data; c.Demo = true })
 	var stdout, stderr bytes.Buffer

@@ -29,6 +29,7 @@ import (
 // on this machine, measured as the test runs, so the test holds on a slow
 // machine as on a fast one.
 func TestKillDuringRenames(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts rts serve many times")
 	}

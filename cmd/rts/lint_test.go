@@ -40,6 +40,7 @@ func golden(t *testing.T, name, got string) {
 // ../../testdata/apps: one per finding (cycles, unknown references,
 // unused entities).
 func TestLintSmallApps(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		app  string
 		code int
@@ -60,6 +61,7 @@ func TestLintSmallApps(t *testing.T) {
 }
 
 func TestGraphSmallApp(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"json", "dot", "text"} {
 		var stdout, stderr bytes.Buffer
 		if code := run([]string{"graph", "--format", format, filepath.Join("..", "..", "testdata", "apps", "cycles")}, &stdout, &stderr); code != 0 {
@@ -72,6 +74,7 @@ func TestGraphSmallApp(t *testing.T) {
 // TestGraphSharedApps: rts graph prints SPEC §3's JSON for every shared
 // app, with as many edges as the expected edge files list.
 func TestGraphSharedApps(t *testing.T) {
+	t.Parallel()
 	for app, edges := range map[string]int{"AppsmithNew": 8016, "NewIdeel-Appsmith": 7621, "rm": 5159} {
 		dir, err := shareddata.Path("testdata", "apps", app)
 		if err != nil {
@@ -96,6 +99,7 @@ func TestGraphSharedApps(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"graph"},
 		{"graph", "/nonexistent/app"},
@@ -114,6 +118,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestRenameCommand(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src := filepath.Join("..", "..", "testdata", "apps", "unused")
 	copyTree(t, src, dir)

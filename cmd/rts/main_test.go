@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -67,6 +69,7 @@ func TestRun(t *testing.T) {
 // TestServeBinary builds rts, starts `rts serve` on a free port, talks to
 // it and stops it with a signal, as supervisord or Docker would.
 func TestServeBinary(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -121,36 +124,62 @@ func TestServeBinary(t *testing.T) {
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			// Stderr is read to its end (the process exited) before Wait,
+			// which closes the pipe and would drop what is still unread.
 			select {
-			case err := <-exited:
-				if err != nil {
-					t.Errorf("exit after %v: %v", sig, err)
+			case log := <-rest:
+				if !strings.Contains(log, "server stopped") {
+					t.Errorf("stderr after the listening line:\n%s", log)
 				}
 			case <-time.After(hangGuard):
 				t.Fatalf("still running %v after %v", hangGuard, sig)
 			}
-			if log := <-rest; !strings.Contains(log, "server stopped") {
-				t.Errorf("stderr after the listening line:\n%s", log)
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("exit after %v: %v", sig, err)
 			}
 		})
 	}
 }
 
-// buildRTS builds the rts binary into a temporary folder.
+// buildRTS returns the rts binary, built once per run of the tests.
 func buildRTS(t *testing.T) string {
 	t.Helper()
-	goTool, err := exec.LookPath("go")
+	bin, err := builtRTS()
 	if err != nil {
-		t.Fatal("no go tool on PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "rts")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	return bin
 }
+
+// binDir holds the binaries the tests build, removed when they end.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rts-cmd-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// builtRTS builds the binary once for all the tests that run it (in
+// parallel, nine links of the same binary would only compete for the
+// cores); they only execute it.
+var builtRTS = sync.OnceValues(func() (string, error) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("no go tool on PATH")
+	}
+	bin := filepath.Join(binDir, "rts")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
 
 // startServe runs `rts serve` with args and extra environment, waits for
 // its listening line and returns the process, its URL and the rest of its

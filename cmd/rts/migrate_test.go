@@ -14,6 +14,7 @@ import (
 // --dry-run prints each page's steps and a diff and writes nothing; the
 // real run writes the files; a second run has nothing to do.
 func TestMigrateCommand(t *testing.T) {
+	t.Parallel()
 	src, err := shareddata.Path("testdata", "apps", "rm")
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +70,7 @@ func TestMigrateCommand(t *testing.T) {
 // throws gets one line naming it, exit 1, and no file is written, the
 // good pages' included.
 func TestMigrateRefusesABrokenPage(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "app.json")
 	export := `{"exportedApplication":{"name":"A"},"pageList":[` +
 		`{"unpublishedPage":{"name":"Old","layouts":[{"dsl":{"widgetName":"MainContainer","widgetId":"0","type":"CANVAS_WIDGET","version":92,"children":[]}}]}},` +
@@ -93,6 +95,7 @@ func TestMigrateRefusesABrokenPage(t *testing.T) {
 // DSL version (written by hand) is migrated from scratch, its widgets
 // matched to their files by name, and its findings stay the same.
 func TestMigrateHandWrittenApp(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "cycles")
 	copyTree(t, filepath.Join("..", "..", "testdata", "apps", "cycles"), dir)
 	var lintBefore, stdout, stderr bytes.Buffer

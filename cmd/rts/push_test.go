@@ -18,6 +18,7 @@ import (
 // through the HTTP API. (transport/socketio's tests cover the protocol with
 // the real socket.io-client.)
 func TestServePushesRenames(t *testing.T) {
+	t.Parallel()
 	_, base, lines := startServe(t, buildRTS(t), []string{"APPSMITH_LOG_LEVEL=warn"}, "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo")
 	go func() {
 		for lines.Scan() {
@@ -200,6 +201,7 @@ func (c *sioClient) call(id int, event, arg string) (string, []string) {
 // credentials must not watch an app room; one that presents the secret (in
 // its CONNECT auth or the x-rts-secret header) does.
 func TestSecretCoversSockets(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -258,9 +258,7 @@ func (c *conn) flush() {
 			}
 			select {
 			case <-c.wake:
-				if !linger.Stop() {
-					<-linger.C
-				}
+				linger.Stop() // no stale tick can follow (Go ≥ 1.23 timers)
 				continue
 			case <-linger.C:
 			}
