@@ -146,7 +146,11 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "rename target: %s on page %s (%d edges point at it)\n", name, page, refs)
 
 	var all []figures
-	for _, n := range []int{1, o.apps} {
+	sizes := []int{1}
+	if o.apps != 1 {
+		sizes = append(sizes, o.apps)
+	}
+	for _, n := range sizes {
 		dir := filepath.Join(root, fmt.Sprintf("store-%d", n))
 		f, err := measure(o, dir, gitApps, n, page, name)
 		if err != nil {
@@ -340,7 +344,10 @@ func measureWarm(o options, dir, name string, n int, f *figures) error {
 				id = a.ID
 			}
 		}
-		if loaded == len(apps) && len(apps) == n {
+		if len(apps) != n {
+			return fmt.Errorf("the store lists %d apps, want %d", len(apps), n)
+		}
+		if loaded == n {
 			break
 		}
 		if time.Since(start) > 5*time.Minute {
