@@ -3,7 +3,8 @@
 // socket.io-client v4, with Appsmith RTS's namespaces, rooms, presence and
 // pointers (authenticated by the SESSION cookie), server pushes to rooms
 // with connection-state recovery, bounded per-connection send queues, and
-// Redis fan-out so several nodes act as one endpoint. The protocol, the
+// a broker (one node in memory, or several through Redis) so several
+// nodes act as one endpoint. The protocol, the
 // fixes to Appsmith's behaviour, recovery and the Redis keys are described
 // in docs/socketio.md.
 package socketio
