@@ -144,6 +144,16 @@ type redisBroker struct {
 	gauge prometheus.Gauge
 	errs  prometheus.Counter
 
+	// pubq holds room broadcasts for the publisher goroutine, which sends
+	// what has queued in one pipeline: a sender (a socket's reader relaying
+	// a pointer) does not wait for a Redis round trip per message, and a
+	// busy node pays one round trip per batch. Bounded: a sender blocks
+	// when it is full, as it waited for Redis before. pubStop asks the
+	// publisher to drain it and stop; pubDone is closed when it has.
+	pubq    chan pubItem
+	pubStop chan struct{}
+	pubDone chan struct{}
+
 	stopOnce sync.Once
 }
 
@@ -176,9 +186,12 @@ func newRedisBroker(s *Server) (*redisBroker, error) {
 	if !cl.up.Load() {
 		cl.s.log.Warn("socket: Redis unavailable at start; serving this node's clients only until it is reachable", "node", cl.node)
 	}
-	cl.wg.Add(2)
+	cl.pubq = make(chan pubItem, pubQueueLen)
+	cl.pubStop, cl.pubDone = make(chan struct{}), make(chan struct{})
+	cl.wg.Add(3)
 	go cl.receive(msgs)
 	go cl.loop()
+	go cl.publisher()
 	return cl, nil
 }
 
@@ -454,15 +467,99 @@ func (cl *redisBroker) broadcast(h *hub, room string, msg outMsg) {
 		if key == "" {
 			key = "0"
 		}
+		it := pubItem{h: h, room: room, msg: msg,
+			channel: cl.channelFor(h.nsp, room),
+			payload: msgPrefix('b', h.nsp, room) + key + "\n0\n" + string(msg.b)}
+		select {
+		case cl.pubq <- it:
+			return
+		case <-cl.pubDone: // shut down or killed: this node alone
+		}
+	}
+	cl.local.broadcast(h, room, msg)
+}
+
+// pubQueueLen bounds the broadcasts waiting for the publisher; pubBatch
+// bounds one pipeline.
+const (
+	pubQueueLen = 4096
+	pubBatch    = 256
+)
+
+// pubItem is a room broadcast waiting for the publisher.
+type pubItem struct {
+	h                *hub
+	room             string
+	msg              outMsg // delivered locally if Redis fails
+	channel, payload string
+}
+
+// publisher sends the queued broadcasts, in their order, a pipeline at a
+// time. On pubStop it sends what is queued and stops; on kill at once.
+func (cl *redisBroker) publisher() {
+	defer cl.wg.Done()
+	defer close(cl.pubDone)
+	batch := make([]pubItem, 0, pubBatch)
+	for {
+		select {
+		case it := <-cl.pubq:
+			batch = append(batch, it)
+		case <-cl.pubStop:
+			for {
+				select {
+				case it := <-cl.pubq:
+					batch = append(batch, it)
+					if len(batch) == pubBatch {
+						batch = cl.flush(batch)
+					}
+				default:
+					cl.flush(batch)
+					return
+				}
+			}
+		case <-cl.ctx.Done():
+			return
+		}
+	more:
+		for len(batch) < pubBatch {
+			select {
+			case it := <-cl.pubq:
+				batch = append(batch, it)
+			default:
+				break more
+			}
+		}
+		batch = cl.flush(batch)
+	}
+}
+
+// flush PUBLISHes batch in one pipeline (every node, this one included,
+// delivers from its subscription) or, without Redis, delivers it to this
+// node's members; it returns batch emptied.
+func (cl *redisBroker) flush(batch []pubItem) []pubItem {
+	if len(batch) == 0 {
+		return batch
+	}
+	if cl.usable() {
 		ctx, cancel := cl.opCtx()
-		err := cl.rdb.Publish(ctx, cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+key+"\n0\n"+string(msg.b)).Err()
+		_, err := cl.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, it := range batch {
+				p.Publish(ctx, it.channel, it.payload)
+			}
+			return nil
+		})
 		cancel()
 		if err == nil {
-			return
+			clear(batch)
+			return batch[:0]
 		}
 		cl.fail("publish", err)
 	}
-	cl.local.broadcast(h, room, msg)
+	for _, it := range batch {
+		cl.local.broadcast(it.h, it.room, it.msg)
+	}
+	clear(batch)
+	return batch[:0]
 }
 
 // publish runs publishScript: every node, this one included, delivers
@@ -726,6 +823,8 @@ func (cl *redisBroker) historyRedis(from map[string]uint64) (out []histEntry, ma
 // have left their rooms) and stops the goroutines.
 func (cl *redisBroker) close() {
 	cl.stopOnce.Do(func() {
+		close(cl.pubStop)
+		<-cl.pubDone
 		if !cl.dead.Load() && cl.usable() {
 			ctx, cancel := cl.opCtx()
 			cl.rdb.Del(ctx, cl.p+"node:"+cl.node, cl.p+"noderooms:"+cl.node)
