@@ -1,11 +1,14 @@
 package socketio
 
 import (
+	"net"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // TestBrokerMemory and TestBrokerRedis run one conformance suite against
@@ -37,6 +40,35 @@ func TestBrokerRedis(t *testing.T) {
 		}
 		if e.redisUp() != 1 {
 			t.Fatal("rts_redis_up is not 1")
+		}
+		return e
+	})
+}
+
+// TestBrokerRedisDown runs the suite against a Redis broker whose Redis
+// never answers: it must serve this node's clients exactly as the memory
+// broker does.
+func TestBrokerRedisDown(t *testing.T) {
+	brokerConformance(t, func(t *testing.T, mutate func(*Options)) *testEnv {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		_ = ln.Close() // nothing listens there now
+		rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+		t.Cleanup(func() { _ = rdb.Close() })
+		e := newEnv(t, func(o *Options) {
+			o.Redis, o.RedisPrefix, o.NodeID, o.NodeTTL = rdb, "rtstest:down:", "A", 3*time.Second
+			if mutate != nil {
+				mutate(o)
+			}
+		})
+		if _, ok := e.srv.broker.(*redisBroker); !ok {
+			t.Fatalf("broker is %T, want *redisBroker", e.srv.broker)
+		}
+		if e.redisUp() != 0 {
+			t.Fatal("rts_redis_up is not 0 with nothing listening")
 		}
 		return e
 	})
