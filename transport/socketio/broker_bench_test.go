@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"context"
 	"runtime"
 	"slices"
 	"strconv"
@@ -130,3 +131,30 @@ func BenchmarkBrokerBroadcast(b *testing.B) {
 const brokerBenchRate = 10000
 
 var sink atomic.Int64 // the busy goroutines' work, so it is not optimised away
+
+// BenchmarkRedisPresenceJoin times the Redis side of one join to a room
+// of 100 editors (presenceScript without the list: the hub sends one list
+// per room per presenceWindow).
+//
+//	go test -run '^$' -bench RedisPresenceJoin ./transport/socketio/
+func BenchmarkRedisPresenceJoin(b *testing.B) {
+	rdb := requireRedis(b, testRedisAddr)
+	p := testPrefix(b, rdb)
+	e := newEnvLeaks(b, func(o *Options) { o.Redis, o.RedisPrefix, o.NodeID = rdb, p, "bench" }, false)
+	cl := e.srv.broker.(*redisBroker)
+	ctx := context.Background()
+	join := func(i int) {
+		field := "bench:/page/edit:s" + strconv.Itoa(i%100)
+		value := strconv.Itoa(i) + "\nu" + strconv.Itoa(i%100) + "@x\n{}"
+		if err := cl.runPresence(ctx, e.srv.page, "page:p", "join", field, value, cl.node, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 100 {
+		join(i)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		join(i)
+	}
+}

@@ -104,6 +104,8 @@ elseif op == 'purge' then
   end
   if n == 0 then return 0 end
 end
+-- A join or a refresh without the list need not read the room.
+if ARGV[9] == '0' and op ~= 'leave' then return 1 end
 local kv = redis.call('HGETALL', KEYS[1])
 local list = {}
 local mine = false
