@@ -197,7 +197,7 @@ func TestClusterNodeDeath(t *testing.T) {
 	nb.waitFor(editors("bob", "app1", "alice@x", "bob@x"), wait, "bob sees alice")
 
 	// Node A dies: no leave, no deregistration, its Redis connections cut.
-	a.srv.cluster.kill()
+	a.srv.broker.(*redisBroker).kill()
 	_ = rdbA.Close()
 	a.hs.Listener.Close()
 	start := time.Now()

@@ -96,20 +96,14 @@ func (h *hub) join(s *socket, name string) uint64 {
 	r := sh.getOrCreate(name)
 	order, ok := r.members[s]
 	if !ok {
-		r.nextJoin++
-		if h.srv.cluster != nil {
-			// Join order across nodes: microseconds (kept monotonic here).
-			r.nextJoin = max(r.nextJoin, uint64(time.Now().UnixMicro()))
-		}
+		r.nextJoin = h.srv.broker.joinOrder(r.nextJoin)
 		order = r.nextJoin
 		r.members[s] = order
 	}
 	off := h.srv.offset.Load()
 	sh.mu.Unlock()
 	if strings.HasPrefix(name, h.prefix) {
-		if cl := h.srv.cluster; cl != nil {
-			cl.presence(h, name, "join", s, order, false)
-		}
+		h.srv.broker.join(h, name, s, order)
 		h.schedulePresence(name)
 	}
 	return off
@@ -133,21 +127,14 @@ func (h *hub) leave(s *socket, name string) {
 	if len(r.members) == 0 && r.seq == 0 && len(r.hist.entries) == 0 {
 		delete(sh.rooms, name)
 	}
-	pres := strings.HasPrefix(name, h.prefix)
-	cl := h.srv.cluster
-	if cl == nil && pres && h.nsp == nspPage && len(r.members) > 0 {
-		h.broadcastLocked(r, outMsg{b: encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id))})
-	}
 	sh.mu.Unlock()
-	if !pres {
+	if !strings.HasPrefix(name, h.prefix) {
 		return
 	}
-	if cl != nil {
-		if h.nsp == nspPage {
-			cl.broadcast(h, name, outMsg{b: encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id))})
-		}
-		cl.presence(h, name, "leave", s, 0, false)
+	if h.nsp == nspPage {
+		h.srv.broker.broadcast(h, name, outMsg{b: encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id))})
 	}
+	h.srv.broker.leave(h, name, s)
 	h.schedulePresence(name)
 }
 
@@ -176,15 +163,9 @@ func (h *hub) schedulePresence(name string) {
 	})
 }
 
-// presenceNow sends the room's editor list: the merged list of every node
-// through Redis, or this node's own.
-func (h *hub) presenceNow(name string) {
-	if cl := h.srv.cluster; cl != nil {
-		cl.presence(h, name, "none", nil, 0, true)
-		return
-	}
-	h.presenceLocal(name)
-}
+// presenceNow sends the room's editor list (with Redis, the merged list of
+// every node).
+func (h *hub) presenceNow(name string) { h.srv.broker.sendPresence(h, name) }
 
 // flushPresence sends the lists still due and schedules no more (Shutdown:
 // the other nodes must hear this node's editors leave).
@@ -267,15 +248,9 @@ func (h *hub) presenceLocked(r *room) {
 	h.broadcastLocked(r, outMsg{b: encodeEvent(h.nsp, "collab:online_editors", payload)})
 }
 
-// broadcast sends msg to every member of room name, on every node with
-// Redis (nothing when the room does not exist).
-func (h *hub) broadcast(name string, msg outMsg) {
-	if cl := h.srv.cluster; cl != nil {
-		cl.broadcast(h, name, msg)
-		return
-	}
-	h.broadcastLocal(name, msg)
-}
+// broadcast sends msg to every member of room name, on every node
+// (nothing when the room does not exist).
+func (h *hub) broadcast(name string, msg outMsg) { h.srv.broker.broadcast(h, name, msg) }
 
 // deliverPublish queues a pushed packet (from Redis, under pubMu) to the
 // room's local members, except those whose recovery replay already

@@ -104,6 +104,8 @@ elseif op == 'purge' then
   end
   if n == 0 then return 0 end
 end
+-- A join or a refresh without the list need not read the room.
+if ARGV[9] == '0' and op ~= 'leave' then return 1 end
 local kv = redis.call('HGETALL', KEYS[1])
 local list = {}
 local mine = false
@@ -124,9 +126,12 @@ redis.call('PUBLISH', ARGV[5], ARGV[6] .. table.concat(users, ',') .. ARGV[7])
 return 1
 `)
 
-// cluster is a Server's link to the other nodes through Redis.
-type cluster struct {
+// redisBroker is the broker of a node that shares its rooms with the other
+// nodes through Redis; while Redis is unreachable it serves through local,
+// this node's memBroker.
+type redisBroker struct {
 	s      *Server
+	local  memBroker
 	rdb    *redis.Client
 	p      string // key prefix
 	node   string
@@ -141,12 +146,22 @@ type cluster struct {
 	gauge prometheus.Gauge
 	errs  prometheus.Counter
 
+	// pubq holds room broadcasts for the publisher goroutine, which sends
+	// what has queued in one pipeline: a sender (a socket's reader relaying
+	// a pointer) does not wait for a Redis round trip per message, and a
+	// busy node pays one round trip per batch. Bounded: a sender blocks
+	// when it is full, as it waited for Redis before. pubStop asks the
+	// publisher to drain it and stop; pubDone is closed when it has.
+	pubq    chan pubItem
+	pubStop chan struct{}
+	pubDone chan struct{}
+
 	stopOnce sync.Once
 }
 
-func newCluster(s *Server) (*cluster, error) {
+func newRedisBroker(s *Server) (*redisBroker, error) {
 	o := &s.opts
-	cl := &cluster{s: s, rdb: o.Redis, p: o.RedisPrefix, node: o.NodeID, ttl: o.NodeTTL}
+	cl := &redisBroker{s: s, local: memBroker{s}, rdb: o.Redis, p: o.RedisPrefix, node: o.NodeID, ttl: o.NodeTTL}
 	cl.gauge = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "rts_redis_up", Help: "1 while Redis (cross-node fan-out, presence, recovery) is reachable, else 0.",
 	})
@@ -173,17 +188,20 @@ func newCluster(s *Server) (*cluster, error) {
 	if !cl.up.Load() {
 		cl.s.log.Warn("socket: Redis unavailable at start; serving this node's clients only until it is reachable", "node", cl.node)
 	}
-	cl.wg.Add(2)
+	cl.pubq = make(chan pubItem, pubQueueLen)
+	cl.pubStop, cl.pubDone = make(chan struct{}), make(chan struct{})
+	cl.wg.Add(3)
 	go cl.receive(msgs)
 	go cl.loop()
+	go cl.publisher()
 	return cl, nil
 }
 
-func (cl *cluster) channel(nsp string, shard uint32) string {
+func (cl *redisBroker) channel(nsp string, shard uint32) string {
 	return cl.p + "bus:" + nsp + ":" + strconv.FormatUint(uint64(shard), 10)
 }
 
-func (cl *cluster) channelFor(nsp, room string) string {
+func (cl *redisBroker) channelFor(nsp, room string) string {
 	f := fnv.New32a()
 	_, _ = f.Write([]byte(room))
 	return cl.channel(nsp, f.Sum32()%numShards)
@@ -193,17 +211,17 @@ func msgPrefix(kind byte, nsp, room string) string {
 	return string(kind) + "\n" + nsp + "\n" + room + "\n"
 }
 
-func (cl *cluster) opCtx() (context.Context, context.CancelFunc) {
+func (cl *redisBroker) opCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(cl.ctx, redisOpTimeout)
 }
 
 // usable: Redis answered the last heartbeat (data-path operations are not
 // even tried otherwise: the node serves its clients locally at once).
-func (cl *cluster) usable() bool { return cl.up.Load() }
+func (cl *redisBroker) usable() bool { return cl.up.Load() }
 
 // fail records a failed operation; the first failure after being up is
 // logged and switches the node to local-only until a heartbeat succeeds.
-func (cl *cluster) fail(op string, err error) {
+func (cl *redisBroker) fail(op string, err error) {
 	cl.errs.Inc()
 	if cl.up.CompareAndSwap(true, false) {
 		cl.gauge.Set(0)
@@ -212,7 +230,7 @@ func (cl *cluster) fail(op string, err error) {
 }
 
 // loop sends the heartbeat and runs the janitor every NodeTTL/3.
-func (cl *cluster) loop() {
+func (cl *redisBroker) loop() {
 	defer cl.wg.Done()
 	t := time.NewTicker(max(cl.ttl/3, 10*time.Millisecond))
 	defer t.Stop()
@@ -229,7 +247,7 @@ func (cl *cluster) loop() {
 // beat refreshes the heartbeat; on the transition back to up it
 // re-registers this node's presence and re-broadcasts it, then purges the
 // entries of dead nodes.
-func (cl *cluster) beat() {
+func (cl *redisBroker) beat() {
 	if cl.dead.Load() {
 		return
 	}
@@ -272,7 +290,7 @@ type localEntry struct {
 	field, user string // empty field: no authenticated member (anonymous only)
 }
 
-func (cl *cluster) snapshot() []localEntry {
+func (cl *redisBroker) snapshot() []localEntry {
 	var out []localEntry
 	for _, h := range []*hub{cl.s.root, cl.s.page} {
 		for i := range h.shards {
@@ -298,7 +316,7 @@ func (cl *cluster) snapshot() []localEntry {
 // resync re-registers this node's presence entries (a janitor may have
 // purged them while Redis was unreachable from here) and keeps the offset
 // counter above the offsets issued locally meanwhile.
-func (cl *cluster) resync(ctx context.Context) error {
+func (cl *redisBroker) resync(ctx context.Context) error {
 	entries := cl.snapshot()
 	_, err := cl.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, e := range entries {
@@ -322,7 +340,7 @@ func (cl *cluster) resync(ctx context.Context) error {
 
 // rebroadcast sends presence for every local presence room (after a
 // resync, every node's lists are right again).
-func (cl *cluster) rebroadcast() {
+func (cl *redisBroker) rebroadcast() {
 	seen := map[string]bool{}
 	for _, e := range cl.snapshot() {
 		if k := e.h.nsp + "\n" + e.room; !seen[k] {
@@ -334,7 +352,7 @@ func (cl *cluster) rebroadcast() {
 
 // purgeDead removes the presence entries of nodes whose heartbeat key
 // expired and re-broadcasts presence for their rooms.
-func (cl *cluster) purgeDead(ctx context.Context) {
+func (cl *redisBroker) purgeDead(ctx context.Context) {
 	nodes, err := cl.rdb.SMembers(ctx, cl.p+"nodes").Result()
 	if err != nil {
 		cl.fail("janitor", err)
@@ -374,22 +392,38 @@ func (cl *cluster) purgeDead(ctx context.Context) {
 	}
 }
 
-func (cl *cluster) presenceKey(nsp, room string) string {
+func (cl *redisBroker) presenceKey(nsp, room string) string {
 	return cl.p + "presence:" + nsp + ":" + room
 }
 
-func (cl *cluster) field(s *socket) string { return cl.node + ":" + s.h.nsp + ":" + s.id }
+func (cl *redisBroker) field(s *socket) string { return cl.node + ":" + s.h.nsp + ":" + s.id }
 
 // presenceValue: "<join µs>\n<email>\n<user JSON>".
 func presenceValue(order uint64, s *socket) string {
 	return strconv.FormatUint(order, 10) + "\n" + s.c.user.Email + "\n" + string(s.c.userJSON)
 }
 
+func (cl *redisBroker) joinOrder(last uint64) uint64 {
+	// Join order across nodes: microseconds (kept monotonic here).
+	return max(last+1, uint64(time.Now().UnixMicro()))
+}
+
+func (cl *redisBroker) join(h *hub, room string, s *socket, order uint64) {
+	cl.presence(h, room, "join", s, order, false)
+}
+
+func (cl *redisBroker) leave(h *hub, room string, s *socket) {
+	cl.presence(h, room, "leave", s, 0, false)
+}
+
+func (cl *redisBroker) sendPresence(h *hub, room string) {
+	cl.presence(h, room, "none", nil, 0, true)
+}
+
 // presence changes s's entry (op "join", "leave" or "none") and, when
 // publish is set, sends the room's merged editor list room-wide (falling
-// back to the local list without Redis). Joins and leaves do not publish:
-// the hub sends one list per room per presenceWindow.
-func (cl *cluster) presence(h *hub, room, op string, s *socket, order uint64, publish bool) {
+// back to the local list without Redis).
+func (cl *redisBroker) presence(h *hub, room, op string, s *socket, order uint64, publish bool) {
 	if cl.usable() {
 		field, value := "", ""
 		if s != nil && s.c.user != nil {
@@ -409,11 +443,11 @@ func (cl *cluster) presence(h *hub, room, op string, s *socket, order uint64, pu
 		cl.fail("presence", err)
 	}
 	if publish {
-		h.presenceLocal(room) // local members only
+		cl.local.sendPresence(h, room) // local members only
 	}
 }
 
-func (cl *cluster) runPresence(ctx context.Context, h *hub, room, op, field, value, node string, publish bool) error {
+func (cl *redisBroker) runPresence(ctx context.Context, h *hub, room, op, field, value, node string, publish bool) error {
 	pub := "1"
 	if !publish {
 		pub = "0"
@@ -429,29 +463,129 @@ func (cl *cluster) runPresence(ctx context.Context, h *hub, room, op, field, val
 
 // broadcast sends msg to room's members on every node (local fallback).
 // The message's conflation key travels in the seq field ("0": none).
-func (cl *cluster) broadcast(h *hub, room string, msg outMsg) {
+func (cl *redisBroker) broadcast(h *hub, room string, msg outMsg) {
 	if cl.usable() {
 		key := msg.key
 		if key == "" {
 			key = "0"
 		}
+		it := pubItem{h: h, room: room, msg: msg,
+			channel: cl.channelFor(h.nsp, room),
+			payload: msgPrefix('b', h.nsp, room) + key + "\n0\n" + string(msg.b)}
+		select {
+		case cl.pubq <- it:
+			return
+		case <-cl.pubDone: // shut down or killed: this node alone
+		}
+	}
+	cl.local.broadcast(h, room, msg)
+}
+
+// pubQueueLen bounds the broadcasts waiting for the publisher; pubBatch
+// bounds one pipeline.
+const (
+	pubQueueLen = 4096
+	pubBatch    = 256
+)
+
+// pubItem is a room broadcast waiting for the publisher.
+type pubItem struct {
+	h                *hub
+	room             string
+	msg              outMsg // delivered locally if Redis fails
+	channel, payload string
+}
+
+// publisher sends the queued broadcasts, in their order, a pipeline at a
+// time. On pubStop it sends what is queued and stops; on kill at once.
+func (cl *redisBroker) publisher() {
+	defer cl.wg.Done()
+	defer close(cl.pubDone)
+	batch := make([]pubItem, 0, pubBatch)
+	for {
+		select {
+		case it := <-cl.pubq:
+			batch = append(batch, it)
+		case <-cl.pubStop:
+			for {
+				select {
+				case it := <-cl.pubq:
+					batch = append(batch, it)
+					if len(batch) == pubBatch {
+						batch = cl.flush(batch)
+					}
+				default:
+					cl.flush(batch)
+					return
+				}
+			}
+		case <-cl.ctx.Done():
+			return
+		}
+	more:
+		for len(batch) < pubBatch {
+			select {
+			case it := <-cl.pubq:
+				batch = append(batch, it)
+			default:
+				break more
+			}
+		}
+		batch = cl.flush(batch)
+	}
+}
+
+// flush PUBLISHes batch in one pipeline (every node, this one included,
+// delivers from its subscription) or, without Redis, delivers it to this
+// node's members; it returns batch emptied.
+func (cl *redisBroker) flush(batch []pubItem) []pubItem {
+	if len(batch) == 0 {
+		return batch
+	}
+	if cl.usable() {
 		ctx, cancel := cl.opCtx()
-		err := cl.rdb.Publish(ctx, cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+key+"\n0\n"+string(msg.b)).Err()
+		_, err := cl.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, it := range batch {
+				p.Publish(ctx, it.channel, it.payload)
+			}
+			return nil
+		})
 		cancel()
 		if err == nil {
-			return
+			clear(batch)
+			return batch[:0]
 		}
 		cl.fail("publish", err)
 	}
-	h.broadcastLocal(room, msg)
+	for _, it := range batch {
+		cl.local.broadcast(it.h, it.room, it.msg)
+	}
+	clear(batch)
+	return batch[:0]
 }
 
-// publish runs publishScript; ok=false means Redis is unusable and the
-// caller publishes locally.
-func (cl *cluster) publish(room, event string, body []byte, localSeq uint64) (seq uint64, ok bool, err error) {
-	if !cl.usable() {
-		return 0, false, nil
+// publish runs publishScript: every node, this one included, delivers
+// the push from the subscription. Without Redis the push goes to this
+// node's members only, its history kept locally.
+func (cl *redisBroker) publish(room, event string, body []byte) (uint64, error) {
+	if cl.usable() {
+		seq, ok, err := cl.publishRedis(room, event, body)
+		if err != nil || ok {
+			return seq, err
+		}
 	}
+	return cl.local.publish(room, event, body)
+}
+
+// publishRedis: ok=false means Redis failed and nothing was published.
+func (cl *redisBroker) publishRedis(room, event string, body []byte) (seq uint64, ok bool, err error) {
+	var localSeq uint64
+	sh := cl.s.root.shardFor(room)
+	sh.mu.Lock()
+	if r := sh.rooms[room]; r != nil {
+		localSeq = r.seq
+	}
+	sh.mu.Unlock()
 	withSeq, err := injectFields(body, []byte(`"seq"`), []byte{0})
 	if err != nil {
 		return 0, true, err
@@ -488,14 +622,14 @@ func (cl *cluster) publish(room, event string, body []byte, localSeq uint64) (se
 // receive delivers the messages of every node (this one included: with
 // Redis up, a node delivers its own broadcasts from here too, so every
 // node sees one order) to the local members.
-func (cl *cluster) receive(msgs <-chan *redis.Message) {
+func (cl *redisBroker) receive(msgs <-chan *redis.Message) {
 	defer cl.wg.Done()
 	for m := range msgs {
 		cl.deliver(m.Payload)
 	}
 }
 
-func (cl *cluster) deliver(payload string) {
+func (cl *redisBroker) deliver(payload string) {
 	parts := strings.SplitN(payload, "\n", 6)
 	if len(parts) != 6 || len(parts[0]) != 1 {
 		return
@@ -527,122 +661,12 @@ func (cl *cluster) deliver(payload string) {
 	s.pubMu.Unlock()
 }
 
-// Sessions.
-
-type sessionJSON struct {
-	SID   string            `json:"sid"`
-	Email string            `json:"email,omitempty"`
-	Rooms map[string]uint64 `json:"rooms"`
-	At    int64             `json:"at"` // unix ms
-}
-
-func (cl *cluster) putSession(sess *session) bool {
-	if !cl.usable() {
-		return false
-	}
-	b, _ := json.Marshal(sessionJSON{SID: sess.sid, Email: sess.email, Rooms: sess.rooms, At: sess.at.UnixMilli()})
-	ctx, cancel := cl.opCtx()
-	defer cancel()
-	if err := cl.rdb.Set(ctx, cl.p+"session:"+sess.pid, b, 2*cl.s.opts.RecoveryWindow).Err(); err != nil {
-		cl.fail("session", err)
-		return false
-	}
-	return true
-}
-
-func (cl *cluster) takeSession(pid string) *session {
-	if !cl.usable() {
-		return nil
-	}
-	ctx, cancel := cl.opCtx()
-	defer cancel()
-	b, err := cl.rdb.GetDel(ctx, cl.p+"session:"+pid).Bytes()
-	if err != nil {
-		if !errors.Is(err, redis.Nil) {
-			cl.fail("session", err)
-		}
-		return nil
-	}
-	var sj sessionJSON
-	if json.Unmarshal(b, &sj) != nil {
-		return nil
-	}
-	if sj.Rooms == nil {
-		sj.Rooms = map[string]uint64{}
-	}
-	return &session{sid: sj.SID, pid: pid, email: sj.Email, rooms: sj.Rooms, at: time.UnixMilli(sj.At)}
-}
-
-// maxOffset is the cluster-wide offset counter (for the invalid_offset check).
-func (cl *cluster) maxOffset() (uint64, bool) {
-	if !cl.usable() {
-		return 0, false
-	}
-	ctx, cancel := cl.opCtx()
-	defer cancel()
-	n, err := cl.rdb.Get(ctx, cl.p+"offset").Uint64()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		cl.fail("offset", err)
-		return 0, false
-	}
-	return n, true
-}
-
-// history reads the Redis histories of rooms in one transaction (a
-// consistent snapshot) and returns, per room, the entries after from[room]
-// (truncated: some of them were trimmed or are older than the window) and
-// the highest offset seen in any of the lists.
-func (cl *cluster) history(from map[string]uint64) (out []histEntry, maxSeen uint64, truncated, ok bool) {
-	if !cl.usable() {
-		return nil, 0, false, false
-	}
-	ctx, cancel := cl.opCtx()
-	defer cancel()
-	type res struct {
-		room string
-		l    *redis.StringSliceCmd
-		ev   *redis.StringCmd
-	}
-	rs := make([]res, 0, len(from))
-	_, err := cl.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for room := range from {
-			rs = append(rs, res{room, p.LRange(ctx, cl.p+"hist:"+room, 0, -1), p.Get(ctx, cl.p+"histev:"+room)})
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		cl.fail("history", err)
-		return nil, 0, false, false
-	}
-	cutoff := time.Now().Add(-cl.s.opts.RecoveryWindow).UnixMilli()
-	for _, r := range rs {
-		ev, _ := strconv.ParseUint(r.ev.Val(), 10, 64)
-		start := from[r.room]
-		for _, e := range r.l.Val() {
-			offS, rest, _ := strings.Cut(e, " ")
-			atS, pkt, _ := strings.Cut(rest, " ")
-			off, _ := strconv.ParseUint(offS, 10, 64)
-			at, _ := strconv.ParseInt(atS, 10, 64)
-			maxSeen = max(maxSeen, off)
-			if at < cutoff {
-				ev = max(ev, off)
-				continue
-			}
-			if off > start {
-				out = append(out, histEntry{off: off, at: time.UnixMilli(at), pkt: []byte(pkt)})
-			}
-		}
-		if ev > start {
-			truncated = true
-		}
-	}
-	return out, maxSeen, truncated, true
-}
-
 // close deregisters the node (graceful shutdown, after the connections
 // have left their rooms) and stops the goroutines.
-func (cl *cluster) close() {
+func (cl *redisBroker) close() {
 	cl.stopOnce.Do(func() {
+		close(cl.pubStop)
+		<-cl.pubDone
 		if !cl.dead.Load() && cl.usable() {
 			ctx, cancel := cl.opCtx()
 			cl.rdb.Del(ctx, cl.p+"node:"+cl.node, cl.p+"noderooms:"+cl.node)
@@ -657,7 +681,7 @@ func (cl *cluster) close() {
 
 // kill stops the node's Redis activity without any goodbye (tests: a node
 // that dies). The Server keeps serving locally.
-func (cl *cluster) kill() {
+func (cl *redisBroker) kill() {
 	cl.dead.Store(true)
 	cl.up.Store(false)
 	cl.gauge.Set(0)

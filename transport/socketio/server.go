@@ -34,7 +34,7 @@ type Server struct {
 	root     *hub // namespace "/"
 	page     *hub // namespace "/page/edit"
 	sessions sessionStore
-	cluster  *cluster // nil without Options.Redis
+	broker   broker // memBroker, or redisBroker with Options.Redis
 
 	presenceWindow time.Duration // see presenceWindow; immutable after New
 	// frames holds the buffers writers frame their batches into (*[]byte),
@@ -101,8 +101,9 @@ func New(opts Options) (*Server, error) {
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked in ServeHTTP
 	}
 	s.log.Info("sockets: "+s.mode(), "signed_in", opts.APIBaseURL != "", "secret", s.hasSecret)
+	s.broker = memBroker{s}
 	if opts.Redis != nil {
-		if s.cluster, err = newCluster(s); err != nil {
+		if s.broker, err = newRedisBroker(s); err != nil {
 			return nil, err
 		}
 	}
@@ -393,9 +394,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	<-s.janitorDone
 	s.root.flushPresence()
 	s.page.flushPresence()
-	if s.cluster != nil {
-		s.cluster.close()
-	}
+	s.broker.close()
 	return err
 }
 
@@ -448,29 +447,19 @@ func (s *Server) Publish(room, event string, payload any) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	o := &s.opts
-	h := s.root
-	sh := h.shardFor(room)
-
-	if cl := s.cluster; cl != nil {
-		sh.mu.Lock()
-		var last uint64
-		if r := sh.rooms[room]; r != nil {
-			last = r.seq
-		}
-		sh.mu.Unlock()
-		seq, ok, err := cl.publish(room, event, body, last)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			// Every node, this one included, delivers it from Redis.
-			s.m.published.Inc()
-			return seq, nil
-		}
-		// Redis unusable: this node's members only, history kept locally.
+	seq, err := s.broker.publish(room, event, body)
+	if err != nil {
+		return 0, err
 	}
+	s.m.published.Inc()
+	return seq, nil
+}
 
+// publishLocal is Publish on this node alone: seq, offset and history are
+// the node's own.
+func (s *Server) publishLocal(room, event string, body []byte) (uint64, error) {
+	o := &s.opts
+	sh := s.root.shardFor(room)
 	s.pubMu.Lock()
 	defer s.pubMu.Unlock()
 	sh.mu.Lock()
@@ -508,7 +497,6 @@ func (s *Server) Publish(room, event string, payload any) (uint64, error) {
 	}
 	clear(members)
 	s.pubMembers = members[:0]
-	s.m.published.Inc()
 	return seq, nil
 }
 

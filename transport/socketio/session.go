@@ -101,10 +101,7 @@ func parseOffset(s string) (uint64, bool) {
 // join offset for the room): the client processed everything up to its
 // offset, and the socket was never owed what came before it joined.
 func (s *Server) restore(c *conn, pid string, offset *string, pushes bool) (*socket, *resyncState) {
-	sess := s.sessions.take(pid)
-	if sess == nil && s.cluster != nil {
-		sess = s.cluster.takeSession(pid)
-	}
+	sess := s.broker.takeSession(pid)
 	if sess == nil {
 		return nil, &resyncState{reason: ResyncUnknownSession}
 	}
@@ -128,11 +125,9 @@ func (s *Server) restore(c *conn, pid string, offset *string, pushes bool) (*soc
 	var from uint64
 	if offset != nil {
 		if off, ok := parseOffset(*offset); ok {
-			if off > s.offset.Load() {
-				if m, ok := s.clusterMaxOffset(); !ok || off > m {
-					rs.reason = ResyncInvalidOffset
-					return nil, rs
-				}
+			if off > s.broker.maxOffset() {
+				rs.reason = ResyncInvalidOffset
+				return nil, rs
 			}
 			from = off
 		}
@@ -143,51 +138,18 @@ func (s *Server) restore(c *conn, pid string, offset *string, pushes bool) (*soc
 	// so none is lost or duplicated between the replay and live delivery.
 	s.pubMu.Lock()
 	defer s.pubMu.Unlock()
-	var missed []histEntry
-	total := 0
+	from2 := make(map[string]uint64, len(sess.rooms))
 	for name, joined := range sess.rooms {
-		sh := h.shardFor(name)
-		sh.mu.Lock()
-		if r := sh.rooms[name]; r != nil {
-			es, ok := r.hist.since(max(from, joined))
-			if !ok {
-				sh.mu.Unlock()
-				rs.reason = ResyncHistoryTruncated
-				return nil, rs
-			}
-			for _, e := range es {
-				total += len(e.pkt)
-			}
-			missed = append(missed, es...)
-		}
-		sh.mu.Unlock()
+		from2[name] = max(from, joined)
 	}
-	var replayedTo uint64
-	if s.cluster != nil {
-		// Cluster mode: the pushes are in Redis (the local history only
-		// holds what this node pushed while Redis was unreachable).
-		from2 := make(map[string]uint64, len(sess.rooms))
-		for name, joined := range sess.rooms {
-			from2[name] = max(from, joined)
-		}
-		es, maxSeen, truncated, ok := s.cluster.history(from2)
-		if ok {
-			if truncated {
-				rs.reason = ResyncHistoryTruncated
-				return nil, rs
-			}
-			replayedTo = maxSeen
-			seen := make(map[uint64]bool, len(missed))
-			for _, e := range missed {
-				seen[e.off] = true
-			}
-			for _, e := range es {
-				if !seen[e.off] {
-					missed = append(missed, e)
-					total += len(e.pkt)
-				}
-			}
-		}
+	missed, replayedTo, truncated := s.broker.history(from2)
+	if truncated {
+		rs.reason = ResyncHistoryTruncated
+		return nil, rs
+	}
+	total := 0
+	for _, e := range missed {
+		total += len(e.pkt)
 	}
 	if !pushes {
 		missed, total = nil, 0 // the socket is not owed pushes: it lacks the secret
@@ -217,13 +179,4 @@ func (s *Server) restore(c *conn, pid string, offset *string, pushes bool) (*soc
 		c.send(e.pkt)
 	}
 	return sock, nil
-}
-
-// clusterMaxOffset is the cluster-wide offset counter (ok=false without
-// Redis or when it cannot be read).
-func (s *Server) clusterMaxOffset() (uint64, bool) {
-	if s.cluster == nil {
-		return 0, false
-	}
-	return s.cluster.maxOffset()
 }

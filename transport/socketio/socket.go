@@ -175,9 +175,7 @@ func (c *conn) closeSocket(s *socket, persist bool) {
 		if c.user != nil {
 			sess.email = c.user.Email
 		}
-		if cl := c.srv.cluster; cl == nil || !cl.putSession(sess) {
-			c.srv.sessions.put(sess)
-		}
+		c.srv.broker.putSession(sess)
 	}
 	s.rooms = nil
 	delete(c.sockets, s.h.nsp)
