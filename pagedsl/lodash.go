@@ -3,8 +3,8 @@ package pagedsl
 import (
 	"regexp"
 	"strconv"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/appsmith-rts/rts/internal/lodashpath"
 )
 
 // The lodash functions Appsmith's steps call (get, set, isEmpty), with
@@ -127,16 +127,16 @@ func castPath(path, obj any) []string {
 		}
 		return out
 	case string:
-		if !isDeepKey(p) || hasKey(obj, p) {
+		if !lodashpath.IsDeep(p) || hasKey(obj, p) {
 			return []string{p}
 		}
-		return lodashPath(p)
+		return lodashpath.Split(p)
 	case *Object:
 		s := ToString(p)
-		if !isDeepKey(s) || hasKey(obj, s) {
+		if !lodashpath.IsDeep(s) || hasKey(obj, s) {
 			return []string{s}
 		}
-		return lodashPath(s)
+		return lodashpath.Split(s)
 	}
 	return []string{toKey(path)}
 }
@@ -161,154 +161,6 @@ func hasKey(obj any, k string) bool {
 	case string:
 		n, ok := arrayIndex(k)
 		return k == "length" || (ok && n < uint64(StrLen(x)))
-	}
-	return false
-}
-
-// lodashPath splits a path as lodash's stringToPath does with
-//
-//	/[^.[\]]+|\[(?:(-?\d+(?:\.\d+)?)|(["'])((?:(?!\2)[^\\]|\\.)*?)\2)\]|(?=(?:\.|\[\])(?:\.|\[\]|$))/g
-//
-// and a leading "." adding an empty first key.
-func lodashPath(key string) []string {
-	var out []string
-	if strings.HasPrefix(key, ".") {
-		out = append(out, "")
-	}
-	for i := 0; i < len(key); {
-		c := key[i]
-		if c != '.' && c != '[' && c != ']' {
-			j := i + 1
-			for j < len(key) && key[j] != '.' && key[j] != '[' && key[j] != ']' {
-				j++
-			}
-			out = append(out, key[i:j])
-			i = j
-			continue
-		}
-		if c == '[' {
-			if part, end, ok := bracketPart(key, i); ok {
-				out = append(out, part)
-				i = end
-				continue
-			}
-		}
-		// The empty alternative: "." or "[]" followed by ".", "[]" or the
-		// end stands for an empty key; the scan then moves on by one.
-		if atEmptyKey(key, i) {
-			out = append(out, "")
-		}
-		i++
-	}
-	return out
-}
-
-func atEmptyKey(key string, i int) bool {
-	var n int
-	switch {
-	case key[i] == '.':
-		n = 1
-	case strings.HasPrefix(key[i:], "[]"):
-		n = 2
-	default:
-		return false
-	}
-	rest := key[i+n:]
-	return rest == "" || rest[0] == '.' || strings.HasPrefix(rest, "[]")
-}
-
-// bracketPart matches `[number]` or `["quoted"]` / `['quoted']` at key[i].
-func bracketPart(key string, i int) (part string, end int, ok bool) {
-	j := i + 1
-	k := j
-	if k < len(key) && key[k] == '-' {
-		k++
-	}
-	d := k
-	for k < len(key) && isDigitByte(key[k]) {
-		k++
-	}
-	if k > d {
-		if k+1 < len(key) && key[k] == '.' && isDigitByte(key[k+1]) {
-			k++
-			for k < len(key) && isDigitByte(key[k]) {
-				k++
-			}
-		}
-		if k < len(key) && key[k] == ']' {
-			return key[j:k], k + 1, true
-		}
-	}
-	if j >= len(key) || (key[j] != '"' && key[j] != '\'') {
-		return "", 0, false
-	}
-	q := key[j]
-	hasEscape := false
-	for k = j + 1; k < len(key); {
-		switch key[k] {
-		case q:
-			if k+1 < len(key) && key[k+1] == ']' {
-				s := key[j+1 : k]
-				if hasEscape {
-					s = unescapeLodash(s)
-				}
-				return s, k + 2, true
-			}
-			return "", 0, false
-		case '\\':
-			r, size := utf8.DecodeRuneInString(key[k+1:])
-			if size == 0 || r == '\n' || r == '\r' || r == 0x2028 || r == 0x2029 {
-				return "", 0, false
-			}
-			hasEscape = true
-			k += 1 + size
-		default:
-			k++
-		}
-	}
-	return "", 0, false
-}
-
-// unescapeLodash is lodash's reEscapeChar replace, /\\(\\)?/g → "$1".
-func unescapeLodash(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' {
-			if i+1 < len(s) && s[i+1] == '\\' {
-				b.WriteByte('\\')
-				i++
-			}
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func isDigitByte(c byte) bool { return '0' <= c && c <= '9' }
-
-// isDeepKey is lodash's reIsDeepProp test: the key has a "." or a
-// bracket pair `[…]`.
-func isDeepKey(key string) bool {
-	if strings.IndexByte(key, '.') >= 0 {
-		return true
-	}
-	for i := strings.IndexByte(key, '['); i >= 0; {
-		j := i + 1
-		for j < len(key) && key[j] != '[' && key[j] != ']' {
-			j++
-		}
-		if j < len(key) && key[j] == ']' {
-			return true
-		}
-		if _, _, ok := bracketPart(key, i); ok {
-			return true
-		}
-		next := strings.IndexByte(key[i+1:], '[')
-		if next < 0 {
-			break
-		}
-		i += 1 + next
 	}
 	return false
 }
