@@ -110,22 +110,11 @@ var randomIDs = regexp.MustCompile(`([".])[0-9a-z]{10}([".])`)
 
 // runEarlyStep runs step n on a page with fixed random and clock sources
 // and sets the version as the chain does.
-func runEarlyStep(n int, in string) (out string, err error) {
-	v, err := Decode([]byte(in))
+func runEarlyStep(n int, in string) (string, error) {
+	m := &migration{rnd: rand.New(rand.NewPCG(1, 2)), now: func() time.Time { return time.UnixMilli(0) }}
+	root, err := runChain(m, n, n+1, in)
 	if err != nil {
 		return "", err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			js, ok := r.(*JSError)
-			if !ok {
-				panic(r)
-			}
-			err = js
-		}
-	}()
-	m := &migration{rnd: rand.New(rand.NewPCG(1, 2)), now: func() time.Time { return time.UnixMilli(0) }}
-	root := steps[n](m, v.(*Object))
-	root.Set("version", float64(n+1))
 	return string(Encode(root)), nil
 }

@@ -21,25 +21,15 @@ type lateStepCase struct {
 
 // runLateStep runs step n alone on a root holding the given children and
 // returns the children it ends with, or the error the step threw.
-func runLateStep(n int, children string) (out string, err error) {
-	in, derr := Decode([]byte(`{"type":"CANVAS_WIDGET","widgetName":"MainContainer","children":` + children + `}`))
-	if derr != nil {
-		return "", derr
-	}
+func runLateStep(n int, children string) (string, error) {
 	m := &migration{
 		rnd: rand.New(rand.NewPCG(1, 2)),
 		now: func() time.Time { return time.UnixMilli(1700000000000) },
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			e, ok := r.(*JSError)
-			if !ok {
-				panic(r)
-			}
-			err = e
-		}
-	}()
-	root := steps[n](m, in.(*Object))
+	root, err := runChain(m, n, n+1, `{"type":"CANVAS_WIDGET","widgetName":"MainContainer","children":`+children+`}`)
+	if err != nil {
+		return "", err
+	}
 	return string(Encode(root.Get("children"))), nil
 }
 

@@ -137,27 +137,6 @@ func TestStepsMid(t *testing.T) {
 	}
 }
 
-// runOneStep decodes a page, runs one step and sets the version as the
-// chain does.
-func runOneStep(n int, in string) (out string, err error) {
-	v, err := Decode([]byte(in))
-	if err != nil {
-		return "", err
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			js, ok := r.(*JSError)
-			if !ok {
-				panic(r)
-			}
-			err = js
-		}
-	}()
-	root := steps[n](&migration{}, v.(*Object))
-	root.Set("version", float64(n+1))
-	return string(Encode(root)), nil
-}
-
 // TestStepsMidOddPages replays pages of the corpus at versions 20 to 56
 // with random odd values planted in them (null or primitive children,
 // strings for objects, missing columns and templates, other widget
@@ -221,12 +200,30 @@ func TestStepsMidOddPages(t *testing.T) {
 	}
 }
 
+// runOneStep decodes a page, runs one step and sets the version as the
+// chain does.
+func runOneStep(n int, in string) (string, error) {
+	return runSteps(n, n+1, in)
+}
+
 // runSteps runs the steps from version `from` up to (not including) `to`
 // as the chain does.
-func runSteps(from, to int, in string) (out string, err error) {
-	v, err := Decode([]byte(in))
+func runSteps(from, to int, in string) (string, error) {
+	root, err := runChain(&migration{}, from, to, in)
 	if err != nil {
 		return "", err
+	}
+	return string(Encode(root)), nil
+}
+
+// runChain decodes a page and runs the steps from version `from` up to
+// (not including) `to` with m's random and clock sources, setting the
+// version after each as the chain does. A step that throws ends it with
+// its *JSError; any other panic is a bug and goes on.
+func runChain(m *migration, from, to int, in string) (root *Object, err error) {
+	v, err := Decode([]byte(in))
+	if err != nil {
+		return nil, err
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -234,13 +231,13 @@ func runSteps(from, to int, in string) (out string, err error) {
 			if !ok {
 				panic(r)
 			}
-			err = js
+			root, err = nil, js
 		}
 	}()
-	root := v.(*Object)
+	root = v.(*Object)
 	for s := from; s < to; s++ {
-		root = steps[s](&migration{}, root)
+		root = steps[s](m, root)
 		root.Set("version", float64(s+1))
 	}
-	return string(Encode(root)), nil
+	return root, nil
 }
