@@ -61,22 +61,9 @@ func BenchmarkImport(b *testing.B) {
 // in-process: a fresh room over the embedded store loads the app's
 // documents, parses them, assembles the model, builds and renders the graph.
 func BenchmarkFirstGraph(b *testing.B) {
-	_, app := newIdeel(b)
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.OpenSQLite(ctx, b.TempDir(), store.SQLiteOptions{Logger: quiet})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close(ctx)
-	set, err := store.BuildImport(app)
-	if err != nil {
-		b.Fatal(err)
-	}
-	id, err := st.Import(ctx, set)
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, id := storedNewIdeel(b, quiet)
 	var size int
 	for b.Loop() {
 		b.StopTimer()
@@ -100,22 +87,9 @@ func BenchmarkFirstGraph(b *testing.B) {
 // BenchmarkStoreLoad reads NewIdeel-Appsmith's documents from the embedded
 // store (what a first graph starts with).
 func BenchmarkStoreLoad(b *testing.B) {
-	_, app := newIdeel(b)
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.OpenSQLite(ctx, b.TempDir(), store.SQLiteOptions{Logger: quiet})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close(ctx)
-	set, err := store.BuildImport(app)
-	if err != nil {
-		b.Fatal(err)
-	}
-	id, err := st.Import(ctx, set)
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, id := storedNewIdeel(b, quiet)
 	var n int
 	for b.Loop() {
 		docs, err := st.Load(ctx, id)
@@ -125,4 +99,25 @@ func BenchmarkStoreLoad(b *testing.B) {
 		n = len(docs.Docs)
 	}
 	b.ReportMetric(float64(n), "docs")
+}
+
+// storedNewIdeel is an embedded store holding NewIdeel-Appsmith, closed
+// when the benchmark ends, and the app's id in it.
+func storedNewIdeel(b *testing.B, logger *slog.Logger) (*store.SQLite, string) {
+	_, app := newIdeel(b)
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, b.TempDir(), store.SQLiteOptions{Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close(ctx) })
+	set, err := store.BuildImport(app)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id, err := st.Import(ctx, set)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st, id
 }
