@@ -22,7 +22,11 @@ type Document struct {
 // DocumentID is a document's _id: the hex of an ObjectID ({"$oid": …}) or a
 // string id; "" when it has neither.
 func DocumentID(doc gjson.Result) string {
-	id := doc.Get("_id")
+	return idOf(doc.Get("_id"))
+}
+
+// idOf is the id an _id value holds.
+func idOf(id gjson.Result) string {
 	if oid := id.Get("$oid"); oid.Type == gjson.String {
 		return oid.Str
 	}
@@ -45,26 +49,32 @@ func softDeleted(r gjson.Result) bool {
 // or exists only in published form gives nil and no error: it is not part
 // of the edited app.
 func LoadPageDocument(d Document) (*Page, error) {
-	doc, err := parseJSONObject(d.File, d.Text)
-	if err != nil {
+	// One pass over the document, then lookups in place: the widget tree
+	// is most of the text, and every gjson.Get of a member after it
+	// would skip over it again.
+	t := getTree()
+	defer putTree(t)
+	if err := t.parseObject(d.File, d.Text); err != nil {
 		return nil, err
 	}
-	up := doc.Get("unpublishedPage")
-	if softDeleted(doc) || !up.IsObject() || softDeleted(up) {
+	up := t.lookup(0, "unpublishedPage")
+	if t.softDeleted(0) || up < 0 || t.nodes[up].kind != '{' || t.softDeleted(up) {
 		return nil, nil
 	}
-	p := &Page{Name: up.Get("name").Str, ID: DocumentID(doc), File: d.File, JSON: doc}
+	p := &Page{
+		Name: t.result(t.lookup(up, "name")).Str, ID: idOf(t.result(t.lookup(0, "_id"))),
+		File: d.File, JSON: gjson.Parse(d.Text),
+	}
 	if p.Name == "" {
 		return nil, fileErr(d.File, "no unpublishedPage.name")
 	}
 	top := new(object)
-	var werr error
-	up.Get("layouts").ForEach(func(_, layout gjson.Result) bool {
-		werr = walkDSL(p, d.File, layout.Get("dsl"), true, top)
-		return werr == nil
-	})
-	if werr != nil {
-		return nil, werr
+	// Layouts as gjson's ForEach yields them: an array's elements or an
+	// object's values; a scalar has no dsl.
+	for l := t.firstChild(t.lookup(up, "layouts")); l != 0; l = t.nodes[l].next {
+		if err := walkDSL(p, d.File, t, t.lookup(l, "dsl"), top); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -84,28 +94,33 @@ type ActionDocument struct {
 
 // LoadActionDocument reads a newAction document.
 func LoadActionDocument(d Document) (ActionDocument, error) {
-	doc, err := parseJSONObject(d.File, d.Text)
-	if err != nil {
+	// One pass, then lookups in place: each gjson.Get of a member would
+	// skip again over the published and unpublished copies before it.
+	t := getTree()
+	defer putTree(t)
+	if err := t.parseObject(d.File, d.Text); err != nil {
 		return ActionDocument{}, err
 	}
-	ad := ActionDocument{ID: DocumentID(doc)}
-	ua := doc.Get("unpublishedAction")
-	if softDeleted(doc) || !live(ua) {
+	str := func(n int32, k string) string { return t.result(t.lookup(n, k)).Str }
+	ad := ActionDocument{ID: idOf(t.result(t.lookup(0, "_id")))}
+	ua := t.lookup(0, "unpublishedAction")
+	if t.softDeleted(0) || !t.live(ua) {
 		return ad, nil
 	}
-	ad.PageID = ua.Get("pageId").Str
-	if doc.Get("pluginType").Str == "JS" {
-		obj, fn, ok := strings.Cut(ua.Get("fullyQualifiedName").Str, ".")
+	ad.PageID = str(ua, "pageId")
+	onLoad := t.result(t.lookup(ua, "executeOnLoad")).Bool()
+	if str(0, "pluginType") == "JS" {
+		obj, fn, ok := strings.Cut(str(ua, "fullyQualifiedName"), ".")
 		if ok {
 			ad.JSObject, ad.JSFunction = obj, fn
-			ad.OnLoad = ua.Get("executeOnLoad").Bool()
+			ad.OnLoad = onLoad
 		}
 		return ad, nil
 	}
 	a := &Action{
-		Name: ua.Get("name").Str, ID: ad.ID, PluginType: doc.Get("pluginType").Str,
-		PluginID: doc.Get("pluginId").Str, ExecuteOnLoad: ua.Get("executeOnLoad").Bool(),
-		File: d.File, JSON: ua,
+		Name: str(ua, "name"), ID: ad.ID, PluginType: str(0, "pluginType"),
+		PluginID: str(0, "pluginId"), ExecuteOnLoad: onLoad,
+		File: d.File, JSON: t.result(ua),
 	}
 	buildActionBindings(a, new(object))
 	ad.Action = a
@@ -125,19 +140,20 @@ type JSObjectDocument struct {
 // LoadJSObjectDocument reads an actionCollection document; the body is
 // unpublishedCollection.body, a JSON string of the document.
 func LoadJSObjectDocument(d Document) (JSObjectDocument, error) {
-	doc, err := parseJSONObject(d.File, d.Text)
-	if err != nil {
+	t := getTree()
+	defer putTree(t)
+	if err := t.parseObject(d.File, d.Text); err != nil {
 		return JSObjectDocument{}, err
 	}
-	jd := JSObjectDocument{ID: DocumentID(doc)}
-	uc := doc.Get("unpublishedCollection")
-	if softDeleted(doc) || !live(uc) {
+	jd := JSObjectDocument{ID: idOf(t.result(t.lookup(0, "_id")))}
+	uc := t.lookup(0, "unpublishedCollection")
+	if t.softDeleted(0) || !t.live(uc) {
 		return jd, nil
 	}
-	jd.PageID = uc.Get("pageId").Str
-	body := uc.Get("body")
+	jd.PageID = t.result(t.lookup(uc, "pageId")).Str
+	body := t.result(t.lookup(uc, "body"))
 	j := &JSObject{
-		Name: uc.Get("name").Str, ID: jd.ID, File: d.File, JSON: uc, Body: body.Str,
+		Name: t.result(t.lookup(uc, "name")).Str, ID: jd.ID, File: d.File, JSON: t.result(uc), Body: body.Str,
 		BodyLoc: Location{File: d.File, Start: body.Index, End: body.Index + len(body.Raw), Encoding: JSONString},
 	}
 	if body.Type != gjson.String {

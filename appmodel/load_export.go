@@ -84,7 +84,7 @@ func loadExport(file, text string) (*App, error) {
 			return false
 		}
 		up.Get("layouts").ForEach(func(_, layout gjson.Result) bool {
-			perr = walkDSL(p, file, layout.Get("dsl"), true, top)
+			perr = walkDSLValue(p, file, text, layout.Get("dsl"), top)
 			return perr == nil
 		})
 		if perr != nil {
@@ -178,29 +178,68 @@ func live(u gjson.Result) bool {
 	return !d.Exists() || d.Type == gjson.Null
 }
 
-// walkDSL adds the widgets of a DSL tree in depth-first order. The root
-// (MainContainer) is not an entity, and neither are canvases: the git
-// format keeps a CANVAS_WIDGET inline in its parent's file rather than as a
-// widget file of its own, and the two formats must give the same entities.
-func walkDSL(p *Page, file string, node gjson.Result, root bool, top *object) error {
-	if !node.IsObject() {
+// walkDSL adds the widgets of the DSL tree at node n of t in depth-first
+// order. The root (MainContainer) is not an entity, and neither are
+// canvases: the git format keeps a CANVAS_WIDGET inline in its parent's
+// file rather than as a widget file of its own, and the two formats must
+// give the same entities. A node's children are the values of its first
+// "children" member (an array's elements, an object's member values);
+// those that are not objects hold no widget. The walk keeps its own stack,
+// so a deep tree costs memory, not the goroutine's stack.
+func walkDSL(p *Page, file string, t *jsonTree, n int32, top *object) error {
+	if n < 0 || t.nodes[n].kind != '{' {
 		return nil
 	}
-	// One pass over the node's members serves the widget and its
-	// children: each pass skips over the whole subtree below.
-	top.reset(node)
-	children := top.lookup("children")
-	if !root && top.lookup("type").Str != "CANVAS_WIDGET" {
-		w, err := widgetOf(file, node, top)
-		if err != nil {
+	// pending holds, per level being walked, the next sibling to visit.
+	var pending []int32
+	visit := func(n int32, root bool) error {
+		top.resetTree(t, n)
+		if !root && top.lookup("type").Str != "CANVAS_WIDGET" {
+			w, err := widgetOf(file, t.result(n), top)
+			if err != nil {
+				return err
+			}
+			w.place = placementIn(t, n)
+			p.Widgets = append(p.Widgets, w)
+		}
+		if c := t.firstChild(t.lookup(n, "children")); c != 0 {
+			pending = append(pending, c)
+		}
+		return nil
+	}
+	if err := visit(n, true); err != nil {
+		return err
+	}
+	for len(pending) > 0 {
+		c := pending[len(pending)-1]
+		if c == 0 {
+			pending = pending[:len(pending)-1]
+			continue
+		}
+		pending[len(pending)-1] = t.nodes[c].next
+		if t.nodes[c].kind != '{' {
+			continue
+		}
+		if err := visit(c, false); err != nil {
 			return err
 		}
-		p.Widgets = append(p.Widgets, w)
 	}
-	var err error
-	children.ForEach(func(_, child gjson.Result) bool {
-		err = walkDSL(p, file, child, false, top)
-		return err == nil
-	})
-	return err
+	return nil
+}
+
+// walkDSLValue is walkDSL on a DSL gjson found in text.
+func walkDSLValue(p *Page, file, text string, dsl gjson.Result, top *object) error {
+	if !dsl.IsObject() {
+		return nil
+	}
+	start, end := dsl.Index, dsl.Index+len(dsl.Raw)
+	if start < 0 || end > len(text) || text[start:end] != dsl.Raw {
+		return fileErr(file, "page %q: its DSL is not at byte offset %d", p.Name, start)
+	}
+	t := getTree()
+	defer putTree(t)
+	if ok, at := t.parse(text, start, end); !ok {
+		return fileErr(file, "page %q: invalid DSL JSON at byte offset %d", p.Name, at)
+	}
+	return walkDSL(p, file, t, 0, top)
 }

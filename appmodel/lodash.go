@@ -30,6 +30,10 @@ type jsValue struct {
 	json gjson.Result
 	str  string
 	num  float64
+	// tree holds json as its node when it was read from a tree: its
+	// properties are then found without scanning (nil otherwise).
+	tree *jsonTree
+	node int32
 }
 
 func jsonValue(r gjson.Result) jsValue {
@@ -43,9 +47,12 @@ func jsonValue(r gjson.Result) jsValue {
 // writes keys sorted, so widgetName, type and the binding path lists sit
 // near the end of a widget: looking each up with gjson.Get rescans most of
 // the widget every time, and did so about seven times per widget. One
-// object is reused for many entities to spare the allocations.
+// object is reused for many entities to spare the allocations. An object
+// of a jsonTree looks its members up in the tree instead (no copy).
 type object struct {
 	members []member
+	tree    *jsonTree
+	node    int32
 }
 
 type member struct {
@@ -55,6 +62,7 @@ type member struct {
 
 func (o *object) reset(r gjson.Result) *object {
 	o.members = o.members[:0]
+	o.tree = nil
 	r.ForEach(func(k, v gjson.Result) bool {
 		o.members = append(o.members, member{k.Str, v})
 		return true
@@ -62,15 +70,38 @@ func (o *object) reset(r gjson.Result) *object {
 	return o
 }
 
+// resetTree makes o the object at node n of t.
+func (o *object) resetTree(t *jsonTree, n int32) *object {
+	o.members = o.members[:0]
+	o.tree, o.node = t, n
+	return o
+}
+
 // lookup is the value of key k. Of duplicate keys it takes the first, as
 // gjson.Get does for nested objects (see property).
 func (o *object) lookup(k string) gjson.Result {
+	return o.value(k).json
+}
+
+// value is lookup as a jsValue.
+func (o *object) value(k string) jsValue {
+	if o.tree != nil {
+		return treeValue(o.tree, o.tree.lookup(o.node, k))
+	}
 	for i := range o.members {
 		if o.members[i].key == k {
-			return o.members[i].val
+			return jsonValue(o.members[i].val)
 		}
 	}
-	return gjson.Result{}
+	return jsValue{}
+}
+
+// treeValue is node n of t (-1: undefined).
+func treeValue(t *jsonTree, n int32) jsValue {
+	if n < 0 {
+		return jsValue{}
+	}
+	return jsValue{kind: valJSON, json: t.result(n), tree: t, node: n}
 }
 
 // get is lodash get(root, key). first, when not nil, supplies the value of
@@ -83,7 +114,7 @@ func get(root *object, key string, first func(k string) (jsValue, bool)) jsValue
 				return v
 			}
 		}
-		return jsonValue(root.lookup(k))
+		return root.value(k)
 	}
 	// lodash's isKey: a key without "." or "[…]", or one the object has
 	// as a literal key, is used whole.
@@ -121,6 +152,11 @@ func property(v jsValue, k string) jsValue {
 	case valJSON:
 	default:
 		return jsValue{}
+	}
+	if v.tree != nil {
+		if p, ok := treeProperty(v.tree, v.node, k); ok {
+			return p
+		}
 	}
 	r := v.json
 	switch {
@@ -163,6 +199,35 @@ func property(v jsValue, k string) jsValue {
 		return stringProperty(r.Str, k)
 	}
 	return jsValue{}
+}
+
+// treeProperty is property for a container of a tree; ok is false for
+// other values, which property reads from their gjson result.
+func treeProperty(t *jsonTree, n int32, k string) (jsValue, bool) {
+	switch t.nodes[n].kind {
+	case '{':
+		return treeValue(t, t.lookup(n, k)), true
+	case '[':
+		if k == "length" {
+			count := 0
+			for c := t.firstChild(n); c != 0; c = t.nodes[c].next {
+				count++
+			}
+			return jsValue{kind: valNumber, num: float64(count)}, true
+		}
+		idx, ok := arrayIndex(k)
+		if !ok {
+			return jsValue{}, true
+		}
+		for c := t.firstChild(n); c != 0; c = t.nodes[c].next {
+			if idx == 0 {
+				return treeValue(t, c), true
+			}
+			idx--
+		}
+		return jsValue{}, true
+	}
+	return jsValue{}, false
 }
 
 // stringProperty is s[k]: its length or one UTF-16 unit, as a string.

@@ -109,6 +109,9 @@ type Widget struct {
 	// JSON is the widget object; JSON.Index is its byte offset in File.
 	JSON     gjson.Result
 	Bindings []Binding
+	// place is what Containers reads of JSON, taken when the widget was
+	// read from a whole tree (nil otherwise: Containers reads JSON).
+	place *placement
 }
 
 // Action is a query or API (pluginType other than JS).
