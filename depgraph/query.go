@@ -82,16 +82,33 @@ func (g *Graph) pageReport(p *page) PageReport {
 func (g *Graph) Edges() []Edge {
 	var out []Edge
 	for _, p := range g.pages {
-		start := len(out)
-		for _, n := range p.nodes {
-			for _, r := range n.refs {
-				if p.byName[RootOf(r)] != nil {
-					out = append(out, Edge{Page: p.name, From: n.name, To: r, Kind: n.kind})
-				}
+		out = p.appendEdges(out)
+	}
+	return out
+}
+
+// PageEdges lists one page's edges as Edges does; ok is false for an
+// unknown page. Like PageReport it only reads the graph, so several pages
+// can be read at once (the graph's JSON is rendered page by page on all
+// cores).
+func (g *Graph) PageEdges(name string) ([]Edge, bool) {
+	p, ok := g.byKey[name]
+	if !ok {
+		return nil, false
+	}
+	return p.appendEdges(nil), true
+}
+
+func (p *page) appendEdges(out []Edge) []Edge {
+	start := len(out)
+	for _, n := range p.nodes {
+		for _, r := range n.refs {
+			if p.byName[RootOf(r)] != nil {
+				out = append(out, Edge{Page: p.name, From: n.name, To: r, Kind: n.kind})
 			}
 		}
-		sortEdges(out[start:])
 	}
+	sortEdges(out[start:])
 	return out
 }
 

@@ -1,10 +1,8 @@
 package liveapps
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -467,17 +465,13 @@ func (a *appState) graphJSON(page string) ([]byte, error) {
 	if b, ok := a.rendered[page]; ok {
 		return b, nil
 	}
-	rep, ok := report.FromGraph(a.graph, page)
+	b, ok, err := report.JSON(a.graph, page)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: no page %q in app %s", store.ErrNotFound, page, a.id)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rep); err != nil {
-		return nil, err
-	}
-	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if a.rendered == nil {
 		a.rendered = map[string][]byte{}
 	}

@@ -71,11 +71,7 @@ func FromGraph(g *depgraph.Graph, page string) (App, bool) {
 			continue
 		}
 		found = true
-		pj := Page{Name: pr.Name, Entities: []Entity{}, Cycles: pr.Cycles, Unknown: Unknowns(pr.Unknown), Unused: pr.Unused, SyntaxErrors: pr.SyntaxErrors}
-		for _, e := range pr.Entities {
-			pj.Entities = append(pj.Entities, Entity{Name: e.Name, Kind: e.Kind.String(), Type: e.Type, Parent: e.Parent})
-		}
-		r.Pages = append(r.Pages, pj)
+		r.Pages = append(r.Pages, pageOf(pr))
 	}
 	for _, e := range g.Edges() {
 		if page == "" || e.Page == page {
@@ -83,6 +79,15 @@ func FromGraph(g *depgraph.Graph, page string) (App, bool) {
 		}
 	}
 	return r, found
+}
+
+// pageOf converts one page's report.
+func pageOf(pr depgraph.PageReport) Page {
+	pj := Page{Name: pr.Name, Entities: make([]Entity, 0, len(pr.Entities)), Cycles: pr.Cycles, Unknown: Unknowns(pr.Unknown), Unused: pr.Unused, SyntaxErrors: pr.SyntaxErrors}
+	for _, e := range pr.Entities {
+		pj.Entities = append(pj.Entities, Entity{Name: e.Name, Kind: e.Kind.String(), Type: e.Type, Parent: e.Parent})
+	}
+	return pj
 }
 
 // Edges converts the graph's edges, as reports and the pushes of graph
