@@ -1,7 +1,7 @@
 package depgraph
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -121,20 +121,22 @@ func (g *Graph) diff(p *page, before snapshot, nodes []*node, ch *Change) {
 	}
 }
 
+// sortEdges and sortUnknown sort by keys no two elements share (a node
+// refers to a name once), so any sort gives the same order.
 func sortEdges(es []Edge) {
-	sort.Slice(es, func(i, j int) bool {
-		if es[i].From != es[j].From {
-			return es[i].From < es[j].From
+	slices.SortFunc(es, func(a, b Edge) int {
+		if c := strings.Compare(a.From, b.From); c != 0 {
+			return c
 		}
-		return es[i].To < es[j].To
+		return strings.Compare(a.To, b.To)
 	})
 }
 
 func sortUnknown(us []Unknown) {
-	sort.Slice(us, func(i, j int) bool {
-		if us[i].From != us[j].From {
-			return us[i].From < us[j].From
+	slices.SortFunc(us, func(a, b Unknown) int {
+		if c := strings.Compare(a.From, b.From); c != 0 {
+			return c
 		}
-		return us[i].Ref < us[j].Ref
+		return strings.Compare(a.Ref, b.Ref)
 	})
 }

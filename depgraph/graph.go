@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // EntityKind tells widgets, actions and JS objects apart.
@@ -259,14 +260,28 @@ func (g *Graph) Load(pages []PageInput) {
 	}
 	wg.Wait()
 
+	// The pages themselves and the names of their entities are the
+	// graph's shared state; set them first, in order.
+	ps := make([]*page, len(pages))
+	distinct := map[*page]bool{}
 	for i := range pages {
-		p := g.page(pages[i].Name)
+		ps[i] = g.page(pages[i].Name)
+		distinct[ps[i]] = true
 		for _, e := range pages[i].Entities {
-			g.putEntity(p, e)
+			g.putEntity(ps[i], e)
 		}
+	}
+	// Then each page's nodes, edges and cycles, which only touch that page:
+	// on all cores, unless a page is given twice.
+	added := make([][]string, len(pages)) // entities only bindings name
+	loadPage := func(i int) {
+		p := ps[i]
 		for j := range pages[i].Bindings {
 			b := &pages[i].Bindings[j]
-			n := g.newNode(p, b)
+			if p.byName[b.Entity] == nil {
+				added[i] = append(added[i], b.Entity)
+			}
+			n := g.newNodeIn(p, b)
 			for _, s := range b.Snippets {
 				info := &infos[index[s]]
 				if !info.ok {
@@ -285,6 +300,32 @@ func (g *Graph) Load(pages []PageInput) {
 			g.link(p, n)
 		}
 		p.findAllCycles()
+	}
+	if len(distinct) < len(pages) {
+		for i := range pages {
+			loadPage(i)
+		}
+	} else {
+		var next atomic.Int64
+		for w := 0; w < min(workers, len(pages)); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(pages) {
+						return
+					}
+					loadPage(i)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for i, names := range added {
+		for _, name := range names {
+			g.notePage(name, ps[i])
+		}
 	}
 }
 
@@ -320,20 +361,35 @@ func containsString(list []string, s string) bool {
 // --- entities ---
 
 func (g *Graph) putEntity(p *page, e Entity) *entity {
+	ent, added := g.putEntityIn(p, e)
+	if added {
+		g.notePage(e.Name, p)
+	}
+	return ent
+}
+
+// putEntityIn is putEntity without the graph's index of which pages have
+// which names (notePage): it touches only p. added is false when p had
+// the entity already.
+func (g *Graph) putEntityIn(p *page, e Entity) (ent *entity, added bool) {
 	if ent, ok := p.byName[e.Name]; ok {
 		ent.Entity = e
 		ent.defaults = g.defaultsOf(e.Type)
-		return ent
+		return ent, false
 	}
 	p.seq++
-	ent := &entity{Entity: e, order: p.seq, defaults: g.defaultsOf(e.Type)}
+	ent = &entity{Entity: e, order: p.seq, defaults: g.defaultsOf(e.Type)}
 	p.entities = append(p.entities, ent)
 	p.byName[e.Name] = ent
-	if g.entityPages[e.Name] == nil {
-		g.entityPages[e.Name] = map[*page]bool{}
+	return ent, true
+}
+
+// notePage records that page p has an entity named name.
+func (g *Graph) notePage(name string, p *page) {
+	if g.entityPages[name] == nil {
+		g.entityPages[name] = map[*page]bool{}
 	}
-	g.entityPages[e.Name][p] = true
-	return ent
+	g.entityPages[name][p] = true
 }
 
 // SetEntity adds an entity to a page, or updates its kind, type and
@@ -395,9 +451,18 @@ func (g *Graph) RemoveEntity(pageName, name string) Change {
 // --- bindings ---
 
 func (g *Graph) newNode(p *page, b *Binding) *node {
+	if p.byName[b.Entity] == nil {
+		g.putEntity(p, Entity{Name: b.Entity})
+	}
+	return g.newNodeIn(p, b)
+}
+
+// newNodeIn is newNode touching only p: an entity it has to add is not
+// noted in the graph's index of names (Load notes it afterwards).
+func (g *Graph) newNodeIn(p *page, b *Binding) *node {
 	ent := p.byName[b.Entity]
 	if ent == nil {
-		ent = g.putEntity(p, Entity{Name: b.Entity})
+		ent, _ = g.putEntityIn(p, Entity{Name: b.Entity})
 	}
 	p.seq++
 	n := &node{name: b.Node, ent: ent, kind: b.Kind, function: b.Function, in: map[*node]struct{}{}, order: p.seq}

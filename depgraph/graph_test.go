@@ -232,3 +232,46 @@ func TestGraphLibrariesAndTableColumnsAreNotUnknown(t *testing.T) {
 		t.Errorf("unknown: %+v", r.Unknown)
 	}
 }
+
+// TestLoadPagesAtOnce: Load links pages on all cores, yet an entity only a
+// binding names is known to the other pages (other-page), and a page given
+// twice gets both inputs, as loading the pages one after another would.
+func TestLoadPagesAtOnce(t *testing.T) {
+	t.Parallel()
+	inputs := func() []PageInput {
+		return []PageInput{
+			{Name: "A", Bindings: []Binding{bind("Ghost.text", "B1.text"), bind("B1.text", "Ghost.text")}},
+			{Name: "B", Entities: []Entity{widget("T", "TEXT_WIDGET")}, Bindings: []Binding{bind("T.text", "Ghost.text + Missing.x")}},
+			{Name: "C", Entities: []Entity{widget("U", "TEXT_WIDGET")}, Bindings: []Binding{bind("U.text", "T.text")}},
+			{Name: "C", Entities: []Entity{widget("V", "TEXT_WIDGET")}, Bindings: []Binding{bind("V.text", "U.text")}},
+		}
+	}
+	bulk := newTestGraph("app")
+	bulk.Load(inputs())
+	one := newTestGraph("app")
+	for _, in := range inputs() {
+		for _, e := range in.Entities {
+			one.SetEntity(in.Name, e)
+		}
+		for _, b := range in.Bindings {
+			one.SetBinding(in.Name, b)
+		}
+	}
+	if !reflect.DeepEqual(bulk.Report(), one.Report()) || !reflect.DeepEqual(bulk.Edges(), one.Edges()) {
+		t.Fatalf("bulk load\n%+v\n%+v\none by one\n%+v\n%+v", bulk.Report(), bulk.Edges(), one.Report(), one.Edges())
+	}
+	r, _ := bulk.PageReport("B")
+	want := []Unknown{
+		{Page: "B", From: "T.text", Ref: "Ghost.text", Reason: "other-page", OtherPage: "A"},
+		{Page: "B", From: "T.text", Ref: "Missing.x", Reason: "unknown"},
+	}
+	if !reflect.DeepEqual(r.Unknown, want) {
+		t.Errorf("unknown %+v\nwant %+v", r.Unknown, want)
+	}
+	if c, _ := bulk.PageReport("A"); len(c.Cycles) != 1 {
+		t.Errorf("page A cycles %v, want the one through Ghost.text and B1.text", c.Cycles)
+	}
+	if es, _ := bulk.PageEdges("C"); len(es) != 1 || es[0].From != "V.text" || es[0].To != "U.text" {
+		t.Errorf("page C edges %+v, want V.text → U.text", es)
+	}
+}

@@ -1,6 +1,9 @@
 package depgraph
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // isUnknown reports whether ref, made by node n, names nothing known.
 func (g *Graph) isUnknown(p *page, n *node, ref string) bool {
@@ -31,8 +34,14 @@ func (g *Graph) classify(p *page, from, ref string) Unknown {
 	}
 	best, bestDist := "", 3
 	if len(root) >= 3 {
+		lower := strings.ToLower(root)
 		for _, e := range p.entities {
-			d := editDistance(strings.ToLower(root), strings.ToLower(e.Name), 3)
+			// An ASCII name keeps its length in lower case: one 3 or more
+			// bytes longer or shorter is at distance 3 without lowering it.
+			if diff := len(e.Name) - len(lower); (diff >= 3 || diff <= -3) && isASCII(e.Name) {
+				continue
+			}
+			d := editDistance(lower, strings.ToLower(e.Name), 3)
 			if d < bestDist || d == bestDist && d < 3 && e.Name < best {
 				best, bestDist = e.Name, d
 			}
@@ -72,4 +81,13 @@ func editDistance(a, b string, max int) int {
 		prev, cur = cur, prev
 	}
 	return min(prev[len(b)], max)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
