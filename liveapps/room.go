@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -244,21 +245,13 @@ func (r *Room) forget(a *appState) {
 // a.mu is held. It evicts nothing: the caller decides (see evictOver).
 func (r *Room) load(ctx context.Context, a *appState) error {
 	start := time.Now()
-	docs, err := r.st.Load(ctx, a.id)
+	a.docs, a.byFile, a.seq, a.names = map[store.Key]*document{}, map[string]*document{}, 0, newNameIndex()
+	all, parseErr, err := r.readDocuments(ctx, a)
 	if err != nil {
 		return err
 	}
-	a.docs, a.byFile, a.seq, a.names = map[store.Key]*document{}, map[string]*document{}, 0, newNameIndex()
-	all := make([]*document, 0, len(docs.Docs)+len(docs.Libraries)+1)
-	all = append(all, a.newDocument(docs.Application))
-	for _, d := range docs.Docs {
-		all = append(all, a.newDocument(d))
-	}
-	for _, d := range docs.Libraries {
-		all = append(all, a.newDocument(d))
-	}
-	if err := parseAll(all); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnreadable, err)
+	if parseErr != nil {
+		return fmt.Errorf("%w: %v", ErrUnreadable, parseErr)
 	}
 	for _, d := range all {
 		a.put(d)
@@ -277,6 +270,63 @@ func (r *Room) load(ctx context.Context, a *appState) error {
 	r.log.Info("app loaded", "app", a.id, "name", a.model.Name, "pages", len(a.model.Pages), "documents", len(a.docs),
 		"took", took.Round(time.Millisecond), "estimatedBytes", a.bytes)
 	return nil
+}
+
+// readDocuments reads an app's documents and parses them: the
+// application, its documents, its libraries, in the store's order. A
+// store that hands documents over as it reads them (store.Streamer) has
+// them parsed meanwhile. err is the store's, parseErr the documents'.
+func (r *Room) readDocuments(ctx context.Context, a *appState) (all []*document, parseErr, err error) {
+	s, ok := r.st.(store.Streamer)
+	if !ok {
+		docs, err := r.st.Load(ctx, a.id)
+		if err != nil {
+			return nil, nil, err
+		}
+		all = make([]*document, 0, len(docs.Docs)+len(docs.Libraries)+1)
+		all = append(all, a.newDocument(docs.Application))
+		for _, d := range docs.Docs {
+			all = append(all, a.newDocument(d))
+		}
+		for _, d := range docs.Libraries {
+			all = append(all, a.newDocument(d))
+		}
+		return all, parseAll(all), nil
+	}
+	errs := map[*document]error{}
+	var mu sync.Mutex
+	queue := make(chan *document, 64)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range queue {
+				if err := d.parse(); err != nil {
+					mu.Lock()
+					errs[d] = err
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	err = s.LoadEach(ctx, a.id, func(sd store.Doc) {
+		d := a.newDocument(sd)
+		all = append(all, d)
+		queue <- d
+	})
+	close(queue)
+	wg.Wait()
+	if err != nil {
+		return nil, nil, err
+	}
+	var joined []error
+	for _, d := range all {
+		if e := errs[d]; e != nil {
+			joined = append(joined, e)
+		}
+	}
+	return all, errors.Join(joined...), nil
 }
 
 // ErrUnreadable: an app's documents are stored but cannot be read as an

@@ -242,35 +242,61 @@ func (s *SQLite) List(ctx context.Context) ([]AppInfo, error) {
 }
 
 func (s *SQLite) Load(ctx context.Context, appID string) (*AppDocs, error) {
+	out := &AppDocs{}
+	err := s.LoadEach(ctx, appID, func(d Doc) {
+		switch {
+		case d.Key.Coll == CollApplication:
+			out.Application = d
+		case d.Key.Coll == CollLibrary:
+			out.Libraries = append(out.Libraries, d)
+		default:
+			out.Docs = append(out.Docs, d)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// LoadEach is Load handing each document to each as soon as it is read,
+// in Load's order: the application, its pages, actions and collections,
+// then its libraries. A caller parses while SQLite reads (see Streamer).
+// On an error some documents may have been handed over already.
+func (s *SQLite) LoadEach(ctx context.Context, appID string, each func(Doc)) error {
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, s.fail("load", err)
+		return s.fail("load", err)
 	}
 	defer tx.Rollback()
 	app, err := getOne(ctx, tx, Key{CollApplication, appID})
 	if err != nil {
-		return nil, s.fail("load", err)
+		return s.fail("load", err)
 	}
 	if app.Text == "" {
-		return nil, fmt.Errorf("%w: application %q", ErrNotFound, appID)
+		return fmt.Errorf("%w: application %q", ErrNotFound, appID)
 	}
-	out := &AppDocs{Application: app}
+	each(app)
 	// One query per collection, each read in the order of the index by
 	// (app, coll, id): one query sorting all three would copy every
 	// document through SQLite's sorter (temporary files), half the time
 	// of a load.
 	for _, coll := range []string{CollPage, CollAction, CollCollection} {
-		if err := loadColl(ctx, tx, appID, coll, out); err != nil {
-			return nil, s.fail("load", err)
+		if err := loadColl(ctx, tx, appID, coll, each); err != nil {
+			return s.fail("load", err)
 		}
 	}
-	if out.Libraries, err = libraries(ctx, tx, libraryUIDs(app.Text)); err != nil {
-		return nil, s.fail("load", err)
+	libs, err := libraries(ctx, tx, libraryUIDs(app.Text))
+	if err != nil {
+		return s.fail("load", err)
 	}
-	return out, nil
+	for _, l := range libs {
+		each(l)
+	}
+	return nil
 }
 
-func loadColl(ctx context.Context, tx *sql.Tx, appID, coll string, out *AppDocs) error {
+func loadColl(ctx context.Context, tx *sql.Tx, appID, coll string, each func(Doc)) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, rev, doc FROM documents WHERE app = ? AND coll = ? ORDER BY id`, appID, coll)
 	if err != nil {
 		return err
@@ -283,7 +309,7 @@ func loadColl(ctx context.Context, tx *sql.Tx, appID, coll string, out *AppDocs)
 			return err
 		}
 		d.Rev = Rev(strconv.FormatInt(rev, 10))
-		out.Docs = append(out.Docs, d)
+		each(d)
 	}
 	return rows.Err()
 }

@@ -194,6 +194,17 @@ type Store interface {
 	Close(ctx context.Context) error
 }
 
+// Streamer is a Store that can hand an app's documents over while it
+// reads them, so that a caller parses the first ones while the store
+// reads the rest (the embedded store: reading a large app is a fifth of
+// loading it, and parsing it all of the rest).
+type Streamer interface {
+	// LoadEach is Load calling each with every document as soon as it is
+	// read, in AppDocs' order: the application, Docs, Libraries. each is
+	// called from one goroutine at a time.
+	LoadEach(ctx context.Context, appID string, each func(Doc)) error
+}
+
 // unavailableError is a call that failed because the server did not
 // answer.
 type unavailableError struct {
