@@ -66,6 +66,11 @@ func (t *jsonTree) parse(text string, from, to int) (bool, int) {
 	if to-from >= 1<<31-1 {
 		return false, from
 	}
+	// Appsmith's documents hold a value per 40 to 110 bytes: room for
+	// most at once spares growing the slice through every size.
+	if want := (to - from) / 32; cap(t.nodes) < want {
+		t.nodes = make([]jsonNode, 0, want)
+	}
 	i := skipSpace(text, from, to)
 	key, keyEnd, keyFlags := int32(0), int32(0), byte(0)
 	for {

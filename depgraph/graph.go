@@ -247,14 +247,23 @@ func (g *Graph) Load(pages []PageInput) {
 	infos := make([]analysed, len(uniq))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
-	chunk := (len(uniq) + workers - 1) / workers
-	for w := 0; w < workers && w*chunk < len(uniq); w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(uniq))
+	// Blocks of snippets handed out as workers finish the last: snippets
+	// differ in cost by orders of magnitude (a JS function against a
+	// theme binding), so fixed halves end at different times.
+	const block = 64
+	var taken atomic.Int64
+	for w := 0; w < workers && w*block < len(uniq); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := lo; k < hi; k++ {
-				infos[k].refs, infos[k].ok = g.env.References(uniq[k])
+			for {
+				lo := int(taken.Add(block)) - block
+				if lo >= len(uniq) {
+					return
+				}
+				for k := lo; k < min(lo+block, len(uniq)); k++ {
+					infos[k].refs, infos[k].ok = g.env.References(uniq[k])
+				}
 			}
 		}()
 	}
