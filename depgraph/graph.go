@@ -1,8 +1,9 @@
 package depgraph
 
 import (
+	"cmp"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -666,8 +667,9 @@ func containsNode(list []*node, n *node) bool {
 	return false
 }
 
+// sortNodes sorts by order, which no two nodes of a page share.
 func sortNodes(list []*node) {
-	sort.Slice(list, func(i, j int) bool { return list[i].order < list[j].order })
+	slices.SortFunc(list, func(a, b *node) int { return cmp.Compare(a.order, b.order) })
 }
 
 func (p *page) sortedNodes() []*node {
