@@ -20,31 +20,32 @@ func evalOut(n *node) []*node {
 func (p *page) findAllCycles() {
 	p.sccs = map[int][]*node{}
 	p.sccPaths = map[int][]string{}
+	// Tarjan's state lives on the nodes, tagged with this run's
+	// generation (a node of another run reads as not seen): maps keyed by
+	// node were a third of loading a page.
+	p.tarjanGen++
+	gen := p.tarjanGen
 	index := 0
-	idx := map[*node]int{}
-	low := map[*node]int{}
-	onStack := map[*node]bool{}
 	var stack []*node
 	var strong func(v *node)
 	strong = func(v *node) {
-		idx[v], low[v] = index, index
 		index++
+		v.tarjan = tarjanState{gen: gen, index: index, low: index, onStack: true}
 		stack = append(stack, v)
-		onStack[v] = true
 		for _, w := range evalOut(v) {
-			if _, seen := idx[w]; !seen {
+			if w.tarjan.gen != gen {
 				strong(w)
-				low[v] = min(low[v], low[w])
-			} else if onStack[w] {
-				low[v] = min(low[v], idx[w])
+				v.tarjan.low = min(v.tarjan.low, w.tarjan.low)
+			} else if w.tarjan.onStack {
+				v.tarjan.low = min(v.tarjan.low, w.tarjan.index)
 			}
 		}
-		if low[v] == idx[v] {
+		if v.tarjan.low == v.tarjan.index {
 			var comp []*node
 			for {
 				w := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
-				onStack[w] = false
+				w.tarjan.onStack = false
 				comp = append(comp, w)
 				if w == v {
 					break
@@ -53,14 +54,22 @@ func (p *page) findAllCycles() {
 			p.record(comp)
 		}
 	}
-	for _, n := range p.sortedNodes() {
+	nodes := p.sortedNodes()
+	for _, n := range nodes {
 		n.scc = 0
 	}
-	for _, n := range p.sortedNodes() {
-		if _, seen := idx[n]; !seen {
+	for _, n := range nodes {
+		if n.tarjan.gen != gen {
 			strong(n)
 		}
 	}
+}
+
+// tarjanState is a node's part in findAllCycles' run gen.
+type tarjanState struct {
+	gen        uint64
+	index, low int
+	onStack    bool
 }
 
 // record keeps comp if it is a cycle: several nodes, or one that depends on

@@ -155,6 +155,8 @@ type page struct {
 	sccs     map[int][]*node // cyclic strongly connected components
 	sccPaths map[int][]string
 	seq      int // insertion counter for stable order
+	// tarjanGen counts findAllCycles' runs (see tarjanState).
+	tarjanGen uint64
 }
 
 type entity struct {
@@ -173,9 +175,10 @@ type node struct {
 	refs     []string
 	errors   int // snippets that did not parse
 	out      []*node
-	in       map[*node]struct{}
+	in       map[*node]struct{} // the nodes whose out holds this one; nil until one does
 	scc      int
 	order    int
+	tarjan   tarjanState
 }
 
 // NewGraph returns an empty graph for an app, analysing code with env.
@@ -475,7 +478,7 @@ func (g *Graph) newNodeIn(p *page, b *Binding) *node {
 		ent, _ = g.putEntityIn(p, Entity{Name: b.Entity})
 	}
 	p.seq++
-	n := &node{name: b.Node, ent: ent, kind: b.Kind, function: b.Function, in: map[*node]struct{}{}, order: p.seq}
+	n := &node{name: b.Node, ent: ent, kind: b.Kind, function: b.Function, order: p.seq}
 	p.nodes[b.Node] = n
 	ent.nodes = append(ent.nodes, n)
 	return n
@@ -601,6 +604,9 @@ func (g *Graph) link(p *page, n *node) {
 			}
 			if reaches(r, t.name, ent) && !containsNode(n.out, t) {
 				n.out = append(n.out, t)
+				if t.in == nil {
+					t.in = map[*node]struct{}{}
+				}
 				t.in[n] = struct{}{}
 			}
 		}
