@@ -60,7 +60,7 @@ func appendValue(dst []byte, v any, depth int) []byte {
 		dst = append(dst, '{')
 		first := true
 		for i, k := range x.keys {
-			if x.vals[i] == Undefined {
+			if _, u := x.vals[i].(undefinedType); u {
 				continue
 			}
 			if !first {
@@ -95,11 +95,12 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if plainByte[c] {
-			i++
-			continue
+		// Runs of bytes copied as they are, found eight at a time.
+		i = scanEncodePlain(s, i)
+		if i >= len(s) {
+			break
 		}
+		c := s[i]
 		if c == 0xED {
 			if i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
 				dst = append(dst, s[start:i]...)

@@ -44,15 +44,9 @@ const indexThreshold = 12
 // NewObject returns an empty object.
 func NewObject() *Object { return &Object{} }
 
-// hashKey is FNV-1a: keys are short, and a table slot needs few bits.
-func hashKey(k string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(k); i++ {
-		h ^= uint32(k[i])
-		h *= 16777619
-	}
-	return h
-}
+// hashKey is the hash of the key tables (hashString, which the decoder
+// also computes while reading a key).
+func hashKey(k string) uint32 { return hashString(k) }
 
 func (o *Object) find(k string) int {
 	if len(o.idx) == 0 {
@@ -80,7 +74,11 @@ func (o *Object) find(k string) int {
 
 // reindex builds the key table; it reports false when two keys are equal
 // (only the decoder, before it has applied JS's rules, can have those).
-func (o *Object) reindex() bool {
+func (o *Object) reindex() bool { return o.reindexHashed(nil) }
+
+// reindexHashed is reindex with the keys' hashes already computed
+// (hashes[i] of keys[i]), or nil.
+func (o *Object) reindexHashed(hashes []uint32) bool {
 	if len(o.keys) < indexThreshold {
 		o.idx = nil
 		return true
@@ -97,7 +95,12 @@ func (o *Object) reindex() bool {
 	}
 	mask := uint32(size - 1)
 	for i, k := range o.keys {
-		h := hashKey(k) & mask
+		var h uint32
+		if hashes != nil {
+			h = hashes[i] & mask
+		} else {
+			h = hashKey(k) & mask
+		}
 		for o.idx[h] != 0 {
 			if o.keys[o.idx[h]-1] == k {
 				o.idx = nil

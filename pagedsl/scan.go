@@ -1,0 +1,104 @@
+package pagedsl
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// Byte scanning eight bytes at a time (SWAR): page DSLs are mostly
+// strings, and finding where a string ends, or what in it needs escaping,
+// one byte at a time was the largest cost of decoding and encoding.
+
+const (
+	lsb = 0x0101010101010101 // the low bit of every byte
+	msb = 0x8080808080808080 // the high bit of every byte
+)
+
+// eqMask marks (in the high bit) the bytes of x equal to c. Bytes above a
+// marked one may be marked falsely (the subtraction borrows), so only the
+// lowest mark is exact; the scans below use only that one.
+func eqMask(x uint64, c byte) uint64 {
+	y := x ^ (lsb * uint64(c))
+	return (y - lsb) &^ y & msb
+}
+
+// decodeStop marks the bytes a JSON string cannot simply copy when read:
+// '"', '\\', control characters and every non-ASCII byte. It is eqMask
+// and a less-than test fused: each subtraction marks its byte when the
+// byte is the one sought or is 0x80 or more (which x's own high bit marks
+// anyway), and borrows only above a marked byte.
+func decodeStop(x uint64) uint64 {
+	// (In Go, | and - bind alike: every term is parenthesised.)
+	return (((x ^ lsb*'"') - lsb) | ((x ^ lsb*'\\') - lsb) | (x - lsb*0x20) | x) & msb
+}
+
+// encodeStop marks the bytes JSON.stringify does not copy as they are:
+// '"', '\\', control characters and 0xED, which may start a lone
+// surrogate held in WTF-8.
+func encodeStop(x uint64) uint64 {
+	return eqMask(x, '"') | eqMask(x, '\\') | (x-lsb*0x20)&^x&msb | eqMask(x, 0xED)
+}
+
+// scanPlain returns the index of the first byte from i on that is a
+// decodeStop byte, or len(b).
+func scanPlain(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := decodeStop(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+			return i
+		}
+	}
+	return i
+}
+
+// scanEncodePlain returns the index of the first byte from i on that is
+// an encodeStop byte, or len(s).
+func scanEncodePlain(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		if m := encodeStop(load64(s, i)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if !plainByte[s[i]] {
+			return i
+		}
+	}
+	return i
+}
+
+// load64 reads s[i:i+8] little-endian (the compiler makes it one load).
+func load64[T string | []byte](s T, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// hashString hashes a key or a short string for the decoder's string
+// cache and the objects' key tables, which must agree (the decoder hands
+// the hashes it computed to the tables). It reads at most 24 bytes (the
+// first, middle and last eight) and the length: keys are short, and a
+// collision costs a comparison, never a wrong answer.
+func hashString[T string | []byte](s T) uint32 {
+	n := len(s)
+	var h uint64
+	if n >= 8 {
+		h = load64(s, 0)*0x9E3779B97F4A7C15 ^ load64(s, n-8)*0xC2B2AE3D27D4EB4F
+		if n > 16 {
+			h ^= load64(s, n/2-4) * 0x165667B19E3779F9
+		}
+	} else {
+		for i := 0; i < n; i++ {
+			h |= uint64(s[i]) << (8 * i)
+		}
+		h *= 0x9E3779B97F4A7C15
+	}
+	h ^= uint64(n) * 0x27D4EB2F165667C5
+	h ^= h >> 29
+	h *= 0xBF58476D1CE4E5B9
+	return uint32(h >> 32)
+}
