@@ -109,6 +109,12 @@ const (
 	maxCached  = 64
 )
 
+// Objects of widgetKeys keys or more get room for widgetRoom more.
+const (
+	widgetKeys = 8
+	widgetRoom = 4
+)
+
 // object builds the object of the last len(d.keys)-start members.
 func (d *decoder) object(start int) *Object {
 	keys, vals := d.keys[start:], d.vals[start:]
@@ -133,8 +139,14 @@ func (d *decoder) object(start int) *Object {
 	}
 	o := d.newObject()
 	if simple {
-		o.keys = d.takeStrings(keys)
-		o.vals = d.takeValues(vals)
+		// Widgets (the larger objects) gain properties as they are
+		// migrated: room for a few saves reallocating both slices.
+		extra := 0
+		if len(keys) >= widgetKeys {
+			extra = widgetRoom
+		}
+		o.keys = d.takeStrings(keys, extra)
+		o.vals = d.takeValues(vals, extra)
 		if len(keys) >= indexThreshold {
 			// The key table a large object needs anyway finds duplicates.
 			simple = o.reindexHashed(d.hashes[start:])
@@ -249,7 +261,7 @@ func (d *decoder) value(depth int) any {
 			}
 			if d.data[d.pos] == ']' {
 				d.pos++
-				a := d.newArray(d.takeValues(d.items[start:]))
+				a := d.newArray(d.takeValues(d.items[start:], 0))
 				d.items = d.items[:start]
 				return a
 			}

@@ -46,35 +46,38 @@ func (s *slabs) newArray(items []any) *Array {
 	return a
 }
 
-// takeStrings returns a copy of keys.
-func (s *slabs) takeStrings(keys []string) []string {
+// takeStrings returns a copy of keys with room for extra more.
+func (s *slabs) takeStrings(keys []string, extra int) []string {
 	n := len(keys)
-	if n > slabSlots/4 {
-		return append([]string(nil), keys...)
+	c := n + extra
+	if c > slabSlots/4 {
+		return append(make([]string, 0, c), keys...)
 	}
-	if len(s.strs) < n {
+	if len(s.strs) < c {
 		s.strs = make([]string, slabSlots)
 	}
-	out := s.strs[:n:n]
-	s.strs = s.strs[n:]
+	out := s.strs[:n:c]
+	s.strs = s.strs[c:]
 	copy(out, keys)
 	return out
 }
 
-// takeValues returns a copy of vals (nil when empty).
-func (s *slabs) takeValues(vals []any) []any {
+// takeValues returns a copy of vals with room for extra more (nil when
+// both are 0).
+func (s *slabs) takeValues(vals []any, extra int) []any {
 	n := len(vals)
-	if n == 0 {
+	c := n + extra
+	if c == 0 {
 		return nil
 	}
-	if n > slabSlots/4 {
-		return append([]any(nil), vals...)
+	if c > slabSlots/4 {
+		return append(make([]any, 0, c), vals...)
 	}
-	if len(s.anys) < n {
+	if len(s.anys) < c {
 		s.anys = make([]any, slabSlots)
 	}
-	out := s.anys[:n:n]
-	s.anys = s.anys[n:]
+	out := s.anys[:n:c]
+	s.anys = s.anys[c:]
 	copy(out, vals)
 	return out
 }
