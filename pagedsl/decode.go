@@ -36,6 +36,7 @@ func Decode(data []byte) (v any, err error) {
 func decode(data []byte, wtf8 bool) (any, *SyntaxError) {
 	d := decoderPool.Get().(*decoder)
 	d.data, d.pos, d.err, d.wtf8 = data, 0, nil, wtf8
+	d.slabs = slabs{size: len(data)}
 	d.skipSpace()
 	v := d.value(0)
 	if d.err == nil {
@@ -52,9 +53,8 @@ func decode(data []byte, wtf8 bool) (any, *SyntaxError) {
 	return v, nil
 }
 
-// decoderPool keeps decoders with their scratch buffers, string cache
-// and the unused rest of their slabs between requests: each is used by
-// one goroutine at a time.
+// decoderPool keeps decoders with their scratch buffers and string cache
+// between requests: each is used by one goroutine at a time.
 var decoderPool = sync.Pool{New: func() any { return &decoder{cache: new([cacheSlots]cacheEntry)} }}
 
 type decoder struct {
@@ -84,6 +84,7 @@ type decoder struct {
 // once rather than as each container is built.
 func (d *decoder) release() {
 	d.data, d.err = nil, nil
+	d.slabs = slabs{}
 	const keep = 1 << 16
 	if cap(d.keys) > keep || cap(d.vals) > keep || cap(d.items) > keep || cap(d.buf) > keep {
 		d.keys, d.hashes, d.vals, d.items, d.buf = nil, nil, nil, nil, nil

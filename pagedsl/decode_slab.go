@@ -8,28 +8,33 @@ import "unsafe"
 // decoding time. Pieces are carved from larger blocks instead. A piece
 // keeps its whole block alive, which costs nothing here: a page's values
 // live and die together (the route drops the page once it is answered).
-// Each carved slice has its capacity cut to its length, so a step that
-// appends to it reallocates rather than writing over a neighbour.
+// The blocks belong to one document: a decoder drops them when it is
+// released, since a block kept for the next document would keep the
+// whole previous page reachable, and the collector would mark it on
+// every cycle. Each carved slice has its capacity cut to its length
+// (plus any room asked for), so a step that appends to it reallocates
+// rather than writing over a neighbour.
 type slabs struct {
 	objs  []Object
 	arrs  []Array
 	strs  []string
 	anys  []any
 	bytes []byte
+	// size is the length of the document being decoded: blocks are sized
+	// from it, so that a small page allocates little.
+	size int
 }
 
-// Block sizes, in elements: a few kilobytes each, so that a small
-// document wastes little and a large one needs few blocks.
-const (
-	slabObjects = 64
-	slabArrays  = 128
-	slabSlots   = 1024
-	slabBytes   = 16 << 10
-)
+// block is the number of elements of a new block: about one for every
+// per bytes of the document, within [16, max].
+func (s *slabs) block(per, max int) int {
+	return min(max, 16+s.size/per)
+}
 
 func (s *slabs) newObject() *Object {
 	if len(s.objs) == 0 {
-		s.objs = make([]Object, slabObjects)
+		// Page DSLs hold about one object per 260 bytes.
+		s.objs = make([]Object, s.block(256, 512))
 	}
 	o := &s.objs[0]
 	s.objs = s.objs[1:]
@@ -38,13 +43,20 @@ func (s *slabs) newObject() *Object {
 
 func (s *slabs) newArray(items []any) *Array {
 	if len(s.arrs) == 0 {
-		s.arrs = make([]Array, slabArrays)
+		s.arrs = make([]Array, s.block(512, 1024))
 	}
 	a := &s.arrs[0]
 	s.arrs = s.arrs[1:]
 	a.Items = items
 	return a
 }
+
+// Blocks of keys, values and string bytes hold at most slabSlots or
+// slabBytes; a request for more than a quarter of that gets its own.
+const (
+	slabSlots = 4096
+	slabBytes = 64 << 10
+)
 
 // takeStrings returns a copy of keys with room for extra more.
 func (s *slabs) takeStrings(keys []string, extra int) []string {
@@ -54,7 +66,7 @@ func (s *slabs) takeStrings(keys []string, extra int) []string {
 		return append(make([]string, 0, c), keys...)
 	}
 	if len(s.strs) < c {
-		s.strs = make([]string, slabSlots)
+		s.strs = make([]string, max(c, s.block(32, slabSlots)))
 	}
 	out := s.strs[:n:c]
 	s.strs = s.strs[c:]
@@ -74,7 +86,7 @@ func (s *slabs) takeValues(vals []any, extra int) []any {
 		return append(make([]any, 0, c), vals...)
 	}
 	if len(s.anys) < c {
-		s.anys = make([]any, slabSlots)
+		s.anys = make([]any, max(c, s.block(24, slabSlots)))
 	}
 	out := s.anys[:n:c]
 	s.anys = s.anys[c:]
@@ -93,7 +105,7 @@ func (s *slabs) text(b []byte) string {
 		return string(b)
 	}
 	if len(s.bytes) < n {
-		s.bytes = make([]byte, slabBytes)
+		s.bytes = make([]byte, max(n, s.block(8, slabBytes)))
 	}
 	out := s.bytes[:n:n]
 	s.bytes = s.bytes[n:]
