@@ -150,6 +150,7 @@ func (d *decoder) object(start int) *Object {
 		o.vals = d.takeValues(vals, extra)
 		if len(keys) >= indexThreshold {
 			// The key table a large object needs anyway finds duplicates.
+			o.idx = d.takeTable(tableSize(len(keys) + extra))
 			simple = o.reindexHashed(d.hashes[start:])
 		}
 	}

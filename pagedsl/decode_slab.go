@@ -20,15 +20,17 @@ type slabs struct {
 	strs  []string
 	anys  []any
 	bytes []byte
+	ints  []int32
 	// size is the length of the document being decoded: blocks are sized
 	// from it, so that a small page allocates little.
 	size int
 }
 
-// block is the number of elements of a new block: about one for every
-// per bytes of the document, within [16, max].
+// block is the number of elements of a new block when a document holds
+// about one for every per bytes: a quarter of that (at least 16, at most
+// max), so that the unused end of a document's last block is small.
 func (s *slabs) block(per, max int) int {
-	return min(max, 16+s.size/per)
+	return min(max, 16+s.size/(4*per))
 }
 
 func (s *slabs) newObject() *Object {
@@ -91,6 +93,19 @@ func (s *slabs) takeValues(vals []any, extra int) []any {
 	out := s.anys[:n:c]
 	s.anys = s.anys[c:]
 	copy(out, vals)
+	return out
+}
+
+// takeTable returns an empty key table with room for n slots.
+func (s *slabs) takeTable(n int) []int32 {
+	if n > slabSlots/4 {
+		return make([]int32, 0, n)
+	}
+	if len(s.ints) < n {
+		s.ints = make([]int32, max(n, s.block(16, slabSlots)))
+	}
+	out := s.ints[:0:n]
+	s.ints = s.ints[n:]
 	return out
 }
 
