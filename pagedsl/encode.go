@@ -44,6 +44,9 @@ func appendValue(dst []byte, v any, depth int) []byte {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return append(dst, "null"...)
 		}
+		if b, ok := appendShortDecimal(dst, x); ok {
+			return b
+		}
 		return analysis.AppendJSNumber(dst, x)
 	case string:
 		return appendString(dst, x)
@@ -75,6 +78,54 @@ func appendValue(dst []byte, v any, depth int) []byte {
 	default:
 		panic(fmt.Errorf("pagedsl: cannot encode %T", v))
 	}
+}
+
+// pow10 holds the exact powers of ten appendShortDecimal uses.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
+
+// appendShortDecimal writes a non-integer f with at most six decimals
+// (positions and sizes such as 12.5 or 0.25) without the general
+// shortest-digits search, which costs microseconds a number. For k = 1,
+// 2, ... decimals it takes m, the integer nearest f·10^k, and keeps the
+// first k for which m/10^k gives f back (m < 2^53 and 10^k are exact, so
+// the division rounds as parsing the decimal text does). Those are the
+// digits Number.prototype.toString picks: below 1e9 a double's rounding
+// interval, scaled by 10^k ≤ 10^6, is under 0.12 wide, so it holds at
+// most one integer, and that integer is m whenever there is one (the
+// product is off the exact f·10^k by under 0.07); and no text with
+// fewer significant digits gives f back, since every integer below 2^53
+// is a double of its own. It reports false for any other number.
+func appendShortDecimal(dst []byte, f float64) ([]byte, bool) {
+	a := math.Abs(f)
+	if a < 1e-6 || a >= 1e9 {
+		return dst, false
+	}
+	for k := 1; k < len(pow10); k++ {
+		m := math.Round(a * pow10[k])
+		if m/pow10[k] != a {
+			continue
+		}
+		if f < 0 {
+			dst = append(dst, '-')
+		}
+		u := uint64(m)
+		p := uint64(pow10[k])
+		dst = strconv.AppendUint(dst, u/p, 10)
+		dst = append(dst, '.')
+		frac := u % p
+		// k digits with their leading zeros, then without trailing ones.
+		var digits [8]byte
+		for i := k - 1; i >= 0; i-- {
+			digits[i] = byte('0' + frac%10)
+			frac /= 10
+		}
+		n := k
+		for n > 1 && digits[n-1] == '0' {
+			n--
+		}
+		return append(dst, digits[:n]...), true
+	}
+	return dst, false
 }
 
 const hexDigits = "0123456789abcdef"

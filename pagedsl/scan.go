@@ -3,6 +3,7 @@ package pagedsl
 import (
 	"encoding/binary"
 	"math/bits"
+	"unsafe"
 )
 
 // Byte scanning eight bytes at a time (SWAR): page DSLs are mostly
@@ -32,11 +33,20 @@ func decodeStop(x uint64) uint64 {
 	return (((x ^ lsb*'"') - lsb) | ((x ^ lsb*'\\') - lsb) | (x - lsb*0x20) | x) & msb
 }
 
-// encodeStop marks the bytes JSON.stringify does not copy as they are:
-// '"', '\\', control characters and 0xED, which may start a lone
-// surrogate held in WTF-8.
+// encodeStop marks exactly the bytes JSON.stringify does not copy as
+// they are: '"', '\\', control characters and 0xED, which may start a
+// lone surrogate held in WTF-8. Unlike eqMask it never marks a byte
+// falsely (no borrow crosses bytes: each byte's low seven bits plus at
+// most 0x7F stay within the byte), so a word may be shifted to drop
+// bytes already looked at.
 func encodeStop(x uint64) uint64 {
-	return eqMask(x, '"') | eqMask(x, '\\') | (x-lsb*0x20)&^x&msb | eqMask(x, 0xED)
+	const low7 = lsb * 0x7F
+	lo := x & low7
+	// zero(y) marks the bytes of y that are 0.
+	zero := func(y uint64) uint64 { return ^((y&low7 + low7) | y | low7) }
+	ascii := ^x & msb
+	ctl := ^(lo + lsb*(0x80-0x20)) & ascii // below 0x20
+	return zero(x^lsb*'"') | zero(x^lsb*'\\') | ctl&msb | zero(x^lsb*0xED)
 }
 
 // scanPlain returns the index of the first byte from i on that is a
@@ -58,12 +68,24 @@ func scanPlain(b []byte, i int) int {
 // scanEncodePlain returns the index of the first byte from i on that is
 // an encodeStop byte, or len(s).
 func scanEncodePlain(s string, i int) int {
-	for ; i+8 <= len(s); i += 8 {
-		if m := encodeStop(load64(s, i)); m != 0 {
+	n := len(s)
+	for ; i+8 <= n; i += 8 {
+		if m := encodeStop(loadString(s, i)); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
-	for ; i < len(s); i++ {
+	if i >= n {
+		return n
+	}
+	if n >= 8 {
+		// The last, overlapping word, without the bytes before i.
+		m := encodeStop(loadString(s, n-8)) >> (8 * (i - (n - 8)))
+		if m == 0 {
+			return n
+		}
+		return i + bits.TrailingZeros64(m)>>3
+	}
+	for ; i < n; i++ {
 		if !plainByte[s[i]] {
 			return i
 		}
@@ -71,11 +93,10 @@ func scanEncodePlain(s string, i int) int {
 	return i
 }
 
-// load64 reads s[i:i+8] little-endian (the compiler makes it one load).
-func load64[T string | []byte](s T, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+// loadString reads s[i:i+8] little-endian in one load (load64's
+// byte-by-byte form is not combined for strings in its generic shape).
+func loadString(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])
 }
 
 // hashString hashes a key or a short string for the decoder's string
@@ -83,13 +104,13 @@ func load64[T string | []byte](s T, i int) uint64 {
 // the hashes it computed to the tables). It reads at most 24 bytes (the
 // first, middle and last eight) and the length: keys are short, and a
 // collision costs a comparison, never a wrong answer.
-func hashString[T string | []byte](s T) uint32 {
+func hashString(s string) uint32 {
 	n := len(s)
 	var h uint64
 	if n >= 8 {
-		h = load64(s, 0)*0x9E3779B97F4A7C15 ^ load64(s, n-8)*0xC2B2AE3D27D4EB4F
+		h = loadString(s, 0)*0x9E3779B97F4A7C15 ^ loadString(s, n-8)*0xC2B2AE3D27D4EB4F
 		if n > 16 {
-			h ^= load64(s, n/2-4) * 0x165667B19E3779F9
+			h ^= loadString(s, n/2-4) * 0x165667B19E3779F9
 		}
 	} else {
 		for i := 0; i < n; i++ {
@@ -101,4 +122,9 @@ func hashString[T string | []byte](s T) uint32 {
 	h ^= h >> 29
 	h *= 0xBF58476D1CE4E5B9
 	return uint32(h >> 32)
+}
+
+// hashBytes is hashString of b's bytes, without copying them.
+func hashBytes(b []byte) uint32 {
+	return hashString(unsafe.String(unsafe.SliceData(b), len(b)))
 }

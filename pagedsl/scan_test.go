@@ -1,8 +1,12 @@
 package pagedsl
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/appsmith-rts/rts/analysis"
 )
 
 // naiveStop is scanPlain's and scanEncodePlain's definition, a byte at a
@@ -70,8 +74,60 @@ func TestHashStringAgrees(t *testing.T) {
 		if n > 3 {
 			s = s[:n/2] + "x" + s[n/2+1:]
 		}
-		if hashString(s) != hashString([]byte(s)) {
+		if hashString(s) != hashBytes([]byte(s)) {
 			t.Fatalf("hashString(%q) differs between string and []byte", s)
 		}
+	}
+}
+
+// FuzzShortDecimal checks the encoder's fast path for short decimals
+// against the general shortest-digits formatting, on numbers built from
+// decimal text (as pages hold them) and on arbitrary bit patterns.
+func FuzzShortDecimal(f *testing.F) {
+	for _, s := range []string{"0.1", "0.3", "12.5", "-3.75", "0.000001", "0.0000015", "999999999.5", "123456.789012", "0.30000000000000004", "1.1e-5", "4.35"} {
+		v, _ := strconv.ParseFloat(s, 64)
+		f.Add(s, math.Float64bits(v))
+	}
+	f.Fuzz(func(t *testing.T, s string, bits uint64) {
+		check := func(v float64) {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v == math.Trunc(v) {
+				return
+			}
+			got, ok := appendShortDecimal(nil, v)
+			if !ok {
+				return
+			}
+			if want := analysis.AppendJSNumber(nil, v); string(got) != string(want) {
+				t.Fatalf("appendShortDecimal(%v) = %s, want %s", v, got, want)
+			}
+		}
+		if v, err := strconv.ParseFloat(s, 64); err == nil {
+			check(v)
+		}
+		check(math.Float64frombits(bits))
+	})
+}
+
+// TestShortDecimalGrid runs the fast path over every decimal of up to
+// four places in a few ranges, where pages' positions and sizes fall.
+func TestShortDecimalGrid(t *testing.T) {
+	taken := 0
+	for _, base := range []float64{0, 1, 63, 1234, 99999, 123456789} {
+		for i := 1; i < 10000; i++ {
+			for _, sign := range []float64{1, -1} {
+				v := sign * (base + float64(i)/10000)
+				got, ok := appendShortDecimal(nil, v)
+				if !ok {
+					continue
+				}
+				taken++
+				if want := analysis.AppendJSNumber(nil, v); string(got) != string(want) {
+					t.Fatalf("appendShortDecimal(%v) = %s, want %s", v, got, want)
+				}
+			}
+		}
+	}
+	if taken < 100000 {
+		t.Fatalf("the fast path took only %d of the grid's numbers", taken)
 	}
 }
