@@ -40,14 +40,14 @@ func decodeStop(x uint64) uint64 {
 // most 0x7F stay within the byte), so a word may be shifted to drop
 // bytes already looked at.
 func encodeStop(x uint64) uint64 {
-	const low7 = lsb * 0x7F
-	lo := x & low7
-	// zero(y) marks the bytes of y that are 0.
-	zero := func(y uint64) uint64 { return ^((y&low7 + low7) | y | low7) }
-	ascii := ^x & msb
-	ctl := ^(lo + lsb*(0x80-0x20)) & ascii // below 0x20
-	return zero(x^lsb*'"') | zero(x^lsb*'\\') | ctl&msb | zero(x^lsb*0xED)
+	ctl := ^(x&low7 + lsb*(0x80-0x20)) &^ x & msb // below 0x20
+	return zeroMask(x^lsb*'"') | zeroMask(x^lsb*'\\') | ctl | zeroMask(x^lsb*0xED)
 }
+
+const low7 = lsb * 0x7F // the low seven bits of every byte
+
+// zeroMask marks exactly the bytes of y that are 0.
+func zeroMask(y uint64) uint64 { return ^((y&low7 + low7) | y | low7) }
 
 // scanPlain returns the index of the first byte from i on that is a
 // decodeStop byte, or len(b).
