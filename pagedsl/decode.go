@@ -404,7 +404,7 @@ func (d *decoder) key() (string, uint32) {
 	end := scanPlain(d.data, start)
 	if end < len(d.data) && d.data[end] == '"' {
 		raw := d.data[start:end]
-		h := hashBytes(raw)
+		h := hashIn(d.data, start, end)
 		d.pos = end + 1
 		if len(raw) <= maxCached {
 			return d.cached(raw, h).s, h
@@ -423,7 +423,7 @@ func (d *decoder) strValue() any {
 		raw := d.data[start:end]
 		d.pos = end + 1
 		if len(raw) <= maxCached {
-			e := d.cached(raw, hashBytes(raw))
+			e := d.cached(raw, hashIn(d.data, start, end))
 			if e.v == nil {
 				e.v = e.s
 			}

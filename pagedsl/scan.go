@@ -118,10 +118,28 @@ func hashString(s string) uint32 {
 		}
 		h *= 0x9E3779B97F4A7C15
 	}
+	return mixHash(h, n)
+}
+
+// mixHash finishes hashString's hash h of n bytes.
+func mixHash(h uint64, n int) uint32 {
 	h ^= uint64(n) * 0x27D4EB2F165667C5
 	h ^= h >> 29
 	h *= 0xBF58476D1CE4E5B9
 	return uint32(h >> 32)
+}
+
+// hashIn is hashBytes(data[start:end]). A string shorter than eight
+// bytes is read with one load and a mask when data goes on far enough
+// (the bytes after a string in a document are at least its closing
+// quote), instead of byte by byte.
+func hashIn(data []byte, start, end int) uint32 {
+	n := end - start
+	if n >= 8 || start+8 > len(data) {
+		return hashBytes(data[start:end])
+	}
+	h := binary.LittleEndian.Uint64(data[start:]) & (1<<(8*n) - 1)
+	return mixHash(h*0x9E3779B97F4A7C15, n)
 }
 
 // hashBytes is hashString of b's bytes, without copying them.

@@ -77,6 +77,10 @@ func TestHashStringAgrees(t *testing.T) {
 		if hashString(s) != hashBytes([]byte(s)) {
 			t.Fatalf("hashString(%q) differs between string and []byte", s)
 		}
+		doc := []byte(`"` + s + `":1}`)
+		if hashString(s) != hashIn(doc, 1, 1+n) {
+			t.Fatalf("hashString(%q) differs from hashIn in a document", s)
+		}
 	}
 }
 
