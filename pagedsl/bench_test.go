@@ -103,3 +103,39 @@ func BenchmarkDSLRouteLargest(b *testing.B) {
 	}
 	reportCPU(b, cpu)
 }
+
+// BenchmarkDSLDecodeLargest is Decode alone on the largest page.
+func BenchmarkDSLDecodeLargest(b *testing.B) {
+	_, largest := benchInputs(b)
+	b.SetBytes(int64(len(largest)))
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		if _, err := Decode(largest); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu)
+}
+
+// BenchmarkDSLEncodeLargest is AppendEncode alone of the largest page,
+// migrated, into a reused buffer (as the route's pooled one).
+func BenchmarkDSLEncodeLargest(b *testing.B) {
+	_, largest := benchInputs(b)
+	v, err := Decode(largest)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := Migrate(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := AppendEncode(nil, out)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		buf = AppendEncode(buf[:0], out)
+	}
+	reportCPU(b, cpu)
+}
