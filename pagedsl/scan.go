@@ -15,19 +15,13 @@ const (
 	msb = 0x8080808080808080 // the high bit of every byte
 )
 
-// eqMask marks (in the high bit) the bytes of x equal to c. Bytes above a
-// marked one may be marked falsely (the subtraction borrows), so only the
-// lowest mark is exact; the scans below use only that one.
-func eqMask(x uint64, c byte) uint64 {
-	y := x ^ (lsb * uint64(c))
-	return (y - lsb) &^ y & msb
-}
-
-// decodeStop marks the bytes a JSON string cannot simply copy when read:
-// '"', '\\', control characters and every non-ASCII byte. It is eqMask
-// and a less-than test fused: each subtraction marks its byte when the
-// byte is the one sought or is 0x80 or more (which x's own high bit marks
-// anyway), and borrows only above a marked byte.
+// decodeStop marks (in each byte's high bit) the bytes a JSON string
+// cannot simply copy when read: '"', '\\', control characters and every
+// non-ASCII byte. Each subtraction marks its byte when the byte is the
+// one sought (it wraps to 0xFF) or is 0x80 or more (which x's own high
+// bit marks anyway). A subtraction borrows only out of a byte it marks,
+// so a byte above a marked one may be marked falsely: only the lowest
+// mark is exact, and the scan uses only that one.
 func decodeStop(x uint64) uint64 {
 	// (In Go, | and - bind alike: every term is parenthesised.)
 	return (((x ^ lsb*'"') - lsb) | ((x ^ lsb*'\\') - lsb) | (x - lsb*0x20) | x) & msb
@@ -35,7 +29,7 @@ func decodeStop(x uint64) uint64 {
 
 // encodeStop marks exactly the bytes JSON.stringify does not copy as
 // they are: '"', '\\', control characters and 0xED, which may start a
-// lone surrogate held in WTF-8. Unlike eqMask it never marks a byte
+// lone surrogate held in WTF-8. Unlike decodeStop it never marks a byte
 // falsely (no borrow crosses bytes: each byte's low seven bits plus at
 // most 0x7F stay within the byte), so a word may be shifted to drop
 // bytes already looked at.
