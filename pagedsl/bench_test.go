@@ -1,6 +1,7 @@
 package pagedsl
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -19,8 +20,9 @@ func benchInputs(b *testing.B) (all [][]byte, largest []byte) {
 	return all, largest
 }
 
-// migrateBytes is the route's work: decode, migrate, encode.
-func migrateBytes(b *testing.B, in []byte) int {
+// migrateBytes is the route's work: decode, migrate, encode into buf
+// (the route reuses pooled buffers sized for the page).
+func migrateBytes(b *testing.B, in []byte, buf *[]byte) int {
 	v, err := Decode(in)
 	if err != nil {
 		b.Fatal(err)
@@ -29,8 +31,8 @@ func migrateBytes(b *testing.B, in []byte) int {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// The route appends to a buffer sized for the page.
-	return len(AppendEncode(make([]byte, 0, len(in)+len(in)/8+64), out))
+	*buf = AppendEncode(slices.Grow((*buf)[:0], len(in)+len(in)/8+64), out)
+	return len(*buf)
 }
 
 // BenchmarkDSLMigrateCorpus is one pass over every page of the corpus
@@ -43,10 +45,11 @@ func BenchmarkDSLMigrateCorpus(b *testing.B) {
 	}
 	b.SetBytes(size)
 	b.ReportAllocs()
+	var buf []byte
 	cpu := processCPU()
 	for b.Loop() {
 		for _, in := range all {
-			migrateBytes(b, in)
+			migrateBytes(b, in, &buf)
 		}
 	}
 	reportCPU(b, cpu)
@@ -93,9 +96,46 @@ func BenchmarkDSLRouteLargest(b *testing.B) {
 	_, largest := benchInputs(b)
 	b.SetBytes(int64(len(largest)))
 	b.ReportAllocs()
+	var buf []byte
 	cpu := processCPU()
 	for b.Loop() {
-		migrateBytes(b, largest)
+		migrateBytes(b, largest, &buf)
+	}
+	reportCPU(b, cpu)
+}
+
+// BenchmarkDSLDecodeLargest is Decode alone on the largest page.
+func BenchmarkDSLDecodeLargest(b *testing.B) {
+	_, largest := benchInputs(b)
+	b.SetBytes(int64(len(largest)))
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		if _, err := Decode(largest); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu)
+}
+
+// BenchmarkDSLEncodeLargest is AppendEncode alone of the largest page,
+// migrated, into a reused buffer (as the route's pooled one).
+func BenchmarkDSLEncodeLargest(b *testing.B) {
+	_, largest := benchInputs(b)
+	v, err := Decode(largest)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := Migrate(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := AppendEncode(nil, out)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		buf = AppendEncode(buf[:0], out)
 	}
 	reportCPU(b, cpu)
 }

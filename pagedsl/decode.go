@@ -36,6 +36,7 @@ func Decode(data []byte) (v any, err error) {
 func decode(data []byte, wtf8 bool) (any, *SyntaxError) {
 	d := decoderPool.Get().(*decoder)
 	d.data, d.pos, d.err, d.wtf8 = data, 0, nil, wtf8
+	d.slabs = slabs{size: len(data)}
 	d.skipSpace()
 	v := d.value(0)
 	if d.err == nil {
@@ -52,8 +53,8 @@ func decode(data []byte, wtf8 bool) (any, *SyntaxError) {
 	return v, nil
 }
 
-// decoderPool keeps decoders with their scratch buffers and string
-// cache between requests: each is used by one goroutine at a time.
+// decoderPool keeps decoders with their scratch buffers and string cache
+// between requests: each is used by one goroutine at a time.
 var decoderPool = sync.Pool{New: func() any { return &decoder{cache: new([cacheSlots]cacheEntry)} }}
 
 type decoder struct {
@@ -66,22 +67,31 @@ type decoder struct {
 	wtf8 bool
 	// Members and items of the containers being read, so that each
 	// container is allocated once at its exact size.
-	keys  []string
-	vals  []any // the values of keys
-	items []any // array items
+	keys   []string
+	hashes []uint32 // hashString of keys, for the key tables
+	vals   []any    // the values of keys
+	items  []any    // array items
 	// cache holds short keys and string values already seen (page DSLs
 	// repeat the same few hundred keys and values on every widget), so
 	// that they are shared rather than allocated each time. Strings are
 	// immutable, so sharing them across documents is safe.
 	cache *[cacheSlots]cacheEntry
+	slabs
 }
 
-// release returns d to the pool, dropping what would pin memory.
+// release returns d to the pool, dropping what would pin memory: the
+// values left in the staging stacks past their length are cleared here
+// once rather than as each container is built.
 func (d *decoder) release() {
 	d.data, d.err = nil, nil
+	d.slabs = slabs{}
 	const keep = 1 << 16
 	if cap(d.keys) > keep || cap(d.vals) > keep || cap(d.items) > keep || cap(d.buf) > keep {
-		d.keys, d.vals, d.items, d.buf = nil, nil, nil, nil
+		d.keys, d.hashes, d.vals, d.items, d.buf = nil, nil, nil, nil, nil
+	} else {
+		clear(d.keys[:cap(d.keys)])
+		clear(d.vals[:cap(d.vals)])
+		clear(d.items[:cap(d.items)])
 	}
 	decoderPool.Put(d)
 }
@@ -98,6 +108,12 @@ type cacheEntry struct {
 const (
 	cacheSlots = 4096
 	maxCached  = 64
+)
+
+// Objects of widgetKeys keys or more get room for widgetRoom more.
+const (
+	widgetKeys = 8
+	widgetRoom = 4
 )
 
 // object builds the object of the last len(d.keys)-start members.
@@ -122,23 +138,30 @@ func (d *decoder) object(start int) *Object {
 			}
 		}
 	}
-	var o *Object
+	o := d.newObject()
 	if simple {
-		o = &Object{keys: append([]string(nil), keys...), vals: append([]any(nil), vals...)}
+		// Widgets (the larger objects) gain properties as they are
+		// migrated: room for a few saves reallocating both slices.
+		extra := 0
+		if len(keys) >= widgetKeys {
+			extra = widgetRoom
+		}
+		o.keys = d.takeStrings(keys, extra)
+		o.vals = d.takeValues(vals, extra)
 		if len(keys) >= indexThreshold {
 			// The key table a large object needs anyway finds duplicates.
-			simple = o.reindex()
+			o.idx = d.takeTable(tableSize(len(keys) + extra))
+			simple = o.reindexHashed(d.hashes[start:])
 		}
 	}
 	if !simple {
 		// Index keys to order or duplicate keys: JS semantics via Set.
-		o = NewObject()
+		*o = Object{}
 		for i, k := range keys {
 			o.Set(k, vals[i])
 		}
 	}
-	clear(d.vals[start:])
-	d.keys, d.vals = d.keys[:start], d.vals[:start]
+	d.keys, d.hashes, d.vals = d.keys[:start], d.hashes[:start], d.vals[:start]
 	return o
 }
 
@@ -149,6 +172,10 @@ func (d *decoder) fail(msg string) {
 }
 
 func (d *decoder) skipSpace() {
+	// Pages from the backend have no whitespace: one test usually ends it.
+	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
+		return
+	}
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -174,7 +201,7 @@ func (d *decoder) value(depth int) any {
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == '}' {
 			d.pos++
-			return NewObject()
+			return d.newObject()
 		}
 		start := len(d.keys)
 		for d.err == nil {
@@ -183,7 +210,7 @@ func (d *decoder) value(depth int) any {
 				d.fail("expected a string key")
 				return nil
 			}
-			k := d.key()
+			k, h := d.key()
 			d.skipSpace()
 			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 				d.fail("expected ':'")
@@ -196,6 +223,7 @@ func (d *decoder) value(depth int) any {
 				return nil
 			}
 			d.keys = append(d.keys, k)
+			d.hashes = append(d.hashes, h)
 			d.vals = append(d.vals, v)
 			d.skipSpace()
 			if d.pos >= len(d.data) {
@@ -218,7 +246,7 @@ func (d *decoder) value(depth int) any {
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == ']' {
 			d.pos++
-			return &Array{}
+			return d.newArray(nil)
 		}
 		start := len(d.items)
 		for d.err == nil {
@@ -235,8 +263,7 @@ func (d *decoder) value(depth int) any {
 			}
 			if d.data[d.pos] == ']' {
 				d.pos++
-				a := &Array{Items: append([]any(nil), d.items[start:]...)}
-				clear(d.items[start:])
+				a := d.newArray(d.takeValues(d.items[start:], 0))
 				d.items = d.items[:start]
 				return a
 			}
@@ -371,66 +398,57 @@ func (d *decoder) hex4(at int) int {
 	return n
 }
 
-// key reads an object key.
-func (d *decoder) key() string {
-	if e := d.cached(); e != nil {
-		return e.s
+// key reads an object key and its hashString.
+func (d *decoder) key() (string, uint32) {
+	start := d.pos + 1
+	end := scanPlain(d.data, start)
+	if end < len(d.data) && d.data[end] == '"' {
+		raw := d.data[start:end]
+		h := hashIn(d.data, start, end)
+		d.pos = end + 1
+		if len(raw) <= maxCached {
+			return d.cached(raw, h).s, h
+		}
+		return d.text(raw), h
 	}
-	return d.str()
+	s := d.str(start, end)
+	return s, hashString(s)
 }
 
 // strValue reads a string value, boxed.
 func (d *decoder) strValue() any {
-	if e := d.cached(); e != nil {
-		if e.v == nil {
-			e.v = e.s
-		}
-		return e.v
-	}
-	return d.str()
-}
-
-// cached reads a short string literal without escapes or non-ASCII bytes
-// through the cache, or answers nil (reading nothing) for any other.
-func (d *decoder) cached() *cacheEntry {
 	start := d.pos + 1
-	h := uint32(2166136261)
-	for i := start; i < len(d.data) && i-start <= maxCached; i++ {
-		c := d.data[i]
-		if c == '"' {
-			raw := d.data[start:i]
-			e := &d.cache[h&(cacheSlots-1)]
-			d.pos = i + 1
-			if e.s != string(raw) {
-				*e = cacheEntry{s: string(raw)}
+	end := scanPlain(d.data, start)
+	if end < len(d.data) && d.data[end] == '"' {
+		raw := d.data[start:end]
+		d.pos = end + 1
+		if len(raw) <= maxCached {
+			e := d.cached(raw, hashIn(d.data, start, end))
+			if e.v == nil {
+				e.v = e.s
 			}
-			return e
+			return e.v
 		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			break
-		}
-		h = (h ^ uint32(c)) * 16777619
+		return d.boxString(d.text(raw))
 	}
-	return nil
+	return d.boxString(d.str(start, end))
 }
 
-// str reads a string literal starting at the opening quote.
-func (d *decoder) str() string {
-	d.pos++
-	start := d.pos
-	// Fast path: no escapes, valid UTF-8, no control characters.
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		if c == '"' {
-			s := d.data[start:d.pos]
-			d.pos++
-			return string(s)
-		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			break
-		}
-		d.pos++
+// cached returns the cache entry of raw (a string without escapes or
+// non-ASCII bytes, hashed h), replacing what the slot held.
+func (d *decoder) cached(raw []byte, h uint32) *cacheEntry {
+	e := &d.cache[h&(cacheSlots-1)]
+	if e.s != string(raw) {
+		*e = cacheEntry{s: string(raw)}
 	}
+	return e
+}
+
+// str reads the rest of a string literal whose bytes from start to end
+// need no decoding and whose byte at end does (an escape, a control
+// character, non-ASCII, or the end of the input).
+func (d *decoder) str(start, end int) string {
+	d.pos = end
 	buf := append(d.buf[:0], d.data[start:d.pos]...)
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
@@ -438,7 +456,7 @@ func (d *decoder) str() string {
 		case c == '"':
 			d.pos++
 			d.buf = buf
-			return string(buf)
+			return d.text(buf)
 		case c < 0x20:
 			d.fail("control character in string")
 			return ""
@@ -483,8 +501,10 @@ func (d *decoder) str() string {
 				return ""
 			}
 		case c < 0x80:
-			buf = append(buf, c)
-			d.pos++
+			// A run of plain bytes up to the next one to look at.
+			end := scanPlain(d.data, d.pos)
+			buf = append(buf, d.data[d.pos:end]...)
+			d.pos = end
 		default:
 			if d.wtf8 && c == 0xED && d.pos+2 < len(d.data) && d.data[d.pos+1] >= 0xA0 && d.data[d.pos+1] <= 0xBF {
 				buf = append(buf, d.data[d.pos:d.pos+3]...)

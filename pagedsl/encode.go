@@ -44,6 +44,9 @@ func appendValue(dst []byte, v any, depth int) []byte {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return append(dst, "null"...)
 		}
+		if b, ok := appendShortDecimal(dst, x); ok {
+			return b
+		}
 		return analysis.AppendJSNumber(dst, x)
 	case string:
 		return appendString(dst, x)
@@ -60,7 +63,7 @@ func appendValue(dst []byte, v any, depth int) []byte {
 		dst = append(dst, '{')
 		first := true
 		for i, k := range x.keys {
-			if x.vals[i] == Undefined {
+			if _, u := x.vals[i].(undefinedType); u {
 				continue
 			}
 			if !first {
@@ -75,6 +78,59 @@ func appendValue(dst []byte, v any, depth int) []byte {
 	default:
 		panic(fmt.Errorf("pagedsl: cannot encode %T", v))
 	}
+}
+
+// pow10 holds the exact powers of ten appendShortDecimal uses.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// shortDecimalMax bounds f·10^k in appendShortDecimal (see there).
+const shortDecimalMax = 5e14
+
+// appendShortDecimal writes a non-integer f of a few decimals (positions
+// and sizes such as 12.5, 0.25 or 8.852783203125) without the general
+// shortest-digits search, which costs microseconds a number. For k = 1,
+// 2, ... decimals, while f·10^k stays below shortDecimalMax, it takes m,
+// the integer nearest f·10^k, and keeps the first k for which m/10^k
+// gives f back (m and 10^k are exact, so the division rounds as parsing
+// the decimal text does). Those are the digits Number.prototype.toString
+// picks: f's rounding interval, scaled by 10^k, is then under 0.12 wide
+// (f·2^-52·10^k), so it holds at most one integer, and that integer is m
+// whenever there is one (the product is off the exact f·10^k by at most
+// 0.0625); and no text with fewer significant digits gives f back, since
+// every integer below 2^53 is a double of its own. From 1e-6 on, JS
+// writes such numbers in plain decimal notation. It reports false for
+// any other number.
+func appendShortDecimal(dst []byte, f float64) ([]byte, bool) {
+	a := math.Abs(f)
+	if a < 1e-6 {
+		return dst, false
+	}
+	for k := 1; k < len(pow10) && a*pow10[k] < shortDecimalMax; k++ {
+		m := math.Round(a * pow10[k])
+		if m/pow10[k] != a {
+			continue
+		}
+		if f < 0 {
+			dst = append(dst, '-')
+		}
+		u := uint64(m)
+		p := uint64(pow10[k])
+		dst = strconv.AppendUint(dst, u/p, 10)
+		dst = append(dst, '.')
+		frac := u % p
+		// k digits with their leading zeros, then without trailing ones.
+		var digits [16]byte
+		for i := k - 1; i >= 0; i-- {
+			digits[i] = byte('0' + frac%10)
+			frac /= 10
+		}
+		n := k
+		for n > 1 && digits[n-1] == '0' {
+			n--
+		}
+		return append(dst, digits[:n]...), true
+	}
+	return dst, false
 }
 
 const hexDigits = "0123456789abcdef"
@@ -95,11 +151,12 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if plainByte[c] {
-			i++
-			continue
+		// Runs of bytes copied as they are, found eight at a time.
+		i = scanEncodePlain(s, i)
+		if i >= len(s) {
+			break
 		}
+		c := s[i]
 		if c == 0xED {
 			if i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
 				dst = append(dst, s[start:i]...)

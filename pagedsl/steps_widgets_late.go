@@ -140,11 +140,11 @@ func dynamicHeightWidget(v any) any {
 	}
 	if w, ok := v.(*Object); ok {
 		if c, ok := w.Get("children").(*Array); ok {
-			out := make([]any, len(c.Items))
+			out := newArrayLen(len(c.Items))
 			for i, child := range c.Items {
-				out[i] = dynamicHeightWidget(child)
+				out.Items[i] = dynamicHeightWidget(child)
 			}
-			w.Set("children", &Array{Items: out})
+			w.Set("children", out)
 		}
 	}
 	return v

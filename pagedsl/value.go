@@ -22,6 +22,46 @@ type Array struct{ Items []any }
 // NewArray returns an array holding items.
 func NewArray(items ...any) *Array { return &Array{Items: items} }
 
+// newArrayLen returns an array of n items, all nil. Small arrays (most
+// children arrays, which traversals replace on every step) are one
+// allocation holding both the header and the items; the items' capacity
+// is their length, so appending moves them out as for any slice.
+func newArrayLen(n int) *Array {
+	switch {
+	case n == 0:
+		return &Array{}
+	case n == 1:
+		p := &struct {
+			a  Array
+			it [1]any
+		}{}
+		p.a.Items = p.it[:]
+		return &p.a
+	case n == 2:
+		p := &struct {
+			a  Array
+			it [2]any
+		}{}
+		p.a.Items = p.it[:]
+		return &p.a
+	case n <= 4:
+		p := &struct {
+			a  Array
+			it [4]any
+		}{}
+		p.a.Items = p.it[:n:n]
+		return &p.a
+	case n <= 8:
+		p := &struct {
+			a  Array
+			it [8]any
+		}{}
+		p.a.Items = p.it[:n:n]
+		return &p.a
+	}
+	return &Array{Items: make([]any, n)}
+}
+
 // Object is a JS plain object: keys in the order JS enumerates them
 // (array-index keys first, ascending, then the others in insertion order).
 type Object struct {
@@ -44,15 +84,9 @@ const indexThreshold = 12
 // NewObject returns an empty object.
 func NewObject() *Object { return &Object{} }
 
-// hashKey is FNV-1a: keys are short, and a table slot needs few bits.
-func hashKey(k string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(k); i++ {
-		h ^= uint32(k[i])
-		h *= 16777619
-	}
-	return h
-}
+// hashKey is the hash of the key tables (hashString, which the decoder
+// also computes while reading a key).
+func hashKey(k string) uint32 { return hashString(k) }
 
 func (o *Object) find(k string) int {
 	if len(o.idx) == 0 {
@@ -80,15 +114,16 @@ func (o *Object) find(k string) int {
 
 // reindex builds the key table; it reports false when two keys are equal
 // (only the decoder, before it has applied JS's rules, can have those).
-func (o *Object) reindex() bool {
+func (o *Object) reindex() bool { return o.reindexHashed(nil) }
+
+// reindexHashed is reindex with the keys' hashes already computed
+// (hashes[i] of keys[i]), or nil.
+func (o *Object) reindexHashed(hashes []uint32) bool {
 	if len(o.keys) < indexThreshold {
 		o.idx = nil
 		return true
 	}
-	size := 16
-	for size < len(o.keys)+len(o.keys)/2 {
-		size <<= 1
-	}
+	size := tableSize(len(o.keys))
 	if cap(o.idx) >= size {
 		o.idx = o.idx[:size]
 		clear(o.idx)
@@ -97,7 +132,12 @@ func (o *Object) reindex() bool {
 	}
 	mask := uint32(size - 1)
 	for i, k := range o.keys {
-		h := hashKey(k) & mask
+		var h uint32
+		if hashes != nil {
+			h = hashes[i] & mask
+		} else {
+			h = hashKey(k) & mask
+		}
 		for o.idx[h] != 0 {
 			if o.keys[o.idx[h]-1] == k {
 				o.idx = nil
@@ -108,6 +148,16 @@ func (o *Object) reindex() bool {
 		o.idx[h] = int32(i + 1)
 	}
 	return true
+}
+
+// tableSize is the length of the key table of n keys: a power of two,
+// at least 16 and 1.5 n.
+func tableSize(n int) int {
+	size := 16
+	for size < n+n/2 {
+		size <<= 1
+	}
+	return size
 }
 
 // indexAppended records the key just appended at the end of keys.
@@ -193,13 +243,24 @@ func (o *Object) Keys() []string { return o.keys }
 // Len is the number of own keys.
 func (o *Object) Len() int { return len(o.keys) }
 
-// Clone is a shallow copy, like {...o}.
+// cloneRoom is how many keys a clone has room for beyond its own: a
+// spread copy is usually given a few more properties at once.
+const cloneRoom = 4
+
+// Clone is a shallow copy, like {...o}. The key table is copied too
+// (the keys keep their positions), saving the copy's first lookup from
+// rehashing every key.
 func (o *Object) Clone() *Object {
-	return &Object{
-		keys: append([]string(nil), o.keys...),
-		vals: append([]any(nil), o.vals...),
+	n := len(o.keys)
+	c := &Object{
+		keys: append(make([]string, 0, n+cloneRoom), o.keys...),
+		vals: append(make([]any, 0, n+cloneRoom), o.vals...),
 		nidx: o.nidx,
 	}
+	if len(o.idx) != 0 {
+		c.idx = append([]int32(nil), o.idx...)
+	}
+	return c
 }
 
 // arrayIndex reports whether k is a canonical array index ("0".."4294967294")

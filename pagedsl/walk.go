@@ -63,11 +63,11 @@ func mapChildren(w *Object, optional bool, fn func(child any) any) {
 		w.Set("children", Undefined)
 		return
 	}
-	out := make([]any, len(items))
+	out := newArrayLen(len(items))
 	for i, c := range items {
-		out[i] = fn(c)
+		out.Items[i] = fn(c)
 	}
-	w.Set("children", &Array{Items: out})
+	w.Set("children", out)
 }
 
 // forEachChild is `w.children?.forEach(fn)` (optional) or
