@@ -228,3 +228,66 @@ func (c *extractCache) size() (bytes int64, entries int) {
 	}
 	return bytes, entries
 }
+
+// cacheLookup is one script of a getAll: its hash, and the next script of
+// the same shard.
+type cacheLookup struct {
+	hash uint64
+	next int32
+}
+
+// getAll looks up the n scripts key(0) … key(n-1) at eval version ver:
+// answers[i] gets the answer of each one found. It returns the total size
+// of the answers found and the indices of the others, in order. Each shard
+// is locked once, however many of the scripts it holds; lookups is scratch
+// space, kept by the caller between calls.
+func (c *extractCache) getAll(ver, n int, key func(int) []byte, answers [][]byte, lookups *[]cacheLookup) (int, []int) {
+	if cap(*lookups) < n {
+		*lookups = make([]cacheLookup, n)
+	}
+	ls := (*lookups)[:n]
+	var heads [cacheShards]int32
+	for i := range heads {
+		heads[i] = -1
+	}
+	for i := n - 1; i >= 0; i-- { // backwards, so that each shard's list is in order
+		h, _ := c.hash(ver, key(i))
+		s := h % cacheShards
+		ls[i] = cacheLookup{hash: h, next: heads[s]}
+		heads[s] = int32(i)
+	}
+	size, found := 0, 0
+	for si, head := range heads {
+		if head < 0 {
+			continue
+		}
+		s := &c.shards[si]
+		s.mu.Lock()
+		for i := head; i >= 0; i = ls[i].next {
+			raw := key(int(i))
+			v, ok := s.cur.lookup(ls[i].hash, ver, raw)
+			if !ok {
+				if v, ok = s.prev.lookup(ls[i].hash, ver, raw); ok {
+					delete(s.prev.index, ls[i].hash) // still in use: keep it through the next rotation
+					v = c.store(s, ls[i].hash, ver, raw, v)
+				}
+			}
+			if ok {
+				answers[i] = v
+				size += len(v)
+				found++
+			}
+		}
+		s.mu.Unlock()
+	}
+	var misses []int
+	if found < n {
+		misses = make([]int, 0, n-found)
+		for i, a := range answers {
+			if a == nil {
+				misses = append(misses, i)
+			}
+		}
+	}
+	return size, misses
+}
