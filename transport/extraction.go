@@ -52,7 +52,7 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int, unchec
 		}
 	} else {
 		var found int
-		found, misses = h.cache.getAll(ver, len(items), raw, answers, &x.lookups)
+		found, misses = h.cache.getAll(ver, b.buf, items, answers, &x.lookups)
 		size += found
 	}
 	h.cache.count(len(items)-len(misses), len(misses))
