@@ -155,9 +155,7 @@ func (h *Handler) serveSingle(x *exchange) {
 		info := h.extract(b.str(b.script), ver, nil)
 		n := len(out)
 		out = appendInfo(out, &info)
-		if h.cache != nil {
-			h.cache.put(ver, raw, bytes.Clone(out[n:]))
-		}
+		h.cache.put(ver, raw, out[n:])
 	}
 	x.out = append(out, '}')
 	if len(x.out) > h.maxAnswer {

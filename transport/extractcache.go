@@ -240,18 +240,19 @@ func (c *extractCache) lookup(s *cacheShard, h uint64, ver int, raw []byte) ([]b
 	return c.store(s, h, ver, raw, v), true
 }
 
-// put stores value as the answer for raw; the cache keeps a copy.
-func (c *extractCache) put(ver int, raw, value []byte) {
+// put stores value as the answer for raw and returns the cache's copy,
+// or nil when the entry is too large to keep.
+func (c *extractCache) put(ver int, raw, value []byte) []byte {
 	if c == nil || len(raw)+len(value)+indexCost > c.maxEntry {
-		return
+		return nil
 	}
 	h, s := c.hash(ver, raw)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cur.find(h, ver, raw) >= 0 { // another request analysed it meanwhile
-		return
+	if i := s.cur.find(h, ver, raw); i >= 0 { // another request analysed it meanwhile
+		return s.cur.value(i)
 	}
-	c.store(s, h, ver, raw, value)
+	return c.store(s, h, ver, raw, value)
 }
 
 // store adds an entry to the current generation, rotating first when it

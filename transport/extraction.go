@@ -96,8 +96,10 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int, unchec
 		i := misses[k]
 		info := h.extract(b.str(items[i]), ver, nil)
 		*scratch = appendInfo((*scratch)[:0], &info)
-		enc := bytes.Clone(*scratch)
-		h.cache.put(ver, raw(i), enc)
+		enc := h.cache.put(ver, raw(i), *scratch)
+		if enc == nil { // not cached: too large, or no cache
+			enc = bytes.Clone(*scratch)
+		}
 		answers[i] = enc
 		if total.Add(int64(len(enc))) > int64(h.maxAnswer) {
 			return errAnswerBig
