@@ -57,9 +57,10 @@ type extractCache struct {
 const cacheShards = 16
 
 // indexCost approximates what an entry costs in its generation's index
-// (a 24-byte slot in a table at most three quarters full), counted against
-// the size.
-const indexCost = 48
+// (24-byte slots in a table between a quarter and half full, where a
+// lookup that misses probes 2.5 slots on average, against 8.5 at three
+// quarters), counted against the size.
+const indexCost = 64
 
 type cacheShard struct {
 	mu        sync.Mutex
@@ -127,7 +128,7 @@ func (g *cacheGen) add(h uint64, ver int, raw, value []byte, limit int) []byte {
 		g.arena = grown
 	}
 	g.arena = append(append(g.arena, raw...), value...)
-	if 4*(g.taken+1) > 3*len(g.slots) {
+	if 2*(g.taken+1) > len(g.slots) {
 		g.rehash(max(firstSlots, 2*len(g.slots)))
 	}
 	g.insert(cacheSlot{hash: h, off: uint32(off), keyLen: uint32(len(raw)), valLen: uint32(len(value)), ver: uint8(ver)})
