@@ -155,9 +155,7 @@ func (h *Handler) serveSingle(x *exchange) {
 		info := h.extract(b.str(b.script), ver, nil)
 		n := len(out)
 		out = appendInfo(out, &info)
-		if h.cache != nil {
-			h.cache.put(ver, raw, bytes.Clone(out[n:]))
-		}
+		h.cache.put(ver, raw, out[n:])
 	}
 	x.out = append(out, '}')
 	if len(x.out) > h.maxAnswer {
@@ -173,37 +171,51 @@ func answerTooLarge(limit int) string {
 
 func (h *Handler) serveMultiple(x *exchange) {
 	var b body
-	if !h.readJSON(x, &b) {
+	scan := &x.scan
+	scan.limit = h.maxScripts
+	if !h.readJSONScan(x, &b, scan) {
 		return
 	}
-	items, count := b.arrayItems(b.scripts, h.maxScripts)
-	if e, bad := b.check(b.scripts, "scripts", msgScripts, b.scripts.kind == kindArray && count > 0); bad {
-		x.sendValidation([]fieldError{e})
-		return
-	}
-	if count > h.maxScripts {
-		h.tooLarge(x, "scripts", strconv.Itoa(count)+" scripts in one request; the limit is "+strconv.Itoa(h.maxScripts))
-		return
-	}
-	var errs []fieldError
-	for i, it := range items {
-		if it.kind != kindString {
-			errs = append(errs, fieldError{param: "scripts[" + strconv.Itoa(i) + "]", msg: msgScriptItem, value: b.raw(it)})
+	items, lazy := scan.lazyItems(&b)
+	if !lazy {
+		// Anything but a list of strings within the limit is answered from
+		// the strict reading, errors included.
+		if !x.strict(&b) {
+			return
+		}
+		var count int
+		items, count = b.arrayItems(b.scripts, h.maxScripts)
+		if e, bad := b.check(b.scripts, "scripts", msgScripts, b.scripts.kind == kindArray && count > 0); bad {
+			x.sendValidation([]fieldError{e})
+			return
+		}
+		if count > h.maxScripts {
+			h.tooLarge(x, "scripts", strconv.Itoa(count)+" scripts in one request; the limit is "+strconv.Itoa(h.maxScripts))
+			return
+		}
+		var errs []fieldError
+		for i, it := range items {
+			if it.kind != kindString {
+				errs = append(errs, fieldError{param: "scripts[" + strconv.Itoa(i) + "]", msg: msgScriptItem, value: b.raw(it)})
+			}
+		}
+		if len(errs) > 0 {
+			x.sendValidation(errs)
+			return
 		}
 	}
-	if len(errs) > 0 {
-		x.sendValidation(errs)
-		return
-	}
-	if !h.heavy(x) {
-		return
-	}
-	defer h.gate.leave()
-	answers, size, err := h.extractAll(x, &b, items, b.evalVersionOf())
+	answers, size, err := h.extractAll(x, &b, items, b.evalVersionOf(), lazy)
 	switch err {
 	case nil:
 	case errAnswerBig:
 		h.tooLarge(x, "answer_bytes", answerTooLarge(h.maxAnswer))
+		return
+	case errMalformed:
+		if x.strict(&b) {
+			panic("transport: the strict reader accepts a script the lazy one found malformed")
+		}
+		return
+	case errAnswered:
 		return
 	default:
 		x.timedOut(http.StatusServiceUnavailable)

@@ -29,10 +29,13 @@ const DefaultExtractCacheBytes = 8 << 20
 // and uncached answers byte-identical.
 //
 // The cache holds no pointers the garbage collector must follow: keys and
-// values are appended to byte arenas and indexed by a map from a 64-bit
-// hash to their place, and every hit compares the whole key. The parser
-// allocates fast, so the collector runs often; a cache of pointers would
-// make each of its cycles mark megabytes of entries.
+// values are appended to byte arenas and indexed by an open-addressing
+// table of 64-bit hashes and places, and every hit compares the whole key.
+// The parser allocates fast, so the collector runs often; a cache of
+// pointers would make each of its cycles mark megabytes of entries. The
+// table (rather than a Go map) keeps a hash and its place in one slot: a
+// page save looks up a hundred scripts, and a lookup then touches one
+// cache line of the index instead of two.
 //
 // Each of its shards keeps two generations: entries are added to the
 // current one; when it is full it becomes the previous one and the old
@@ -54,8 +57,10 @@ type extractCache struct {
 const cacheShards = 16
 
 // indexCost approximates what an entry costs in its generation's index
-// (hash, place, and the map's own overhead), counted against the size.
-const indexCost = 48
+// (24-byte slots in a table between a quarter and half full, where a
+// lookup that misses probes 2.5 slots on average, against 8.5 at three
+// quarters), counted against the size.
+const indexCost = 64
 
 type cacheShard struct {
 	mu        sync.Mutex
@@ -63,30 +68,53 @@ type cacheShard struct {
 }
 
 type cacheGen struct {
-	index map[uint64]cacheLoc
-	arena []byte // key then value of every entry, appended
+	slots []cacheSlot // a power of two of them; linear probing
+	n     int         // live entries
+	taken int         // slots not empty (live or dropped)
+	arena []byte      // key then value of every entry, appended
 }
 
-// cacheLoc places an entry in its generation's arena.
-type cacheLoc struct {
+// cacheSlot places an entry in its generation's arena. Hash 0 is an empty
+// slot; ver 0 an entry dropped, whose hash stays so that probes go on.
+type cacheSlot struct {
+	hash                uint64
 	off, keyLen, valLen uint32
 	ver                 uint8
 }
 
-func (g *cacheGen) bytes() int { return len(g.arena) + len(g.index)*indexCost }
+const firstSlots = 256
 
-// lookup returns the value stored for (ver, raw) under hash h.
-func (g *cacheGen) lookup(h uint64, ver int, raw []byte) ([]byte, bool) {
-	loc, ok := g.index[h]
-	if !ok || int(loc.ver) != ver || int(loc.keyLen) != len(raw) {
-		return nil, false
+func (g *cacheGen) bytes() int { return len(g.arena) + g.n*indexCost }
+
+// find returns the slot of the entry for (ver, raw) under hash h, or -1.
+func (g *cacheGen) find(h uint64, ver int, raw []byte) int {
+	if len(g.slots) == 0 {
+		return -1
 	}
-	key := g.arena[loc.off : loc.off+loc.keyLen]
-	if !bytes.Equal(key, raw) {
-		return nil, false // another key with the same hash
+	mask := uint64(len(g.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &g.slots[i]
+		switch {
+		case sl.hash == 0:
+			return -1
+		case sl.hash == h && int(sl.ver) == ver && int(sl.keyLen) == len(raw) &&
+			bytes.Equal(g.arena[sl.off:sl.off+sl.keyLen], raw): // not another key with the same hash
+			return int(i)
+		}
 	}
-	end := loc.off + loc.keyLen + loc.valLen
-	return g.arena[loc.off+loc.keyLen : end : end], true
+}
+
+// value returns the answer stored in slot i.
+func (g *cacheGen) value(i int) []byte {
+	sl := &g.slots[i]
+	start, end := sl.off+sl.keyLen, sl.off+sl.keyLen+sl.valLen
+	return g.arena[start:end:end]
+}
+
+// drop removes the entry of slot i.
+func (g *cacheGen) drop(i int) {
+	g.slots[i].ver = 0
+	g.n--
 }
 
 // add appends an entry, which the caller has checked fits in limit bytes.
@@ -100,9 +128,34 @@ func (g *cacheGen) add(h uint64, ver int, raw, value []byte, limit int) []byte {
 		g.arena = grown
 	}
 	g.arena = append(append(g.arena, raw...), value...)
-	g.index[h] = cacheLoc{off: uint32(off), keyLen: uint32(len(raw)), valLen: uint32(len(value)), ver: uint8(ver)}
+	if 2*(g.taken+1) > len(g.slots) {
+		g.rehash(max(firstSlots, 2*len(g.slots)))
+	}
+	g.insert(cacheSlot{hash: h, off: uint32(off), keyLen: uint32(len(raw)), valLen: uint32(len(value)), ver: uint8(ver)})
+	g.n++
 	end := len(g.arena)
 	return g.arena[off+len(raw) : end : end]
+}
+
+func (g *cacheGen) insert(sl cacheSlot) {
+	mask := uint64(len(g.slots) - 1)
+	i := sl.hash & mask
+	for g.slots[i].hash != 0 {
+		i = (i + 1) & mask
+	}
+	g.slots[i] = sl
+	g.taken++
+}
+
+// rehash moves the live entries to a table of size slots.
+func (g *cacheGen) rehash(size int) {
+	old := g.slots
+	g.slots, g.taken = make([]cacheSlot, size), 0
+	for _, sl := range old {
+		if sl.hash != 0 && sl.ver != 0 {
+			g.insert(sl)
+		}
+	}
 }
 
 // newExtractCache returns a cache of at most limit bytes, or nil (no
@@ -116,7 +169,7 @@ func newExtractCache(limit int64) *extractCache {
 	c.maxEntry = c.genBytes / 8
 	for i := range c.shards {
 		c.shards[i].cur = c.newGen()
-		c.shards[i].prev = cacheGen{index: map[uint64]cacheLoc{}}
+		c.shards[i].prev = cacheGen{}
 	}
 	c.hits = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "rts_extract_cache_hits_total",
@@ -135,7 +188,7 @@ func newExtractCache(limit int64) *extractCache {
 
 func (c *extractCache) newGen() cacheGen {
 	// The arena grows as entries come: an idle server holds little.
-	return cacheGen{index: map[uint64]cacheLoc{}, arena: make([]byte, 0, min(c.genBytes, 64<<10))}
+	return cacheGen{slots: make([]cacheSlot, firstSlots), arena: make([]byte, 0, min(c.genBytes, 64<<10))}
 }
 
 // collectors are the cache's metrics, for the Handler to register.
@@ -155,6 +208,9 @@ func (c *extractCache) collectors() []prometheus.Collector {
 
 func (c *extractCache) hash(ver int, raw []byte) (uint64, *cacheShard) {
 	h := maphash.Bytes(c.seed, raw) ^ uint64(ver)*0x9E3779B97F4A7C15
+	if h == 0 {
+		h = 1 // 0 marks an empty slot
+	}
 	return h, &c.shards[h%cacheShards]
 }
 
@@ -167,38 +223,45 @@ func (c *extractCache) get(ver int, raw []byte) ([]byte, bool) {
 	h, s := c.hash(ver, raw)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if v, ok := s.cur.lookup(h, ver, raw); ok {
-		return v, true
+	return c.lookup(s, h, ver, raw)
+}
+
+// lookup is get with the hash known and the shard locked.
+func (c *extractCache) lookup(s *cacheShard, h uint64, ver int, raw []byte) ([]byte, bool) {
+	if i := s.cur.find(h, ver, raw); i >= 0 {
+		return s.cur.value(i), true
 	}
-	v, ok := s.prev.lookup(h, ver, raw)
-	if !ok {
+	i := s.prev.find(h, ver, raw)
+	if i < 0 {
 		return nil, false
 	}
 	// Still in use: keep it through the next rotation.
-	delete(s.prev.index, h)
+	v := s.prev.value(i)
+	s.prev.drop(i)
 	return c.store(s, h, ver, raw, v), true
 }
 
-// put stores value as the answer for raw; the cache keeps a copy.
-func (c *extractCache) put(ver int, raw, value []byte) {
+// put stores value as the answer for raw and returns the cache's copy,
+// or nil when the entry is too large to keep.
+func (c *extractCache) put(ver int, raw, value []byte) []byte {
 	if c == nil || len(raw)+len(value)+indexCost > c.maxEntry {
-		return
+		return nil
 	}
 	h, s := c.hash(ver, raw)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.cur.lookup(h, ver, raw); ok { // another request analysed it meanwhile
-		return
+	if i := s.cur.find(h, ver, raw); i >= 0 { // another request analysed it meanwhile
+		return s.cur.value(i)
 	}
-	c.store(s, h, ver, raw, value)
+	return c.store(s, h, ver, raw, value)
 }
 
 // store adds an entry to the current generation, rotating first when it
 // is full.
 func (c *extractCache) store(s *cacheShard, h uint64, ver int, raw, value []byte) []byte {
 	if s.cur.bytes()+len(raw)+len(value)+indexCost > c.genBytes {
-		if n := len(s.prev.index); n > 0 {
-			c.evictions.Add(float64(n))
+		if s.prev.n > 0 {
+			c.evictions.Add(float64(s.prev.n))
 		}
 		s.prev, s.cur = s.cur, c.newGen()
 	}
@@ -223,8 +286,65 @@ func (c *extractCache) size() (bytes int64, entries int) {
 		s := &c.shards[i]
 		s.mu.Lock()
 		bytes += int64(s.cur.bytes() + s.prev.bytes())
-		entries += len(s.cur.index) + len(s.prev.index)
+		entries += s.cur.n + s.prev.n
 		s.mu.Unlock()
 	}
 	return bytes, entries
+}
+
+// cacheLookup is one script of a getAll: its hash, and the next script of
+// the same shard.
+type cacheLookup struct {
+	hash uint64
+	next int32
+}
+
+// getAll looks up the strings items of buf (JSON string spans, quotes
+// included, as the scripts of a request) at eval version ver: answers[i]
+// gets the answer of each one found. It returns the total size of the
+// answers found and the indices of the others, in order. Each shard is
+// locked once, however many of the scripts it holds; lookups is scratch
+// space, kept by the caller between calls.
+func (c *extractCache) getAll(ver int, buf []byte, items []span, answers [][]byte, lookups *[]cacheLookup) (int, []int) {
+	n := len(items)
+	if cap(*lookups) < n {
+		*lookups = make([]cacheLookup, n)
+	}
+	ls := (*lookups)[:n]
+	var heads [cacheShards]int32
+	for i := range heads {
+		heads[i] = -1
+	}
+	for i := n - 1; i >= 0; i-- { // backwards, so that each shard's list is in order
+		h, _ := c.hash(ver, buf[items[i].start+1:items[i].end-1])
+		s := h % cacheShards
+		ls[i] = cacheLookup{hash: h, next: heads[s]}
+		heads[s] = int32(i)
+	}
+	size, found := 0, 0
+	for si, head := range heads {
+		if head < 0 {
+			continue
+		}
+		s := &c.shards[si]
+		s.mu.Lock()
+		for i := head; i >= 0; i = ls[i].next {
+			if v, ok := c.lookup(s, ls[i].hash, ver, buf[items[i].start+1:items[i].end-1]); ok {
+				answers[i] = v
+				size += len(v)
+				found++
+			}
+		}
+		s.mu.Unlock()
+	}
+	var misses []int
+	if found < n {
+		misses = make([]int, 0, n-found)
+		for i, a := range answers {
+			if a == nil {
+				misses = append(misses, i)
+			}
+		}
+	}
+	return size, misses
 }

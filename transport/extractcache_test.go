@@ -293,3 +293,46 @@ func TestSingleThroughCache(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheGenIndex: the open-addressing index keeps entries whose hashes
+// collide apart, finds entries past a dropped one, and keeps every live
+// entry when it grows.
+func TestCacheGenIndex(t *testing.T) {
+	t.Parallel()
+	g := cacheGen{slots: make([]cacheSlot, firstSlots)}
+	key := func(i int) []byte { return fmt.Appendf(nil, "Api%d.data", i) }
+	const n = 1000 // several rehashes
+	for i := range n {
+		h := uint64(i%7 + 1) // seven hashes for all: long runs of collisions
+		if i%2 == 1 {
+			h = uint64(i)*0x9E3779B97F4A7C15 | 1
+		}
+		g.add(h, 2, key(i), fmt.Appendf(nil, "v%d", i), 1<<30)
+	}
+	hashOf := func(i int) uint64 {
+		if i%2 == 1 {
+			return uint64(i)*0x9E3779B97F4A7C15 | 1
+		}
+		return uint64(i%7 + 1)
+	}
+	for i := range n {
+		at := g.find(hashOf(i), 2, key(i))
+		if at < 0 || string(g.value(at)) != fmt.Sprint("v", i) {
+			t.Fatalf("entry %d: slot %d", i, at)
+		}
+		if g.find(hashOf(i), 1, key(i)) >= 0 {
+			t.Fatalf("entry %d found at another eval version", i)
+		}
+	}
+	for i := 0; i < n; i += 3 {
+		g.drop(g.find(hashOf(i), 2, key(i)))
+	}
+	for i := range n {
+		if found := g.find(hashOf(i), 2, key(i)) >= 0; found != (i%3 != 0) {
+			t.Fatalf("entry %d after dropping every third: found %v", i, found)
+		}
+	}
+	if want := n - (n+2)/3; g.n != want {
+		t.Errorf("%d live entries, want %d", g.n, want)
+	}
+}

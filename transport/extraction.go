@@ -27,25 +27,50 @@ const chunk = 16
 // order, as the JSON of each IdentifierInfo, and their total size (commas
 // included). Cached answers are taken first; the rest are analysed once per
 // distinct script (a page repeats bindings), on the request's goroutine and
-// the helpers the work pool lends, and cached. It stops early with
-// errAnswerBig past the answer limit and with errTimeout when the request's
-// time is up or its client went away.
-func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int) ([][]byte, int, error) {
-	answers := make([][]byte, len(items))
+// the helpers the work pool lends, and cached. With unchecked set the
+// scripts' strings come from the lazy reader: those not answered from the
+// cache are checked first, errMalformed if one is not valid JSON.
+//
+// A request with scripts to analyse, or a large answer, is heavy and waits
+// for its turn at the gate (errAnswered: it was refused, and answered). One
+// answered from the cache alone is a page save with nothing changed: it
+// does no analysis and holds little memory, so it does not queue behind
+// batches of new scripts.
+//
+// It stops early with errAnswerBig past the answer limit and with
+// errTimeout when the request's time is up or its client went away. The
+// answers point into the cache: the caller clears them once written.
+func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int, unchecked bool) ([][]byte, int, error) {
+	answers := x.answers(len(items))
 	raw := func(i int) []byte { return b.buf[items[i].start+1 : items[i].end-1] }
 	size := len(items) - 1
 	var misses []int
-	for i := range items {
-		if enc, ok := h.cache.get(ver, raw(i)); ok {
-			answers[i] = enc
-			size += len(enc)
-			continue
+	if h.cache == nil {
+		misses = make([]int, len(items))
+		for i := range misses {
+			misses[i] = i
 		}
-		misses = append(misses, i)
+	} else {
+		var found int
+		found, misses = h.cache.getAll(ver, b.buf, items, answers, &x.lookups)
+		size += found
 	}
 	h.cache.count(len(items)-len(misses), len(misses))
+	if unchecked {
+		for _, i := range misses {
+			if !checkString(b.buf, items[i]) {
+				return nil, 0, errMalformed
+			}
+		}
+	}
 	if size > h.maxAnswer {
 		return nil, 0, errAnswerBig
+	}
+	if len(misses) > 0 || size > lightAnswerBytes {
+		if !h.heavy(x) {
+			return nil, 0, errAnswered
+		}
+		defer h.gate.leave()
 	}
 	if len(misses) == 0 {
 		return answers, size, nil
@@ -71,8 +96,10 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int) ([][]b
 		i := misses[k]
 		info := h.extract(b.str(items[i]), ver, nil)
 		*scratch = appendInfo((*scratch)[:0], &info)
-		enc := bytes.Clone(*scratch)
-		h.cache.put(ver, raw(i), enc)
+		enc := h.cache.put(ver, raw(i), *scratch)
+		if enc == nil { // not cached: too large, or no cache
+			enc = bytes.Clone(*scratch)
+		}
 		answers[i] = enc
 		if total.Add(int64(len(enc))) > int64(h.maxAnswer) {
 			return errAnswerBig
@@ -92,6 +119,11 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int) ([][]b
 	}
 	return answers, size, nil
 }
+
+// lightAnswerBytes: a multiple-script-data request answered from the cache
+// alone skips the heavy gate when its answer is at most this large (the
+// average page of the shared apps answers 40 KB, the largest 170 KB).
+const lightAnswerBytes = 256 << 10
 
 // analyse runs do(k) for every k in [0, n) on the request's goroutine and,
 // for enough work, on helpers, each holding a token of the work pool while

@@ -158,7 +158,26 @@ type exchange struct {
 	deadline    time.Time
 	bodyStarted bool // the body has been read from (100 Continue was sent)
 	in, out     []byte
+
+	// multiple-script-data's scratch: the lazy reading of the scripts,
+	// their answers, their cache lookups.
+	scan       scriptScan
+	answersBuf [][]byte
+	lookups    []cacheLookup
 }
+
+// answers returns a slice of n nil answers, reusing the exchange's.
+func (x *exchange) answers(n int) [][]byte {
+	if cap(x.answersBuf) < n {
+		x.answersBuf = make([][]byte, n)
+	}
+	x.answersBuf = x.answersBuf[:n]
+	return x.answersBuf
+}
+
+// keepItems is the most scripts whose scratch an exchange keeps for the
+// next request: the largest page of the shared apps has 455.
+const keepItems = 1024
 
 // keepBuffer is the largest buffer returned to the pool, so that one large
 // request does not pin megabytes for the life of the process.
@@ -425,7 +444,12 @@ func (h *Handler) finish(x *exchange, id routeID, start time.Time) {
 		h.log.LogAttrs(context.Background(), slog.LevelDebug, "request", attrs...)
 	}
 	x.w, x.r = nil, nil
-	if cap(x.in) <= keepBuffer && cap(x.out) <= keepBuffer {
+	// The answers point into the cache's arenas, which must not outlive
+	// their generation because a pooled exchange remembers them.
+	clear(x.answersBuf)
+	x.answersBuf = x.answersBuf[:0]
+	if cap(x.in) <= keepBuffer && cap(x.out) <= keepBuffer &&
+		cap(x.scan.items) <= keepItems && cap(x.answersBuf) <= keepItems && cap(x.lookups) <= keepItems {
 		exchanges.Put(x)
 	}
 }
@@ -464,13 +488,25 @@ func (x *exchange) send(status int) {
 		hdr.Set("Connection", "close")
 	}
 	hdr["Content-Type"] = contentTypeJSON
-	// Small answers get their Content-Length from net/http for free.
-	if len(x.out) > 2048 {
-		hdr["Content-Length"] = []string{strconv.Itoa(len(x.out))}
-	}
 	x.status = status
+	// Small answers get their Content-Length from net/http for free, and
+	// leave in one write.
+	if len(x.out) <= 2048 {
+		x.w.WriteHeader(status)
+		_, _ = x.w.Write(x.out)
+		return
+	}
+	hdr["Content-Length"] = []string{strconv.Itoa(len(x.out))}
+	cc := corkOf(x.r)
+	if cc != nil {
+		cc.cork()
+		defer cc.uncork()
+	}
 	x.w.WriteHeader(status)
 	_, _ = x.w.Write(x.out)
+	if f, ok := x.w.(http.Flusher); ok && cc != nil {
+		f.Flush() // net/http's buffers into the corked connection, before it is uncorked
+	}
 }
 
 // sendDataRaw answers 200 {"success":true,"data":data} with data written
@@ -534,24 +570,52 @@ func (h *Handler) serveNotFound(x *exchange) {
 // readJSON reads and parses the request body into b. It answers the
 // request itself and returns false when the body is unusable. As with
 // Express, a body that is not declared JSON is not read and counts as {}.
-func (h *Handler) readJSON(x *exchange, b *body) bool {
+func (h *Handler) readJSON(x *exchange, b *body) bool { return h.readJSONScan(x, b, nil) }
+
+// readJSONScan is readJSON reading the scripts array lazily into scan
+// (see scriptScan); a malformed body is answered with the strict reader's
+// error.
+func (h *Handler) readJSONScan(x *exchange, b *body, scan *scriptScan) bool {
 	in, ok := h.readRaw(x)
 	if !ok {
 		return false
 	}
 	if in == nil {
 		*b = body{}
+		if scan != nil {
+			scan.reset()
+		}
 		return true
 	}
-	if err := parseBody(in, b); err != nil {
-		msg := "Malformed JSON: " + err.Error()
-		if err == errNotObject {
-			msg = errNotObject.msg
-		}
-		x.sendError(http.StatusBadRequest, msg)
+	err := parseBodyScan(in, b, scan)
+	if err != nil && scan != nil {
+		// The strict reader fails too, and names the first error.
+		scan.reset()
+		err = parseBody(in, b)
+	}
+	if err != nil {
+		x.sendMalformed(err)
 		return false
 	}
 	return true
+}
+
+// strict reads again with the strict reader a body the lazy one accepted,
+// answering 400 if it is malformed.
+func (x *exchange) strict(b *body) bool {
+	if err := parseBody(b.buf, b); err != nil {
+		x.sendMalformed(err)
+		return false
+	}
+	return true
+}
+
+func (x *exchange) sendMalformed(err error) {
+	msg := "Malformed JSON: " + err.Error()
+	if err == errNotObject {
+		msg = errNotObject.msg
+	}
+	x.sendError(http.StatusBadRequest, msg)
 }
 
 // readRaw reads a JSON request body within the size and time limits. It

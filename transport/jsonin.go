@@ -63,8 +63,17 @@ var errNotObject = &syntaxError{msg: "Request body must be a JSON object"}
 // parseBody reads a whole request body. An empty body is an empty object,
 // as with Express; a top-level array has no keys, so every field is absent.
 // A leading UTF-8 byte order mark is ignored, as body-parser's decoder does.
-func parseBody(b []byte, out *body) error {
+func parseBody(b []byte, out *body) error { return parseBodyScan(b, out, nil) }
+
+// parseBodyScan is parseBody that, given a scan, reads the top-level
+// "scripts" array into it without checking its strings (see scriptScan).
+// Its errors are only good for telling that the body is malformed: the
+// strict parseBody names the first error.
+func parseBodyScan(b []byte, out *body, scan *scriptScan) error {
 	*out = body{buf: b}
+	if scan != nil {
+		scan.reset()
+	}
 	i := 0
 	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
 		i = 3
@@ -109,7 +118,12 @@ func parseBody(b []byte, out *body) error {
 			}
 			i = skipWS(b, i+1)
 			start := i
-			if i, err = skipValue(b, i); err != nil {
+			if scan != nil && i < len(b) && b[i] == '[' && string(key) == "scripts" {
+				i, err = scan.array(b, i)
+			} else {
+				i, err = skipValue(b, i)
+			}
+			if err != nil {
 				return err
 			}
 			out.set(key, span{kind: kindOf(b[start]), start: start, end: i})

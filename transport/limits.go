@@ -52,6 +52,8 @@ func newHeavyGate(limit, queue int) *heavyGate {
 var (
 	errBusy      = errors.New("too many heavy requests")
 	errAnswerBig = errors.New("answer too large")
+	errMalformed = errors.New("malformed JSON")
+	errAnswered  = errors.New("request refused and answered")
 )
 
 // enter waits for a turn. It fails with errBusy when the line is full and

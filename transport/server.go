@@ -57,6 +57,7 @@ func NewServer(o ServerOptions) *Server {
 			ReadHeaderTimeout: 10 * time.Second,
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			ConnContext:       corkContext,
 		},
 		log:     log,
 		timeout: timeout,
@@ -95,7 +96,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	served := make(chan error, 1)
-	go func() { served <- s.hs.Serve(s.ln) }()
+	go func() { served <- s.hs.Serve(corkListener{s.ln}) }()
 
 	select {
 	case err := <-served:

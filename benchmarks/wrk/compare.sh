@@ -4,13 +4,15 @@
 #   benchmarks/wrk/compare.sh REF_SERVER_JS [DURATION] [MODES…]
 #
 # REF_SERVER_JS is the Node reference's bundle (Appsmith's ast package and RTS
-# controllers, e.g. /work/ref-node/dist/server.js). Both servers run pinned to
+# controllers, e.g. /work/ref-node/dist/server.js), or - to measure rts alone
+# (before and after a change: RTS_BIN). Both servers run pinned to
 # CPU $SERVER_CPU (default 0), wrk -t2 -c8 to CPU $WRK_CPU (default 1), one
 # server under load at a time: for every mode, fresh processes of both, the
 # reference then rts, each warmed up for $WARMUP (default 5s) and measured
 # for DURATION (default 20s). RSS is sampled every 0.2 s while measured; the
 # maximum is reported, and each server's CPU time over the measured run,
-# per request. RTS_FLAGS adds flags to `rts serve`. NICE (e.g. -10)
+# per request. RTS_FLAGS adds flags to `rts serve`; RTS_BIN measures that
+# rts binary instead of building ./cmd/rts. NICE (e.g. -10)
 # runs both servers and wrk at that priority, so that other work on a shared
 # machine disturbs the measurement less (the same for both servers).
 # Output: one markdown row per mode and server, then the ratios.
@@ -38,17 +40,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$root" && go build -o "$work/rts" ./cmd/rts && go run ./benchmarks/cmd/tracegen -out "$work/trace" >&2)
+if [ -n "${RTS_BIN:-}" ]; then cp "$RTS_BIN" "$work/rts"; else (cd "$root" && go build -o "$work/rts" ./cmd/rts); fi
+(cd "$root" && go run ./benchmarks/cmd/tracegen -out "$work/trace" >&2)
+servers="node rts"
+[ "$REF" = - ] && servers=rts
 
 # start launches both servers, pinned, and waits until they answer; every
 # mode gets fresh processes so that RSS and caches start from nothing.
 start() {
   "${prio[@]}" taskset -c "$SERVER_CPU" "$work/rts" serve --addr "127.0.0.1:$RTS_PORT" --no-store --log-level warn ${RTS_FLAGS:-} 2>"$work/rts.log" &
   rts_pid=$!
-  APPSMITH_LOG_LEVEL=info "${prio[@]}" taskset -c "$SERVER_CPU" node "$REF" --port "$REF_PORT" >"$work/ref.log" 2>&1 &
-  ref_pid=$!
+  ref_pid=$rts_pid
+  ports=$RTS_PORT
+  if [ "$REF" != - ]; then
+    APPSMITH_LOG_LEVEL=info "${prio[@]}" taskset -c "$SERVER_CPU" node "$REF" --port "$REF_PORT" >"$work/ref.log" 2>&1 &
+    ref_pid=$!
+    ports="$RTS_PORT $REF_PORT"
+  fi
   pids=("$rts_pid" "$ref_pid")
-  for port in $RTS_PORT $REF_PORT; do
+  for port in $ports; do
     for _ in $(seq 100); do
       curl -fs "http://127.0.0.1:$port/rts-api/v1/health-check" >/dev/null && break
       sleep 0.2
@@ -96,7 +106,7 @@ echo "|---|---|---|---|---|---|---|---|"
 declare -A R
 for mode in $MODES; do
   start
-  for server in node rts; do
+  for server in $servers; do
     if [ $server = node ]; then port=$REF_PORT pid=$ref_pid; else port=$RTS_PORT pid=$rts_pid; fi
     read -r rps p50 p99 rss bad cus < <(run "$mode" "$port" "$pid")
     R[$mode.$server]="$rps $p50 $p99 $rss $cus"
@@ -104,6 +114,7 @@ for mode in $MODES; do
   done
   stop
 done
+[ "$REF" = - ] && { echo; echo "load after: $(uptime)"; exit 0; }
 echo
 echo "| mode | throughput rts/node | CPU per request node/rts | rts p99 vs node p50 | RSS rts/node |"
 echo "|---|---|---|---|---|"
