@@ -364,40 +364,58 @@ func (c *conn) finish(code int, text string) {
 var errClientClose = errors.New("socketio: client sent close")
 
 // readLoop reads until the connection ends and returns socket.io's
-// disconnect reason.
+// disconnect reason. Its frame stays small (see serve): the error's
+// classification and the packet's handling are calls it does not inline.
 func (c *conn) readLoop() string {
-	o := &c.srv.opts
-	c.ws.SetReadLimit(int64(o.MaxPayload))
-	deadline := o.PingInterval + o.PingTimeout
+	c.ws.SetReadLimit(int64(c.srv.opts.MaxPayload))
 	for {
-		_ = c.ws.SetReadDeadline(time.Now().Add(deadline))
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.srv.opts.PingInterval + c.srv.opts.PingTimeout))
 		mt, data, err := c.ws.ReadMessage()
 		if err != nil {
-			var ce *websocket.CloseError
-			var ne net.Error
-			switch {
-			case c.closingFlag.Load():
-				return "forced server close"
-			case errors.As(err, &ce):
-				return "transport close"
-			case errors.As(err, &ne) && ne.Timeout():
-				return "ping timeout"
-			}
-			return "transport error"
+			return c.readEndReason(err)
 		}
 		if mt != websocket.TextMessage {
 			continue // binary attachments are not supported; ignore them
 		}
-		if err := c.handleFrame(data); err != nil {
-			if errors.Is(err, errClientClose) {
-				c.stop(websocket.CloseNormalClosure, "")
-				return "transport close"
-			}
-			c.srv.log.Debug("socket: bad packet", "sid", c.id, "err", err)
-			c.stop(CloseProtocolError, "parse error")
-			return "parse error"
+		if reason := c.handleRead(data); reason != "" {
+			return reason
 		}
 	}
+}
+
+// readEndReason is the disconnect reason for the read error err.
+//
+//go:noinline
+func (c *conn) readEndReason(err error) string {
+	var ce *websocket.CloseError
+	var ne net.Error
+	switch {
+	case c.closingFlag.Load():
+		return "forced server close"
+	case errors.As(err, &ce):
+		return "transport close"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "ping timeout"
+	}
+	return "transport error"
+}
+
+// handleRead handles one text message; it returns a disconnect reason
+// when the message ends the connection.
+//
+//go:noinline
+func (c *conn) handleRead(data []byte) string {
+	err := c.handleFrame(data)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, errClientClose):
+		c.stop(websocket.CloseNormalClosure, "")
+		return "transport close"
+	}
+	c.srv.log.Debug("socket: bad packet", "sid", c.id, "err", err)
+	c.stop(CloseProtocolError, "parse error")
+	return "parse error"
 }
 
 // handleFrame handles one Engine.IO packet.

@@ -92,11 +92,13 @@ func New(opts Options) (*Server, error) {
 	s.page = newHub(s, nspPage, prefixPage)
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
-		// Clients send small packets: a 1 KiB read buffer (instead of
-		// keeping net/http's 4 KiB one). Messages are framed by conn's
+		// Clients send small packets: a 256-byte read buffer (instead of
+		// keeping net/http's 4 KiB one) holds a pointer event (about 150
+		// bytes) and any frame header or control frame (gorilla peeks at
+		// most 14+125 bytes); a longer message is read past it. Messages are framed by conn's
 		// writer into pooled buffers; gorilla writes only control frames,
 		// from a pool, so an idle connection holds no write buffer.
-		ReadBufferSize:  1024,
+		ReadBufferSize:  256,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     func(*http.Request) bool { return true }, // checked in ServeHTTP
 	}
@@ -257,11 +259,18 @@ func (s *Server) secretMatches(v string) bool {
 }
 
 // serve is the reader goroutine: it reads until the connection ends, then
-// tears the connection down (rooms, sessions, metrics).
-func (c *conn) serve() {
+// tears the connection down (rooms, sessions, metrics). It and readLoop
+// keep small frames: an idle connection's reader sleeps in a read at the
+// bottom of them, and the GC halves a goroutine's stack only when under a
+// quarter of it is in use (with its 800-byte reserve) — a sleeping depth
+// near 1.6 KiB kept a reader that had once grown to 8 KiB there for good;
+// under 1.2 KiB it shrinks to 4 KiB (BenchmarkIdleConnMemory).
+func (c *conn) serve() { c.teardown(c.readLoop()) }
+
+// teardown closes the connection after its reader ended for reason.
+func (c *conn) teardown(reason string) {
 	s := c.srv
 	defer s.exit()
-	reason := c.readLoop()
 	c.stop(0, "")
 	<-c.writerDone
 	persist := recoverable(reason)
