@@ -82,6 +82,7 @@ type conn struct {
 	closeText string
 
 	closingFlag atomic.Bool   // mirrors closing for the writer's hot path
+	wdeadline   time.Time     // the write deadline the writer last set (the writer's alone)
 	wake        chan struct{} // cap 1: "the queue changed", for a lingering writer
 	writerDone  chan struct{} // closed once the connection is closed
 	ping        *time.Timer   // the next Engine.IO ping or connect timeout check; set under qmu
@@ -310,8 +311,14 @@ func (c *conn) writeBatch(batch []outMsg, timeout time.Duration) (int, error) {
 		n += len(m.b)
 	}
 	// The deadline first, then the closing check: a concurrent stop sets
-	// closing before its shorter deadline, so one of the two wins.
-	_ = c.netc.SetWriteDeadline(time.Now().Add(timeout))
+	// closing before its shorter deadline, so one of the two wins. The
+	// deadline is renewed only when less than half of timeout is left:
+	// renewing it moves a runtime timer, a few percent of a busy server's
+	// CPU when every write carries one pointer.
+	if now := time.Now(); c.wdeadline.Sub(now) < timeout/2 {
+		c.wdeadline = now.Add(timeout)
+		_ = c.netc.SetWriteDeadline(c.wdeadline)
+	}
 	var err error
 	if c.closingFlag.Load() {
 		err = net.ErrClosed

@@ -184,3 +184,28 @@ func TestOneWritePerFlush(t *testing.T) {
 		t.Fatalf("%v writes for %d queued messages, want 1", w, len(sizes))
 	}
 }
+
+// A client that stops reading while under MaxQueueBytes is cut once a
+// write has been stuck for WriteTimeout (the writer renews its deadline
+// only when half of it is left; the bound must still hold).
+func TestStalledReaderIsCutAfterWriteTimeout(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.WriteTimeout = 300 * time.Millisecond
+		o.MaxQueueBytes = 256 << 20
+	})
+	c := dialRaw(t, e, "SESSION=alice", nil)
+	c.write("40")
+	c.readUntil("40{")
+	c.write(`42["collab:start_edit","app1"]`)
+	c.readUntil(`42["collab:online_editors"`)
+	// The client reads nothing more: 64 MiB of pushes fill the socket
+	// buffers and leave the writer stuck.
+	pad := strings.Repeat("x", 256<<10)
+	for range 256 {
+		e.publish("app:app1", "graph:changed", map[string]string{"pad": pad})
+	}
+	waitUntil(t, time.Minute, "the stalled connection to be closed", func() bool { return e.srv.ConnectionCount() == 0 })
+	if slow := e.counter("rts_ws_slow_consumers_total"); slow != 0 {
+		t.Errorf("%v slow consumers: the queue bound was not reached, the write timeout must cut it", slow)
+	}
+}

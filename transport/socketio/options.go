@@ -72,7 +72,9 @@ type Options struct {
 	// MaxPayload is the read limit per WebSocket message, announced as
 	// maxPayload in the open packet.
 	MaxPayload int
-	// WriteTimeout bounds every write to a connection.
+	// WriteTimeout bounds every write to a connection: a write that has
+	// not completed within it (at least half of it, as the deadline is
+	// renewed only when less than half is left) closes the connection.
 	WriteTimeout time.Duration
 	// AuthTimeout bounds one /users/me call (a call that fails without an
 	// answer or with a 5xx is tried once more); AuthCacheTTL is how long its
