@@ -250,8 +250,14 @@ func (h *hub) presenceLocked(r *room) {
 		payload = append(payload, m.c.userJSON...)
 	}
 	payload = append(payload, "]}"...)
-	h.broadcastLocked(r, outMsg{b: encodeEvent(h.nsp, "collab:online_editors", payload)})
+	h.broadcastLocked(r, outMsg{b: encodeEvent(h.nsp, "collab:online_editors", payload), key: listKey(r.name)})
 }
+
+// listKey is the conflation key of a room's editor list: a member whose
+// writer has not yet sent the room's previous list gets only the newest
+// (a join storm on a loaded server sends each member the final list, not
+// every step). It cannot equal a pointer's key, a socket id.
+func listKey(room string) string { return "\x00list:" + room }
 
 // broadcast sends msg to every member of room name, on every node
 // (nothing when the room does not exist).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,5 +82,35 @@ func BenchmarkPresenceList(b *testing.B) {
 			clear(c.q)
 			c.q, c.qbytes = c.q[:0], 0
 		}
+	}
+}
+
+// A member whose writer is behind (it has not been sent the room's last
+// list yet) gets only the room's newest list, in the old one's place;
+// other messages and other rooms' lists stay.
+func TestPresenceListConflation(t *testing.T) {
+	alice, bob, carol := &User{"Alice", "alice@x"}, &User{"Bob", "bob@x"}, &User{"Carol", "carol@x"}
+	srv, r, conns := presenceRoom(t, "app1", []*User{alice, bob})
+	other := &room{name: prefixApp + "app2", members: map[*socket]uint64{}}
+	sh := srv.root.shardFor(r.name)
+	send := func() {
+		sh.mu.Lock()
+		srv.root.presenceLocked(r)
+		sh.mu.Unlock()
+	}
+	send()
+	ptr := outMsg{b: []byte(`42/page/edit,["collab:mouse_pointer",{}]`), key: "sender1"}
+	conns[0].enqueue(ptr)
+	other.members[&socket{c: conns[0], h: srv.root, id: "x"}] = 1
+	srv.root.presenceLocked(other) // app2's list: another key
+	r.members[&socket{c: heldConn(srv, carol), h: srv.root, id: "s-carol"}] = 3
+	send()
+	got := queued(conns[0])
+	if len(got) != 3 || !strings.Contains(got[0], `"resourceId":"app1"`) || !strings.Contains(got[0], "carol@x") ||
+		got[1] != string(ptr.b) || !strings.Contains(got[2], `"resourceId":"app2"`) {
+		t.Fatalf("queue %q: want app1's newest list (with carol) in the first list's place, the pointer, app2's list", got)
+	}
+	if got := queued(conns[1]); len(got) != 1 || !strings.Contains(got[0], "carol@x") {
+		t.Fatalf("queue %q: want only app1's newest list", got)
 	}
 }
