@@ -209,3 +209,47 @@ func TestStalledReaderIsCutAfterWriteTimeout(t *testing.T) {
 		t.Errorf("%v slow consumers: the queue bound was not reached, the write timeout must cut it", slow)
 	}
 }
+
+// After a room's list went out, its next changes wait for the end of
+// presenceInterval and go out as one list with the final membership (a
+// join storm costs each member a few lists a second, not one per join).
+func TestPresenceInterval(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.presenceWindow = time.Millisecond
+	e.srv.presenceInterval = time.Hour // the test decides when the interval ends
+	h := e.srv.root
+	room := h.prefix + "r1"
+	join := func(name string) *socket {
+		u := testUsers[name]
+		s := &socket{c: heldConn(e.srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
+		h.join(s, room)
+		return s
+	}
+	lists := func(s *socket) []string {
+		var out []string
+		for _, p := range queued(s.c) {
+			if strings.Contains(p, EventOnlineEditors) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	alice := join("alice")
+	waitUntil(t, time.Minute, "the first list", func() bool { return len(lists(alice)) == 1 })
+	alice.c.qmu.Lock() // as if written: the next list cannot conflate with it
+	alice.c.q, alice.c.qbytes = nil, 0
+	alice.c.qmu.Unlock()
+	join("bob")
+	time.Sleep(50 * time.Millisecond) // 50 windows: each join would have had its list
+	join("carol")
+	time.Sleep(50 * time.Millisecond)
+	if got := lists(alice); len(got) != 0 {
+		t.Fatalf("lists within the interval went out: %q", got)
+	}
+	h.sendDue() // the interval's end
+	got := lists(alice)
+	want := `{"resourceId":"r1","users":[{"name":"Alice","email":"alice@x"},{"name":"Bob","email":"bob@x"},{"name":"Carol","email":"carol@x"}]}`
+	if len(got) != 1 || !strings.HasSuffix(got[0], ","+want+"]") {
+		t.Fatalf("alice got %q, want one list with %s", got, want)
+	}
+}

@@ -36,7 +36,8 @@ type Server struct {
 	sessions sessionStore
 	broker   broker // memBroker, or redisBroker with Options.Redis
 
-	presenceWindow time.Duration // see presenceWindow; immutable after New
+	presenceWindow   time.Duration // see presenceWindow; immutable after New
+	presenceInterval time.Duration // see presenceInterval; immutable after New
 	// frames holds the buffers writers frame their batches into (*[]byte),
 	// borrowed for one write, so an idle connection holds none.
 	frames sync.Pool
@@ -74,14 +75,15 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("socketio: registering metrics: %w", err)
 	}
 	s := &Server{
-		opts:           opts,
-		presenceWindow: presenceWindow,
-		log:            opts.Logger,
-		m:              m,
-		conns:          make(map[*conn]struct{}),
-		idle:           make(chan struct{}),
-		stopJanitor:    make(chan struct{}),
-		janitorDone:    make(chan struct{}),
+		opts:             opts,
+		presenceWindow:   presenceWindow,
+		presenceInterval: presenceInterval,
+		log:              opts.Logger,
+		m:                m,
+		conns:            make(map[*conn]struct{}),
+		idle:             make(chan struct{}),
+		stopJanitor:      make(chan struct{}),
+		janitorDone:      make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.auth = newAuthenticator(s.ctx, &s.opts, m)
