@@ -34,7 +34,8 @@ type Server struct {
 	root     *hub // namespace "/"
 	page     *hub // namespace "/page/edit"
 	sessions sessionStore
-	broker   broker // memBroker, or redisBroker with Options.Redis
+	ready    *readyQueue // connections with something to send, and their flushers
+	broker   broker      // memBroker, or redisBroker with Options.Redis
 
 	presenceWindow   time.Duration // see presenceWindow; immutable after New
 	presenceInterval time.Duration // see presenceInterval; immutable after New
@@ -84,6 +85,7 @@ func New(opts Options) (*Server, error) {
 		idle:             make(chan struct{}),
 		stopJanitor:      make(chan struct{}),
 		janitorDone:      make(chan struct{}),
+		ready:            newReadyQueue(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.auth = newAuthenticator(s.ctx, &s.opts, m)
@@ -112,6 +114,7 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	go s.janitor()
+	s.ready.startFlushers()
 	return s, nil
 }
 
@@ -403,6 +406,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 	}
 	<-s.janitorDone
+	s.ready.shutdown()
 	s.root.flushPresence()
 	s.page.flushPresence()
 	s.broker.close()
