@@ -253,3 +253,39 @@ func TestPresenceInterval(t *testing.T) {
 		t.Fatalf("alice got %q, want one list with %s", got, want)
 	}
 }
+
+// A client that stops reading holds up nobody else: its socket fills, the
+// flushers hand it to its own writer goroutine, and the room's other
+// members keep receiving every push at once (the flushers never block on a
+// socket).
+func TestStalledReaderDoesNotHoldUpOthers(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.WriteTimeout = time.Hour // the stalled client stays stuck for the whole test
+		o.MaxQueueBytes = 256 << 20
+	})
+	join := func(cookie string) *rawClient {
+		c := dialRaw(t, e, cookie, nil)
+		c.write("40")
+		c.readUntil("40{")
+		c.write(`42["collab:start_edit","app1"]`)
+		return c
+	}
+	join("SESSION=alice") // reads nothing from now on
+	bob := join("SESSION=bob")
+	pad := strings.Repeat("x", 256<<10)
+	const pushes = 128 // 32 MiB: more than the stalled socket's buffers hold
+	for i := range pushes {
+		e.publish("app:app1", "graph:changed", map[string]any{"i": i, "pad": pad})
+	}
+	for i := 0; i < pushes; {
+		if f := bob.read(); strings.Contains(f, `"graph:changed"`) {
+			if !strings.Contains(f, fmt.Sprintf(`"i":%d,`, i)) {
+				t.Fatalf("push %d: got %.60q", i, f)
+			}
+			i++
+		}
+	}
+	if e.srv.ConnectionCount() != 2 {
+		t.Errorf("%d connections: the stalled one must still be open (stuck, within WriteTimeout)", e.srv.ConnectionCount())
+	}
+}
