@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -63,6 +64,20 @@ func TestRun(t *testing.T) {
 				t.Errorf("stderr %q, want %q", stderr.String(), tt.stderrLine+"\n")
 			}
 		})
+	}
+}
+
+// A port already in use is a clear error and exit 1, not a crash.
+func TestServePortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"serve", "--addr", ln.Addr().String(), "--no-store", "--log-level", "error"}, &stdout, &stderr)
+	if code != 1 || !strings.HasPrefix(stderr.String(), "rts serve: ") || !strings.Contains(stderr.String(), "address already in use") {
+		t.Errorf("exit %d, stderr %q: want 1 and the listen error", code, stderr.String())
 	}
 }
 

@@ -86,8 +86,10 @@ type node struct {
 
 // startNode opens the store (importing the demo app if asked), builds the
 // handlers and binds the listener; run serves until ctx ends.
-func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (n *node, err error) {
-	n = &node{cfg: cfg, log: log}
+func startNode(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, err error) {
+	// n is not the named result: a failing `return nil, err` must not make
+	// the deferred cleanup call close on nil (a port in use panicked so).
+	n := &node{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
 			n.close()

@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -116,40 +119,84 @@ func (a *authenticator) lookup(ctx context.Context, cookie string) *User {
 	}
 }
 
+// authRetryPause is the wait before the one retry of a failed /users/me
+// call: long enough for a momentarily overloaded backend to catch up,
+// short next to the socket.io client's 20 s connect timeout.
+const authRetryPause = 200 * time.Millisecond
+
 // fetch calls /users/me and returns the user (nil: unauthenticated) and how
-// long the answer may be cached.
+// long the answer may be cached. A call that fails without an answer (a
+// timeout, a refused or broken connection) or with a 5xx is tried once
+// more: under load the backend is often just late, and a socket left
+// unauthenticated silently misses presence and pointers (Appsmith's RTS
+// waits for /users/me without any timeout). A final failure is logged as a
+// warning that says what the socket lost.
 func (a *authenticator) fetch(ctx context.Context, cookie string) (*User, time.Duration) {
+	user, ttl, err := a.attempt(ctx, cookie)
+	if err == nil {
+		return user, ttl
+	}
+	if ctx.Err() != nil {
+		return nil, failureCacheTTL // shutting down: no retry, no noise
+	}
+	a.log.Warn("socket auth: /users/me failed, retrying once", "err", err)
+	select {
+	case <-time.After(authRetryPause):
+	case <-ctx.Done():
+		return nil, failureCacheTTL
+	}
+	user, ttl, err = a.attempt(ctx, cookie)
+	if err == nil {
+		return user, ttl
+	}
+	if ctx.Err() == nil {
+		a.log.Warn("socket auth: /users/me failed twice; the socket stays unauthenticated (no presence, no pointers)",
+			"err", err, "timeout", a.timeout)
+	}
+	return nil, failureCacheTTL
+}
+
+// errAuthStatus is a 5xx answer of /users/me: worth one retry.
+type errAuthStatus int
+
+func (e errAuthStatus) Error() string { return "status " + strconv.Itoa(int(e)) }
+
+// attempt is one /users/me call. err is set only for failures worth a
+// retry (no answer, a 5xx); a definite answer (a user, a refusal, an
+// anonymous or malformed body) has err nil.
+func (a *authenticator) attempt(ctx context.Context, cookie string) (*User, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/users/me", nil)
 	if err != nil {
 		a.m.auth.WithLabelValues("error").Inc()
-		return nil, failureCacheTTL
+		return nil, failureCacheTTL, nil // a bad base URL does not heal
 	}
 	req.Header.Set("Cookie", (&http.Cookie{Name: "SESSION", Value: cookie}).String())
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
 		a.m.auth.WithLabelValues("error").Inc()
-		a.log.Error("socket auth: /users/me failed", "err", redactURLError(err))
-		return nil, failureCacheTTL
+		return nil, failureCacheTTL, errors.New(redactURLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAuthBody))
 	if err != nil {
 		a.m.auth.WithLabelValues("error").Inc()
-		a.log.Error("socket auth: reading /users/me failed", "err", err)
-		return nil, failureCacheTTL
+		return nil, failureCacheTTL, fmt.Errorf("reading the answer: %w", err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		a.m.auth.WithLabelValues("unauthorized").Inc()
 		a.log.Info("socket auth: /users/me refused the session", "status", resp.StatusCode)
-		return nil, min(a.ttl, failureCacheTTL)
+		return nil, min(a.ttl, failureCacheTTL), nil
+	case resp.StatusCode >= 500:
+		a.m.auth.WithLabelValues("error").Inc()
+		return nil, min(a.ttl, failureCacheTTL), errAuthStatus(resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
 		a.m.auth.WithLabelValues("error").Inc()
 		a.log.Error("socket auth: /users/me answered an error", "status", resp.StatusCode)
-		return nil, min(a.ttl, failureCacheTTL)
+		return nil, min(a.ttl, failureCacheTTL), nil
 	}
 	var env struct {
 		Data *struct {
@@ -159,7 +206,7 @@ func (a *authenticator) fetch(ctx context.Context, cookie string) (*User, time.D
 	}
 	if err := json.Unmarshal(body, &env); err != nil || env.Data == nil || env.Data.Email == nil || *env.Data.Email == "" {
 		a.m.auth.WithLabelValues("anonymous").Inc()
-		return nil, a.ttl
+		return nil, a.ttl, nil
 	}
 	u := &User{Email: *env.Data.Email, Name: *env.Data.Email}
 	if env.Data.Name != nil && *env.Data.Name != "" {
@@ -167,10 +214,10 @@ func (a *authenticator) fetch(ctx context.Context, cookie string) (*User, time.D
 	}
 	if u.Email == anonymousUser || u.Name == anonymousUser {
 		a.m.auth.WithLabelValues("anonymous").Inc()
-		return nil, a.ttl
+		return nil, a.ttl, nil
 	}
 	a.m.auth.WithLabelValues("ok").Inc()
-	return u, a.ttl
+	return u, a.ttl, nil
 }
 
 // prune drops expired entries (all settled entries when full is set and the

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -66,22 +67,29 @@ type conn struct {
 	srv    *Server
 	ws     *websocket.Conn
 	netc   net.Conn
-	id     string // Engine.IO sid
-	user   *User  // nil: unauthenticated; immutable
+	raw    syscall.RawConn // netc's socket, for non-blocking writes; nil: always the writer goroutine
+	id     string          // Engine.IO sid
+	user   *User           // nil: unauthenticated; immutable
 	opened time.Time
 	// secretOK: the upgrade request carried Options.Secret in x-rts-secret.
 	// Set before the connection's goroutines start; immutable.
 	secretOK bool
 
-	qmu       sync.Mutex // guards the fields below up to closeText
-	q         []outMsg
-	qbytes    int
-	writing   bool // a writer goroutine runs (it alone clears this)
-	closing   bool
-	closeCode int // 0: close without a close frame
-	closeText string
+	qmu     sync.Mutex // guards the fields below up to closeText
+	q       []outMsg
+	qbytes  int
+	writing bool // a writer goroutine runs (it alone clears this)
+	queued  bool // in the server's ready queue or being written by a flusher (see readyQueue)
+	// pending is what a flusher could not write at once (pendingMsgs
+	// messages): the writer goroutine it started writes it first.
+	pending     []byte
+	pendingMsgs int
+	closing     bool
+	closeCode   int // 0: close without a close frame
+	closeText   string
 
 	closingFlag atomic.Bool   // mirrors closing for the writer's hot path
+	wdeadline   time.Time     // the write deadline the writer last set (the writer's alone)
 	wake        chan struct{} // cap 1: "the queue changed", for a lingering writer
 	writerDone  chan struct{} // closed once the connection is closed
 	ping        *time.Timer   // the next Engine.IO ping or connect timeout check; set under qmu
@@ -106,6 +114,9 @@ func newConn(srv *Server, ws *websocket.Conn, user *User) *conn {
 	}
 	if user != nil {
 		c.userJSON, _ = jsonMarshal(user)
+	}
+	if sc, ok := c.netc.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
 	}
 	return c
 }
@@ -171,9 +182,18 @@ func (c *conn) enqueue(m outMsg) bool {
 	}
 	c.q = append(c.q, m)
 	c.qbytes += len(m.b)
-	start := c.startWriterLocked()
+	// A connection whose writer goroutine runs wakes it; any other goes
+	// to the ready queue, once.
+	push := !c.writing && !c.queued
+	c.queued = c.queued || push
+	writing := c.writing
 	c.qmu.Unlock()
-	c.kick(start)
+	switch {
+	case push:
+		c.srv.ready.push(c)
+	case writing:
+		c.kick(false)
+	}
 	return true
 }
 
@@ -227,11 +247,13 @@ func (c *conn) setClosingLocked(code int, text string) {
 	c.closingFlag.Store(true)
 }
 
-// flush is the writer goroutine: it sends everything queued in one write
-// per batch, lingers briefly for more, and ends when the queue stays empty
-// (an idle connection has no writer). When the connection is closing it
-// writes the close frame, closes the WebSocket (which ends the reader) and
-// never hands the role back.
+// flush is the writer goroutine, for a connection the flushers cannot
+// write without blocking (a slow reader; see readyQueue) and for closing
+// one: it sends what a flusher left pending, then everything queued in one
+// write per batch, lingers briefly for more, and ends when the queue stays
+// empty (the flushers write the connection again). When the connection is
+// closing it writes the close frame, closes the WebSocket (which ends the
+// reader) and never hands the role back.
 func (c *conn) flush() {
 	o := &c.srv.opts
 	var batch []outMsg
@@ -248,6 +270,18 @@ func (c *conn) flush() {
 			c.qmu.Unlock()
 			c.finish(code, text)
 			return
+		}
+		if c.pending != nil {
+			p, k := c.pending, c.pendingMsgs
+			c.pending, c.pendingMsgs = nil, 0
+			c.qmu.Unlock()
+			if err := c.writeBuf(p, o.WriteTimeout); err != nil {
+				c.stop(0, "")
+				continue // finish closes
+			}
+			c.srv.m.sent.Add(float64(k))
+			c.srv.m.writes.Inc()
+			continue
 		}
 		if len(c.q) == 0 {
 			c.qmu.Unlock()
@@ -309,15 +343,7 @@ func (c *conn) writeBatch(batch []outMsg, timeout time.Duration) (int, error) {
 		buf = appendTextFrame(buf, m.b)
 		n += len(m.b)
 	}
-	// The deadline first, then the closing check: a concurrent stop sets
-	// closing before its shorter deadline, so one of the two wins.
-	_ = c.netc.SetWriteDeadline(time.Now().Add(timeout))
-	var err error
-	if c.closingFlag.Load() {
-		err = net.ErrClosed
-	} else {
-		_, err = c.netc.Write(buf)
-	}
+	err := c.writeBuf(buf, timeout)
 	if cap(buf) <= maxPooledFrameBuf {
 		*bp = buf[:0]
 		c.srv.frames.Put(bp)
@@ -327,6 +353,24 @@ func (c *conn) writeBatch(batch []outMsg, timeout time.Duration) (int, error) {
 		c.srv.m.writes.Inc()
 	}
 	return n, err
+}
+
+// writeBuf writes buf, blocking for at most about timeout.
+func (c *conn) writeBuf(buf []byte, timeout time.Duration) error {
+	// The deadline first, then the closing check: a concurrent stop sets
+	// closing before its shorter deadline, so one of the two wins. The
+	// deadline is renewed only when less than half of timeout is left:
+	// renewing it moves a runtime timer, a few percent of a busy server's
+	// CPU when every write carries one pointer.
+	if now := time.Now(); c.wdeadline.Sub(now) < timeout/2 {
+		c.wdeadline = now.Add(timeout)
+		_ = c.netc.SetWriteDeadline(c.wdeadline)
+	}
+	if c.closingFlag.Load() {
+		return net.ErrClosed
+	}
+	_, err := c.netc.Write(buf)
+	return err
 }
 
 // appendTextFrame appends an unmasked, final WebSocket text frame (RFC 6455
@@ -364,40 +408,58 @@ func (c *conn) finish(code int, text string) {
 var errClientClose = errors.New("socketio: client sent close")
 
 // readLoop reads until the connection ends and returns socket.io's
-// disconnect reason.
+// disconnect reason. Its frame stays small (see serve): the error's
+// classification and the packet's handling are calls it does not inline.
 func (c *conn) readLoop() string {
-	o := &c.srv.opts
-	c.ws.SetReadLimit(int64(o.MaxPayload))
-	deadline := o.PingInterval + o.PingTimeout
+	c.ws.SetReadLimit(int64(c.srv.opts.MaxPayload))
 	for {
-		_ = c.ws.SetReadDeadline(time.Now().Add(deadline))
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.srv.opts.PingInterval + c.srv.opts.PingTimeout))
 		mt, data, err := c.ws.ReadMessage()
 		if err != nil {
-			var ce *websocket.CloseError
-			var ne net.Error
-			switch {
-			case c.closingFlag.Load():
-				return "forced server close"
-			case errors.As(err, &ce):
-				return "transport close"
-			case errors.As(err, &ne) && ne.Timeout():
-				return "ping timeout"
-			}
-			return "transport error"
+			return c.readEndReason(err)
 		}
 		if mt != websocket.TextMessage {
 			continue // binary attachments are not supported; ignore them
 		}
-		if err := c.handleFrame(data); err != nil {
-			if errors.Is(err, errClientClose) {
-				c.stop(websocket.CloseNormalClosure, "")
-				return "transport close"
-			}
-			c.srv.log.Debug("socket: bad packet", "sid", c.id, "err", err)
-			c.stop(CloseProtocolError, "parse error")
-			return "parse error"
+		if reason := c.handleRead(data); reason != "" {
+			return reason
 		}
 	}
+}
+
+// readEndReason is the disconnect reason for the read error err.
+//
+//go:noinline
+func (c *conn) readEndReason(err error) string {
+	var ce *websocket.CloseError
+	var ne net.Error
+	switch {
+	case c.closingFlag.Load():
+		return "forced server close"
+	case errors.As(err, &ce):
+		return "transport close"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "ping timeout"
+	}
+	return "transport error"
+}
+
+// handleRead handles one text message; it returns a disconnect reason
+// when the message ends the connection.
+//
+//go:noinline
+func (c *conn) handleRead(data []byte) string {
+	err := c.handleFrame(data)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, errClientClose):
+		c.stop(websocket.CloseNormalClosure, "")
+		return "transport close"
+	}
+	c.srv.log.Debug("socket: bad packet", "sid", c.id, "err", err)
+	c.stop(CloseProtocolError, "parse error")
+	return "parse error"
 }
 
 // handleFrame handles one Engine.IO packet.

@@ -23,5 +23,5 @@ package socketio
 //     most one shard lock is held at a time.
 //  3. conn.qmu — a connection's send queue.
 //
-// Server.mu, sessionStore.mu, authenticator.mu and hub.dueMu are leaves:
-// nothing else is acquired while holding them.
+// Server.mu, sessionStore.mu, authenticator.mu, hub.dueMu and readyQueue.mu
+// are leaves: nothing else is acquired while holding them.

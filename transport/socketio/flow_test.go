@@ -184,3 +184,108 @@ func TestOneWritePerFlush(t *testing.T) {
 		t.Fatalf("%v writes for %d queued messages, want 1", w, len(sizes))
 	}
 }
+
+// A client that stops reading while under MaxQueueBytes is cut once a
+// write has been stuck for WriteTimeout (the writer renews its deadline
+// only when half of it is left; the bound must still hold).
+func TestStalledReaderIsCutAfterWriteTimeout(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.WriteTimeout = 300 * time.Millisecond
+		o.MaxQueueBytes = 256 << 20
+	})
+	c := dialRaw(t, e, "SESSION=alice", nil)
+	c.write("40")
+	c.readUntil("40{")
+	c.write(`42["collab:start_edit","app1"]`)
+	c.readUntil(`42["collab:online_editors"`)
+	// The client reads nothing more: 64 MiB of pushes fill the socket
+	// buffers and leave the writer stuck.
+	pad := strings.Repeat("x", 256<<10)
+	for range 256 {
+		e.publish("app:app1", "graph:changed", map[string]string{"pad": pad})
+	}
+	waitUntil(t, time.Minute, "the stalled connection to be closed", func() bool { return e.srv.ConnectionCount() == 0 })
+	if slow := e.counter("rts_ws_slow_consumers_total"); slow != 0 {
+		t.Errorf("%v slow consumers: the queue bound was not reached, the write timeout must cut it", slow)
+	}
+}
+
+// After a room's list went out, its next changes wait for the end of
+// presenceInterval and go out as one list with the final membership (a
+// join storm costs each member a few lists a second, not one per join).
+func TestPresenceInterval(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.presenceWindow = time.Millisecond
+	e.srv.presenceInterval = time.Hour // the test decides when the interval ends
+	h := e.srv.root
+	room := h.prefix + "r1"
+	join := func(name string) *socket {
+		u := testUsers[name]
+		s := &socket{c: heldConn(e.srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
+		h.join(s, room)
+		return s
+	}
+	lists := func(s *socket) []string {
+		var out []string
+		for _, p := range queued(s.c) {
+			if strings.Contains(p, EventOnlineEditors) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	alice := join("alice")
+	waitUntil(t, time.Minute, "the first list", func() bool { return len(lists(alice)) == 1 })
+	alice.c.qmu.Lock() // as if written: the next list cannot conflate with it
+	alice.c.q, alice.c.qbytes = nil, 0
+	alice.c.qmu.Unlock()
+	join("bob")
+	time.Sleep(50 * time.Millisecond) // 50 windows: each join would have had its list
+	join("carol")
+	time.Sleep(50 * time.Millisecond)
+	if got := lists(alice); len(got) != 0 {
+		t.Fatalf("lists within the interval went out: %q", got)
+	}
+	h.sendDue() // the interval's end
+	got := lists(alice)
+	want := `{"resourceId":"r1","users":[{"name":"Alice","email":"alice@x"},{"name":"Bob","email":"bob@x"},{"name":"Carol","email":"carol@x"}]}`
+	if len(got) != 1 || !strings.HasSuffix(got[0], ","+want+"]") {
+		t.Fatalf("alice got %q, want one list with %s", got, want)
+	}
+}
+
+// A client that stops reading holds up nobody else: its socket fills, the
+// flushers hand it to its own writer goroutine, and the room's other
+// members keep receiving every push at once (the flushers never block on a
+// socket).
+func TestStalledReaderDoesNotHoldUpOthers(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.WriteTimeout = time.Hour // the stalled client stays stuck for the whole test
+		o.MaxQueueBytes = 256 << 20
+	})
+	join := func(cookie string) *rawClient {
+		c := dialRaw(t, e, cookie, nil)
+		c.write("40")
+		c.readUntil("40{")
+		c.write(`42["collab:start_edit","app1"]`)
+		return c
+	}
+	join("SESSION=alice") // reads nothing from now on
+	bob := join("SESSION=bob")
+	pad := strings.Repeat("x", 256<<10)
+	const pushes = 128 // 32 MiB: more than the stalled socket's buffers hold
+	for i := range pushes {
+		e.publish("app:app1", "graph:changed", map[string]any{"i": i, "pad": pad})
+	}
+	for i := 0; i < pushes; {
+		if f := bob.read(); strings.Contains(f, `"graph:changed"`) {
+			if !strings.Contains(f, fmt.Sprintf(`"i":%d,`, i)) {
+				t.Fatalf("push %d: got %.60q", i, f)
+			}
+			i++
+		}
+	}
+	if e.srv.ConnectionCount() != 2 {
+		t.Errorf("%d connections: the stalled one must still be open (stuck, within WriteTimeout)", e.srv.ConnectionCount())
+	}
+}

@@ -19,6 +19,16 @@ const numShards = 64
 // holds it (tests widen it).
 const presenceWindow = 20 * time.Millisecond
 
+// presenceInterval is the least time between two editor lists of a room:
+// a change within it after a list went out is sent when it ends, with
+// whatever else changed meanwhile. A lone join is still listed after
+// presenceWindow; a room that 40 editors a second join (a class opening
+// the same app, 10,000 editors connecting at 4,000/s) gets 4 lists a
+// second instead of 40, each to the whole room — lists were most of the
+// CPU of a join, for the server and for every member reading them.
+// Server.presenceInterval holds it (tests widen it).
+const presenceInterval = 250 * time.Millisecond
+
 // roomIdleTTL keeps a room that has published events (and so a seq) for
 // this long after it became empty and quiet, so seq keeps rising for a
 // client that comes back to it.
@@ -31,9 +41,17 @@ type hub struct {
 	prefix string // presence is broadcast for rooms with this prefix ("app:", "page:")
 	shards [numShards]shard
 
-	dueMu      sync.Mutex             // a leaf: guards due and dueStopped
-	due        map[string]*time.Timer // rooms whose editor list is due
-	dueStopped bool                   // Shutdown: no more lists
+	dueMu      sync.Mutex              // a leaf: guards due and dueStopped
+	due        map[string]*presenceDue // rooms whose editor list is due or just went out
+	dueStopped bool                    // Shutdown: no more lists
+}
+
+// presenceDue is a room whose editor list is scheduled (sent false) or
+// went out less than presenceInterval ago (sent true).
+type presenceDue struct {
+	timer *time.Timer // fires fire: the window's or the interval's end
+	sent  bool
+	dirty bool // sent, and the room changed since
 }
 
 type shard struct {
@@ -145,22 +163,45 @@ func (h *hub) presence(name string) { h.schedulePresence(name) }
 // schedulePresence sends the room's editor list a presenceWindow from now,
 // unless a send is already due: the joins and leaves of a window (a
 // reconnect storm, a class opening the same app) cost one list per room,
-// with the final membership.
+// with the final membership. Within presenceInterval of the room's last
+// list, the change is sent when the interval ends.
 func (h *hub) schedulePresence(name string) {
 	h.dueMu.Lock()
 	defer h.dueMu.Unlock()
-	if h.dueStopped || h.due[name] != nil {
+	if h.dueStopped {
+		return
+	}
+	if d := h.due[name]; d != nil {
+		if d.sent {
+			d.dirty = true
+		}
 		return
 	}
 	if h.due == nil {
-		h.due = make(map[string]*time.Timer)
+		h.due = make(map[string]*presenceDue)
 	}
-	h.due[name] = time.AfterFunc(h.srv.presenceWindow, func() {
-		h.dueMu.Lock()
+	d := &presenceDue{}
+	h.due[name] = d
+	d.timer = time.AfterFunc(h.srv.presenceWindow, func() { h.fire(name, d) })
+}
+
+// fire ends d's window (send the list, then keep the room quiet for
+// presenceInterval) or its interval (send again if the room changed).
+func (h *hub) fire(name string, d *presenceDue) {
+	h.dueMu.Lock()
+	if h.due[name] != d { // sendDue took it
+		h.dueMu.Unlock()
+		return
+	}
+	if (d.sent && !d.dirty) || h.dueStopped {
 		delete(h.due, name)
 		h.dueMu.Unlock()
-		h.presenceNow(name)
-	})
+		return
+	}
+	d.sent, d.dirty = true, false
+	d.timer.Reset(h.srv.presenceInterval)
+	h.dueMu.Unlock()
+	h.presenceNow(name)
 }
 
 // presenceNow sends the room's editor list (with Redis, the merged list of
@@ -180,8 +221,9 @@ func (h *hub) flushPresence() {
 func (h *hub) sendDue() {
 	h.dueMu.Lock()
 	var names []string
-	for name, t := range h.due {
-		if t.Stop() {
+	for name, d := range h.due {
+		d.timer.Stop()
+		if !d.sent || d.dirty {
 			names = append(names, name)
 		}
 	}
@@ -202,25 +244,26 @@ func (h *hub) presenceLocal(name string) {
 	}
 }
 
-type presenceMsg struct {
-	ResourceID string `json:"resourceId"`
-	Users      []User `json:"users"`
-}
-
 // presenceLocked sends collab:online_editors {resourceId, users} to the
 // whole room: the members' users deduplicated by email, in join order.
+// The list is appended from each connection's user JSON, encoded once at
+// its connect (the bytes json.Marshal of the whole message gives, without
+// re-encoding every user for every list: a join in a room of 100 cost 100
+// user encodings).
 func (h *hub) presenceLocked(r *room) {
 	if len(r.members) == 0 {
 		return
 	}
 	type member struct {
 		order uint64
-		u     *User
+		c     *conn
 	}
 	list := make([]member, 0, len(r.members))
+	size := 0
 	for s, order := range r.members {
 		if s.c.user != nil {
-			list = append(list, member{order, s.c.user})
+			list = append(list, member{order, s.c})
+			size += len(s.c.userJSON) + 1
 		}
 	}
 	slices.SortFunc(list, func(a, b member) int {
@@ -232,21 +275,31 @@ func (h *hub) presenceLocked(r *room) {
 		}
 		return 0
 	})
-	msg := presenceMsg{ResourceID: strings.TrimPrefix(r.name, h.prefix), Users: make([]User, 0, len(list))}
+	rid := jsonString(strings.TrimPrefix(r.name, h.prefix))
+	payload := make([]byte, 0, len(`{"resourceId":,"users":[]}`)+len(rid)+size)
+	payload = append(payload, `{"resourceId":`...)
+	payload = append(payload, rid...)
+	payload = append(payload, `,"users":[`...)
 	seen := make(map[string]struct{}, len(list))
 	for _, m := range list {
-		if _, dup := seen[m.u.Email]; dup {
+		if _, dup := seen[m.c.user.Email]; dup {
 			continue
 		}
-		seen[m.u.Email] = struct{}{}
-		msg.Users = append(msg.Users, *m.u)
+		seen[m.c.user.Email] = struct{}{}
+		if len(seen) > 1 {
+			payload = append(payload, ',')
+		}
+		payload = append(payload, m.c.userJSON...)
 	}
-	payload, err := json.Marshal(msg)
-	if err != nil {
-		return
-	}
-	h.broadcastLocked(r, outMsg{b: encodeEvent(h.nsp, "collab:online_editors", payload)})
+	payload = append(payload, "]}"...)
+	h.broadcastLocked(r, outMsg{b: encodeEvent(h.nsp, "collab:online_editors", payload), key: listKey(r.name)})
 }
+
+// listKey is the conflation key of a room's editor list: a member whose
+// writer has not yet sent the room's previous list gets only the newest
+// (a join storm on a loaded server sends each member the final list, not
+// every step). It cannot equal a pointer's key, a socket id.
+func listKey(room string) string { return "\x00list:" + room }
 
 // broadcast sends msg to every member of room name, on every node
 // (nothing when the room does not exist).

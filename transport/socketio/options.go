@@ -22,7 +22,11 @@ const (
 	DefaultRecoveryWindow = 2 * time.Minute  // socket.io maxDisconnectionDuration
 	DefaultMaxPayload     = 1_000_000        // socket.io maxHttpBufferSize; also the read limit
 	DefaultWriteTimeout   = 10 * time.Second
-	DefaultAuthTimeout    = 3 * time.Second
+	// DefaultAuthTimeout bounds one /users/me call; a call that times out
+	// is tried once more, so a sign-in waits at most about 2×8 s, inside
+	// socket.io-client's 20 s connect timeout (Appsmith's RTS has none: a
+	// loaded backend answering in 4 s must not leave editors signed out).
+	DefaultAuthTimeout    = 8 * time.Second
 	DefaultAuthCacheTTL   = 30 * time.Second
 	DefaultHistorySize    = 512       // events kept per room for recovery
 	DefaultHistoryBytes   = 512 << 10 // bytes kept per room for recovery (also bounded by RecoveryWindow)
@@ -68,9 +72,12 @@ type Options struct {
 	// MaxPayload is the read limit per WebSocket message, announced as
 	// maxPayload in the open packet.
 	MaxPayload int
-	// WriteTimeout bounds every write to a connection.
+	// WriteTimeout bounds every write to a connection: a write that has
+	// not completed within it (at least half of it, as the deadline is
+	// renewed only when less than half is left) closes the connection.
 	WriteTimeout time.Duration
-	// AuthTimeout bounds one /users/me call; AuthCacheTTL is how long its
+	// AuthTimeout bounds one /users/me call (a call that fails without an
+	// answer or with a 5xx is tried once more); AuthCacheTTL is how long its
 	// answer is reused for the same cookie (failures: at most 5 s).
 	AuthTimeout  time.Duration
 	AuthCacheTTL time.Duration

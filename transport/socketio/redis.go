@@ -37,7 +37,7 @@ const redisOpTimeout = 2 * time.Second
 // Channel message: "<kind>\n<nsp>\n<room>\n<seq>\n<offset>\n<packet>", kind
 // 'p' (a Publish push, delivered under pubMu with its offset) or 'b' (any
 // other room broadcast; its seq field carries the conflation key, "0" for
-// none).
+// none, "o" for an editor list).
 
 // publishScript: seq and offset INCRs (never below the node's own last
 // values, which may have advanced while Redis was unreachable), the packet
@@ -458,11 +458,12 @@ func (cl *redisBroker) runPresence(ctx context.Context, h *hub, room, op, field,
 	return presenceScript.Run(ctx, cl.rdb,
 		[]string{cl.presenceKey(h.nsp, room), cl.p + "noderooms:" + node},
 		op, field, value, h.nsp+"\n"+room,
-		cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"0\n0\n"+head, "]}]", node+":", pub).Err()
+		cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"o\n0\n"+head, "]}]", node+":", pub).Err()
 }
 
 // broadcast sends msg to room's members on every node (local fallback).
-// The message's conflation key travels in the seq field ("0": none).
+// The message's conflation key travels in the seq field ("0": none; "o":
+// an editor list, keyed by listKey on delivery).
 func (cl *redisBroker) broadcast(h *hub, room string, msg outMsg) {
 	if cl.usable() {
 		key := msg.key
@@ -641,7 +642,11 @@ func (cl *redisBroker) deliver(payload string) {
 	room, pkt := parts[2], []byte(parts[5])
 	if parts[0] != "p" {
 		msg := outMsg{b: pkt}
-		if parts[3] != "0" {
+		switch parts[3] {
+		case "0":
+		case "o": // an editor list (presenceScript)
+			msg.key = listKey(room)
+		default:
 			msg.key = parts[3]
 		}
 		h.broadcastLocal(room, msg)
