@@ -544,13 +544,15 @@ func TestSlowConsumerIsCutRoomKeepsFlowing(t *testing.T) {
 func TestHeartbeatKeepsClientConnected(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
 		o.PingInterval = 100 * time.Millisecond
-		o.PingTimeout = 500 * time.Millisecond
+		o.PingTimeout = 1500 * time.Millisecond
 	})
 	n := startNode(t, e.hs.URL)
 	n.send(map[string]any{"op": "connect", "id": "a", "cookie": "SESSION=alice"})
 	n.waitFor(isConnect("a"), wait, "connect")
-	// Twenty ping/pong rounds; without pongs the server would close after 600 ms.
-	time.Sleep(2 * time.Second)
+	// Forty ping/pong rounds; without pongs the server would close after
+	// 1.6 s. The timeout leaves a client process on a loaded machine time
+	// to answer each ping.
+	time.Sleep(4 * time.Second)
 	if d := n.all(func(m msg) bool { return m.Type == "disconnect" }); len(d) != 0 {
 		t.Fatalf("disconnected: %v", d)
 	}

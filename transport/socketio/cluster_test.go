@@ -287,9 +287,31 @@ func (p *tcpProxy) setTarget(target string) { p.target.Store(target) }
 func (p *tcpProxy) restore()                { p.down.Store(false) }
 
 // cut closes every proxied connection and refuses new ones until restore.
+// It holds mu while it does, as admit does, so that a connection accepted
+// just before the cut cannot be tracked after it and outlive it (a node
+// whose heartbeat got through would count two outages).
 func (p *tcpProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.down.Store(true)
-	p.closeAll()
+	for c := range p.conns {
+		_ = c.Close()
+	}
+}
+
+// admit tracks a proxied pair unless the proxy is cut, in which case both
+// are closed.
+func (p *tcpProxy) admit(c, up net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.down.Load() {
+		_ = c.Close()
+		_ = up.Close()
+		return false
+	}
+	p.conns[c] = struct{}{}
+	p.conns[up] = struct{}{}
+	return true
 }
 
 func (p *tcpProxy) closeAll() {
@@ -300,13 +322,9 @@ func (p *tcpProxy) closeAll() {
 	p.mu.Unlock()
 }
 
-func (p *tcpProxy) track(c net.Conn, add bool) {
+func (p *tcpProxy) untrack(c net.Conn) {
 	p.mu.Lock()
-	if add {
-		p.conns[c] = struct{}{}
-	} else {
-		delete(p.conns, c)
-	}
+	delete(p.conns, c)
 	p.mu.Unlock()
 }
 
@@ -326,16 +344,17 @@ func (p *tcpProxy) serve() {
 			_ = c.Close()
 			continue
 		}
-		p.track(c, true)
-		p.track(up, true)
+		if !p.admit(c, up) {
+			continue
+		}
 		p.wg.Add(2)
 		pipe := func(dst, src net.Conn) {
 			defer p.wg.Done()
 			_, _ = io.Copy(dst, src)
 			_ = dst.Close()
 			_ = src.Close()
-			p.track(src, false)
-			p.track(dst, false)
+			p.untrack(src)
+			p.untrack(dst)
 		}
 		go pipe(up, c)
 		go pipe(c, up)
