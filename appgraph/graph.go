@@ -1,13 +1,10 @@
 package appgraph
 
 import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-
 	"github.com/appsmith-rts/rts/analysis"
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/internal/parallel"
 )
 
 // Input turns the app into the dependency graph's input: per page, its
@@ -16,22 +13,7 @@ import (
 // JSON text that finding containers walks again, a tenth of an app's load).
 func Input(app *appmodel.App) []depgraph.PageInput {
 	pages := make([]depgraph.PageInput, len(app.Pages))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(len(pages), runtime.GOMAXPROCS(0)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(pages) {
-					return
-				}
-				pages[i] = PageInput(app.Pages[i])
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(pages), func(i int) { pages[i] = PageInput(app.Pages[i]) })
 	return pages
 }
 

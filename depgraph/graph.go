@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/appsmith-rts/rts/internal/parallel"
 )
 
 // EntityKind tells widgets, actions and JS objects apart.
@@ -319,21 +321,7 @@ func (g *Graph) Load(pages []PageInput) {
 			loadPage(i)
 		}
 	} else {
-		var next atomic.Int64
-		for w := 0; w < min(workers, len(pages)); w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := int(next.Add(1)) - 1
-					if i >= len(pages) {
-						return
-					}
-					loadPage(i)
-				}
-			}()
-		}
-		wg.Wait()
+		parallel.For(len(pages), loadPage)
 	}
 	for i, names := range added {
 		for _, name := range names {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -16,6 +15,7 @@ import (
 	"github.com/appsmith-rts/rts/appgraph"
 	"github.com/appsmith-rts/rts/appmodel"
 	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/internal/parallel"
 	"github.com/appsmith-rts/rts/store"
 )
 
@@ -152,22 +152,7 @@ func parseLibrary(d appmodel.Document) (libraryDoc, error) {
 // are most of the cost of loading a large app.
 func parseAll(docs []*document) error {
 	errs := make([]error, len(docs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(len(docs), runtime.GOMAXPROCS(0)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(docs) {
-					return
-				}
-				errs[k] = docs[k].parse()
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(docs), func(k int) { errs[k] = docs[k].parse() })
 	return errors.Join(errs...)
 }
 

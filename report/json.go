@@ -3,11 +3,9 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/appsmith-rts/rts/depgraph"
+	"github.com/appsmith-rts/rts/internal/parallel"
 )
 
 // JSON is FromGraph(g, page) as compact JSON without HTML escaping, the
@@ -29,33 +27,20 @@ func JSON(g *depgraph.Graph, page string) ([]byte, bool, error) {
 		err         error
 	}
 	parts := make([]part, len(names))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(len(names), runtime.GOMAXPROCS(0)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(names) {
-					return
-				}
-				pr, _ := g.PageReport(names[i])
-				es, _ := g.PageEdges(names[i])
-				pt := &parts[i]
-				if pt.page, pt.err = encode(pageOf(pr)); pt.err != nil {
-					continue
-				}
-				if edges, err := encode(Edges(es)); err != nil {
-					pt.err = err
-				} else {
-					// The elements only: the parts go into one list.
-					pt.edges = edges[1 : len(edges)-1]
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.For(len(names), func(i int) {
+		pr, _ := g.PageReport(names[i])
+		es, _ := g.PageEdges(names[i])
+		pt := &parts[i]
+		if pt.page, pt.err = encode(pageOf(pr)); pt.err != nil {
+			return
+		}
+		if edges, err := encode(Edges(es)); err != nil {
+			pt.err = err
+		} else {
+			// The elements only: the parts go into one list.
+			pt.edges = edges[1 : len(edges)-1]
+		}
+	})
 	app, err := encode(g.App)
 	if err != nil {
 		return nil, true, err

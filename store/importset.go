@@ -7,17 +7,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/appsmith-rts/rts/appmodel"
-	"github.com/appsmith-rts/rts/pagemigrate"
 	"github.com/tidwall/gjson"
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/appsmith-rts/rts/appmodel"
+	"github.com/appsmith-rts/rts/internal/parallel"
+	"github.com/appsmith-rts/rts/pagemigrate"
 )
 
 // ImportSet is an app as Appsmith stores it, ready to be written: one
@@ -144,7 +143,7 @@ func (t *importTexts) check(name string) (*ImportSet, error) {
 	add(CollApplication, []string{t.application}, id)
 	out := make([]Doc, len(jobs))
 	errs := make([]error, len(jobs))
-	parallel(len(jobs), func(i int) {
+	parallel.For(len(jobs), func(i int) {
 		j := jobs[i]
 		text, err := checkJSON(j.text)
 		if err != nil {
@@ -180,26 +179,6 @@ func toBSON(text string) (string, bson.Raw, error) {
 		return "", nil, fmt.Errorf("cannot be rendered: %w", err)
 	}
 	return string(out), raw, nil
-}
-
-// parallel runs fn(0..n-1) on all cores.
-func parallel(n int, fn func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(n, runtime.GOMAXPROCS(0)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // idString is an _id as a Key names it: the hex of an ObjectID, a string
@@ -398,7 +377,7 @@ func gitImport(app *appmodel.App, migrate bool) (*importTexts, error) {
 		err                  error
 	}
 	out := make([]built, len(app.Pages))
-	parallel(len(app.Pages), func(i int) {
+	parallel.For(len(app.Pages), func(i int) {
 		b := &out[i]
 		b.page, b.collections, b.actions, b.migrated, b.notMigrated, b.err = gitPage(app.Pages[i], pageIDs[i], appID, now, migrate)
 	})

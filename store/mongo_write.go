@@ -12,6 +12,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/appsmith-rts/rts/internal/parallel"
 )
 
 // MongoDB writes: one transaction where the server has them, the journal
@@ -338,7 +340,7 @@ func (s *Mongo) Import(ctx context.Context, set *ImportSet) (string, error) {
 	all := append(append(append([]Doc(nil), set.Docs...), set.Libraries...), set.Application)
 	docs := make([]any, len(all))
 	errs := make([]error, len(all))
-	parallel(len(all), func(i int) {
+	parallel.For(len(all), func(i int) {
 		_, raw, err := toBSON(all[i].Text)
 		if err != nil {
 			errs[i] = &InputError{Err: fmt.Errorf("%s %w", all[i].Key, err)}
