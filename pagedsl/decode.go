@@ -24,7 +24,14 @@ const MaxDepth = 10000
 // Decode parses JSON as JSON.parse does: duplicate keys keep the first
 // position and the last value; numbers are float64; lone surrogate
 // escapes are kept (as WTF-8) so that Encode writes them back.
+//
+// Objects and arrays held by object properties are decoded when first
+// read (see lazy.go), so a decoded value must not be read by two
+// goroutines at once. Decode keeps a copy of data.
 func Decode(data []byte) (v any, err error) {
+	if v, ok := decodeLazy(data); ok {
+		return v, nil
+	}
 	v, serr := decode(data, false)
 	if serr != nil {
 		return nil, serr
@@ -77,6 +84,15 @@ type decoder struct {
 	// immutable, so sharing them across documents is safe.
 	cache *[cacheSlots]cacheEntry
 	slabs
+	// doc is the document being decoded lazily (nil: decode everything),
+	// ord the number of the next container to open in its tape.
+	doc  *document
+	ord  int32
+	scan tapeScanner
+	// inTape: the containers being read are in doc's tape (a deferred
+	// value, or one the tape scanner found not canonical).
+	inTape bool
+	spans  []mspan // the spans of keys, in a lazy decoding
 }
 
 // release returns d to the pool, dropping what would pin memory: the
@@ -85,6 +101,9 @@ type decoder struct {
 func (d *decoder) release() {
 	d.data, d.err = nil, nil
 	d.slabs = slabs{}
+	d.doc, d.inTape = nil, false
+	d.scan.reset()
+	d.spans = d.spans[:0]
 	const keep = 1 << 16
 	if cap(d.keys) > keep || cap(d.vals) > keep || cap(d.items) > keep || cap(d.buf) > keep {
 		d.keys, d.hashes, d.vals, d.items, d.buf = nil, nil, nil, nil, nil
@@ -92,6 +111,9 @@ func (d *decoder) release() {
 		clear(d.keys[:cap(d.keys)])
 		clear(d.vals[:cap(d.vals)])
 		clear(d.items[:cap(d.items)])
+		// A failed decoding leaves members staged: the spans, staged
+		// only in lazy decodings, must start in step with the keys.
+		d.keys, d.hashes, d.vals, d.items = d.keys[:0], d.hashes[:0], d.vals[:0], d.items[:0]
 	}
 	decoderPool.Put(d)
 }
@@ -139,6 +161,10 @@ func (d *decoder) object(start int) *Object {
 		}
 	}
 	o := d.newObject()
+	var spans []mspan
+	if d.doc != nil {
+		spans = d.spans[start:]
+	}
 	if simple {
 		// Widgets (the larger objects) gain properties as they are
 		// migrated: room for a few saves reallocating both slices.
@@ -148,6 +174,10 @@ func (d *decoder) object(start int) *Object {
 		}
 		o.keys = d.takeStrings(keys, extra)
 		o.vals = d.takeValues(vals, extra)
+		if spans != nil {
+			o.doc = d.doc
+			o.spans = d.takeSpans(spans, 0)
+		}
 		if len(keys) >= indexThreshold {
 			// The key table a large object needs anyway finds duplicates.
 			o.idx = d.takeTable(tableSize(len(keys) + extra))
@@ -155,13 +185,21 @@ func (d *decoder) object(start int) *Object {
 		}
 	}
 	if !simple {
-		// Index keys to order or duplicate keys: JS semantics via Set.
+		// Index keys to order or duplicate keys: JS semantics via Set
+		// (deferred scalars decoded first: their spans are not kept).
 		*o = Object{}
 		for i, k := range keys {
-			o.Set(k, vals[i])
+			v := vals[i]
+			if _, raw := v.(rawScalar); raw {
+				v = d.scalarIn(spans[i])
+			}
+			o.Set(k, v)
 		}
 	}
 	d.keys, d.hashes, d.vals = d.keys[:start], d.hashes[:start], d.vals[:start]
+	if spans != nil {
+		d.spans = d.spans[:start]
+	}
 	return o
 }
 
@@ -197,7 +235,11 @@ func (d *decoder) value(depth int) any {
 	}
 	switch c := d.data[d.pos]; {
 	case c == '{':
+		if d.doc != nil {
+			return d.lazyObject(depth)
+		}
 		d.pos++
+		d.ord++
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == '}' {
 			d.pos++
@@ -243,6 +285,7 @@ func (d *decoder) value(depth int) any {
 		return nil
 	case c == '[':
 		d.pos++
+		d.ord++
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == ']' {
 			d.pos++
@@ -413,6 +456,33 @@ func (d *decoder) key() (string, uint32) {
 	}
 	s := d.str(start, end)
 	return s, hashString(s)
+}
+
+// scalarIn decodes the deferred scalar at sp of the document being read.
+func (d *decoder) scalarIn(sp mspan) any {
+	data, pos := d.data, d.pos
+	d.data, d.pos = data[:sp.ve], int(sp.vs)
+	v := d.value(0)
+	d.data, d.pos = data, pos
+	return v
+}
+
+// keyPlain is key, also reporting whether the key's text has neither
+// escapes nor non-ASCII bytes (so that encoding it writes the same text).
+func (d *decoder) keyPlain() (string, uint32, bool) {
+	start := d.pos + 1
+	end := scanPlain(d.data, start)
+	if end < len(d.data) && d.data[end] == '"' {
+		raw := d.data[start:end]
+		h := hashIn(d.data, start, end)
+		d.pos = end + 1
+		if len(raw) <= maxCached {
+			return d.cached(raw, h).s, h, true
+		}
+		return d.text(raw), h, true
+	}
+	s := d.str(start, end)
+	return s, hashString(s), false
 }
 
 // strValue reads a string value, boxed.

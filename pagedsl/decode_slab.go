@@ -15,12 +15,14 @@ import "unsafe"
 // (plus any room asked for), so a step that appends to it reallocates
 // rather than writing over a neighbour.
 type slabs struct {
-	objs  []Object
-	arrs  []Array
-	strs  []string
-	anys  []any
-	bytes []byte
-	ints  []int32
+	objs   []Object
+	arrs   []Array
+	strs   []string
+	anys   []any
+	bytes  []byte
+	ints   []int32
+	lazies []lazyVal
+	spans  []mspan
 	// size is the length of the document being decoded: blocks are sized
 	// from it, so that a small page allocates little.
 	size int

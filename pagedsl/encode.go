@@ -50,6 +50,16 @@ func appendValue(dst []byte, v any, depth int) []byte {
 		return analysis.AppendJSNumber(dst, x)
 	case string:
 		return appendString(dst, x)
+	case rawScalar:
+		// Only an object's property holds one, and the object's
+		// encoding copies its text.
+		panic("pagedsl: a deferred scalar outside its object")
+	case *lazyVal:
+		if x.v != nil {
+			return appendValue(dst, x.v, depth)
+		}
+		// Canonical text (see lazy.go): what encoding it would write.
+		return append(dst, x.doc.data[x.start:x.end]...)
 	case *Array:
 		dst = append(dst, '[')
 		for i, it := range x.Items {
@@ -62,7 +72,8 @@ func appendValue(dst []byte, v any, depth int) []byte {
 	case *Object:
 		dst = append(dst, '{')
 		first := true
-		for i, k := range x.keys {
+		for i := 0; i < len(x.keys); i++ {
+			k := x.keys[i]
 			if _, u := x.vals[i].(undefinedType); u {
 				continue
 			}
@@ -70,14 +81,44 @@ func appendValue(dst []byte, v any, depth int) []byte {
 				dst = append(dst, ',')
 			}
 			first = false
+			if i < len(x.spans) && x.spans[i].ks >= 0 && asRead(x.vals[i]) {
+				// Properties that still hold what was read, one after
+				// the other in the text: copied in one piece.
+				j := i + 1
+				for j < len(x.spans) && x.spans[j].ks == x.spans[j-1].ve+1 && asRead(x.vals[j]) {
+					j++
+				}
+				dst = append(dst, x.doc.data[x.spans[i].ks:x.spans[j-1].ve]...)
+				i = j - 1
+				continue
+			}
 			dst = appendString(dst, k)
 			dst = append(dst, ':')
+			if _, raw := x.vals[i].(rawScalar); raw {
+				// Deferred only when its own text is canonical.
+				dst = append(dst, x.doc.data[x.spans[i].vs:x.spans[i].ve]...)
+				continue
+			}
 			dst = appendValue(dst, x.vals[i], depth+1)
 		}
 		return append(dst, '}')
 	default:
 		panic(fmt.Errorf("pagedsl: cannot encode %T", v))
 	}
+}
+
+// asRead reports whether v, the value of a property whose span is valid,
+// encodes as the span's text: a scalar (a property assigned since has no
+// valid span) or a deferred container not read yet. An object or array
+// that was read may have been changed in place.
+func asRead(v any) bool {
+	switch x := v.(type) {
+	case rawScalar, string, float64, bool, nil:
+		return true
+	case *lazyVal:
+		return x.v == nil
+	}
+	return false
 }
 
 // pow10 holds the exact powers of ten appendShortDecimal uses.

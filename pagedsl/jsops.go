@@ -21,7 +21,7 @@ func objectValues(v any) []any {
 	case *Object:
 		vals := make([]any, 0, x.Len())
 		for i := range x.keys {
-			vals = append(vals, x.vals[i])
+			vals = append(vals, x.valAt(i))
 		}
 		return vals
 	case *Array:
@@ -46,7 +46,7 @@ func spreadInto(dst *Object, v any) {
 	switch x := v.(type) {
 	case *Object:
 		for i, k := range x.keys {
-			dst.Set(k, x.vals[i])
+			dst.Set(k, x.shareAt(i))
 		}
 	case *Array:
 		for i, it := range x.Items {
@@ -142,8 +142,8 @@ func cloneWith(v any, seen map[any]any) any {
 		}
 		c := &Object{keys: append([]string(nil), x.keys...), vals: make([]any, len(x.vals)), nidx: x.nidx}
 		seen[x] = c
-		for i, it := range x.vals {
-			c.vals[i] = cloneWith(it, seen)
+		for i := range x.vals {
+			c.vals[i] = cloneWith(x.valAt(i), seen)
 		}
 		return c
 	case *Array:

@@ -75,6 +75,12 @@ type Object struct {
 	// keys, are read a few times each, and a Go map costs more to build
 	// than all those lookups.
 	idx []int32
+	// doc and spans: where each property was in the text the object was
+	// lazily decoded from (lazy.go), for the properties still holding
+	// the value read there (spans may be shorter than keys: properties
+	// added since have none). Encoding copies those properties' text.
+	doc   *document
+	spans []mspan
 }
 
 // indexThreshold is the size from which an Object keeps a key table;
@@ -178,9 +184,46 @@ func (o *Object) indexAppended() {
 // Get returns the value of own property k, or Undefined when absent.
 func (o *Object) Get(k string) any {
 	if i := o.find(k); i >= 0 {
-		return o.vals[i]
+		return o.valAt(i)
 	}
 	return Undefined
+}
+
+// valAt is the i-th value, decoded if it was deferred.
+func (o *Object) valAt(i int) any {
+	switch l := o.vals[i].(type) {
+	case *lazyVal:
+		v := l.value()
+		o.vals[i] = v
+		return v
+	case rawScalar:
+		v := o.doc.scalarAt(o.spans[i])
+		o.vals[i] = v
+		return v
+	}
+	return o.vals[i]
+}
+
+// shareAt is the i-th value as a copy of the object may hold it: a
+// deferred scalar is decoded (its span is this object's), a deferred
+// container stays shared.
+func (o *Object) shareAt(i int) any {
+	if _, ok := o.vals[i].(rawScalar); ok {
+		return o.valAt(i)
+	}
+	return o.vals[i]
+}
+
+// dropSpans forgets where the properties were in the text (their
+// positions are about to change), decoding the deferred scalars that
+// needed them.
+func (o *Object) dropSpans() {
+	for i := range o.spans {
+		if _, ok := o.vals[i].(rawScalar); ok {
+			o.valAt(i)
+		}
+	}
+	o.spans = nil
 }
 
 // Has reports whether k is an own property (even one holding Undefined),
@@ -192,6 +235,9 @@ func (o *Object) Has(k string) bool { return o.find(k) >= 0 }
 func (o *Object) Set(k string, v any) {
 	if i := o.find(k); i >= 0 {
 		o.vals[i] = v
+		if i < len(o.spans) {
+			o.spans[i].ks = -1
+		}
 		return
 	}
 	n, isIndex := arrayIndex(k)
@@ -203,6 +249,7 @@ func (o *Object) Set(k string, v any) {
 		}
 		return
 	}
+	o.dropSpans()
 	// Index keys usually arrive in ascending order: search from the end
 	// of the index keys.
 	pos := o.nidx
@@ -231,6 +278,9 @@ func (o *Object) Delete(k string) {
 	if i < o.nidx {
 		o.nidx--
 	}
+	if i < len(o.spans) {
+		o.spans = append(o.spans[:i], o.spans[i+1:]...)
+	}
 	o.keys = append(o.keys[:i], o.keys[i+1:]...)
 	o.vals = append(o.vals[:i], o.vals[i+1:]...)
 	o.idx = o.idx[:0] // rebuilt on the next lookup
@@ -256,6 +306,9 @@ func (o *Object) Clone() *Object {
 		keys: append(make([]string, 0, n+cloneRoom), o.keys...),
 		vals: append(make([]any, 0, n+cloneRoom), o.vals...),
 		nidx: o.nidx,
+	}
+	if o.spans != nil {
+		c.doc, c.spans = o.doc, append([]mspan(nil), o.spans...)
 	}
 	if len(o.idx) != 0 {
 		c.idx = append([]int32(nil), o.idx...)
