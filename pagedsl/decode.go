@@ -29,9 +29,25 @@ const MaxDepth = 10000
 // read (see lazy.go), so a decoded value must not be read by two
 // goroutines at once. Decode keeps a copy of data.
 func Decode(data []byte) (v any, err error) {
-	if v, ok := decodeLazy(data); ok {
+	if v, ok := decodeLazy(data, false); ok {
 		return v, nil
 	}
+	return decodeEager(data)
+}
+
+// DecodeShared is Decode without the copy of data: the value reads data
+// until it is no longer used (encoded, say), so data must stay unchanged
+// until then. For a caller that holds the text anyway, such as a
+// request's body.
+func DecodeShared(data []byte) (v any, err error) {
+	if v, ok := decodeLazy(data, true); ok {
+		return v, nil
+	}
+	return decodeEager(data)
+}
+
+// decodeEager decodes everything at once; on invalid JSON it says why.
+func decodeEager(data []byte) (any, error) {
 	v, serr := decode(data, false)
 	if serr != nil {
 		return nil, serr
@@ -93,6 +109,9 @@ type decoder struct {
 	// value, or one the tape scanner found not canonical).
 	inTape bool
 	spans  []mspan // the spans of keys, in a lazy decoding
+	// staged is the most members or items staged at once since the
+	// decoder left the pool: how far release clears the stacks.
+	staged int
 }
 
 // release returns d to the pool, dropping what would pin memory: the
@@ -108,9 +127,13 @@ func (d *decoder) release() {
 	if cap(d.keys) > keep || cap(d.vals) > keep || cap(d.items) > keep || cap(d.buf) > keep {
 		d.keys, d.hashes, d.vals, d.items, d.buf = nil, nil, nil, nil, nil
 	} else {
-		clear(d.keys[:cap(d.keys)])
-		clear(d.vals[:cap(d.vals)])
-		clear(d.items[:cap(d.items)])
+		// Only as far as the stacks grew: a pooled decoder's stacks are
+		// long, and most decodings (a deferred value) use a few slots.
+		n := max(d.staged, len(d.keys), len(d.items))
+		clear(d.keys[:min(n, cap(d.keys))])
+		clear(d.vals[:min(n, cap(d.vals))])
+		clear(d.items[:min(n, cap(d.items))])
+		d.staged = 0
 		// A failed decoding leaves members staged: the spans, staged
 		// only in lazy decodings, must start in step with the keys.
 		d.keys, d.hashes, d.vals, d.items = d.keys[:0], d.hashes[:0], d.vals[:0], d.items[:0]
@@ -196,6 +219,7 @@ func (d *decoder) object(start int) *Object {
 			o.Set(k, v)
 		}
 	}
+	d.staged = max(d.staged, len(d.keys))
 	d.keys, d.hashes, d.vals = d.keys[:start], d.hashes[:start], d.vals[:start]
 	if spans != nil {
 		d.spans = d.spans[:start]
@@ -307,6 +331,7 @@ func (d *decoder) value(depth int) any {
 			if d.data[d.pos] == ']' {
 				d.pos++
 				a := d.newArray(d.takeValues(d.items[start:], 0))
+				d.staged = max(d.staged, len(d.items))
 				d.items = d.items[:start]
 				return a
 			}

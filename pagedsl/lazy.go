@@ -70,13 +70,16 @@ func (l *lazyVal) value() any {
 // decodeLazy decodes data lazily; ok is false when data is not valid JSON
 // (or too large for the tape's offsets): the caller then decodes it
 // eagerly, which reports the error.
-func decodeLazy(data []byte) (v any, ok bool) {
+// Unless shared, the text is copied: deferred values read it long after
+// Decode returned, and the caller may reuse its buffer.
+func decodeLazy(data []byte, shared bool) (v any, ok bool) {
 	if len(data) >= math.MaxInt32 {
 		return nil, false
 	}
-	// A copy: deferred values read the text long after Decode returned,
-	// and the caller may reuse its buffer.
-	doc := &document{data: append([]byte(nil), data...)}
+	doc := &document{data: data}
+	if !shared {
+		doc.data = append([]byte(nil), data...)
+	}
 	d := decoderPool.Get().(*decoder)
 	defer d.release()
 	d.data, d.pos, d.err, d.wtf8 = doc.data, 0, nil, false

@@ -8,13 +8,7 @@ import (
 
 // eagerDecode decodes data without deferring anything (the decoder as
 // it was before lazy decoding, and as JSON.parse inside steps uses it).
-func eagerDecode(data []byte) (any, error) {
-	v, err := decode(data, false)
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
-}
+func eagerDecode(data []byte) (any, error) { return decodeEager(data) }
 
 // sameAsEager checks that a lazy decoding of data behaves as an eager
 // one: the same texts are refused, and the encoding, before and after a
@@ -34,6 +28,9 @@ func sameAsEager(t *testing.T, data []byte) {
 	}
 	if l, e := Encode(lazy), Encode(eager); !bytes.Equal(l, e) {
 		t.Fatalf("Encode(Decode(%.200q)):\nlazy  %.300s\neager %.300s", data, l, e)
+	}
+	if shared, err := DecodeShared(data); err != nil || !bytes.Equal(Encode(shared), Encode(eager)) {
+		t.Fatalf("DecodeShared(%.200q): %v, %.300s", data, err, Encode(shared))
 	}
 	lout, lerr := MigrateWith(lazy, fixedOptions())
 	eout, eerr := MigrateWith(eager, fixedOptions())

@@ -66,7 +66,9 @@ func (h *Handler) serveDSLMigrate(x *exchange) {
 	if len(in) == 0 {
 		dsl = pagedsl.NewObject()
 	} else {
-		v, err := pagedsl.Decode(in)
+		// The body stays unchanged until the answer is sent: the decoded page
+		// may read it instead of a copy.
+		v, err := pagedsl.DecodeShared(in)
 		if err != nil {
 			x.sendError(http.StatusBadRequest, "Malformed JSON: "+err.Error())
 			return
