@@ -26,19 +26,39 @@ type slabs struct {
 	// size is the length of the document being decoded: blocks are sized
 	// from it, so that a small page allocates little.
 	size int
+	// grown is the size of the next block of each kind: blocks start
+	// small and double, since a lazy decoding (lazy.go) builds far fewer
+	// values than the document's size suggests.
+	grown [slabKinds]int
 }
 
-// block is the number of elements of a new block when a document holds
-// about one for every per bytes: a quarter of that (at least 16, at most
-// max), so that the unused end of a document's last block is small.
-func (s *slabs) block(per, max int) int {
-	return min(max, 16+s.size/(4*per))
+// Kinds of blocks.
+const (
+	kindObjs = iota
+	kindArrs
+	kindStrs
+	kindAnys
+	kindInts
+	kindBytes
+	kindLazies
+	kindSpans
+	slabKinds
+)
+
+// block is the number of elements of a new block of a kind when a
+// document holds about one for every per bytes: a quarter of that (at
+// least 16, at most max), so that the unused end of a document's last
+// block is small; and at most twice the kind's previous block.
+func (s *slabs) block(kind, per, max int) int {
+	n := min(max, 16+s.size/(4*per), 16+s.grown[kind])
+	s.grown[kind] = 2 * n
+	return n
 }
 
 func (s *slabs) newObject() *Object {
 	if len(s.objs) == 0 {
 		// Page DSLs hold about one object per 260 bytes.
-		s.objs = make([]Object, s.block(256, 512))
+		s.objs = make([]Object, s.block(kindObjs, 256, 512))
 	}
 	o := &s.objs[0]
 	s.objs = s.objs[1:]
@@ -47,7 +67,7 @@ func (s *slabs) newObject() *Object {
 
 func (s *slabs) newArray(items []any) *Array {
 	if len(s.arrs) == 0 {
-		s.arrs = make([]Array, s.block(512, 1024))
+		s.arrs = make([]Array, s.block(kindArrs, 512, 1024))
 	}
 	a := &s.arrs[0]
 	s.arrs = s.arrs[1:]
@@ -70,7 +90,7 @@ func (s *slabs) takeStrings(keys []string, extra int) []string {
 		return append(make([]string, 0, c), keys...)
 	}
 	if len(s.strs) < c {
-		s.strs = make([]string, max(c, s.block(32, slabSlots)))
+		s.strs = make([]string, max(c, s.block(kindStrs, 32, slabSlots)))
 	}
 	out := s.strs[:n:c]
 	s.strs = s.strs[c:]
@@ -90,7 +110,7 @@ func (s *slabs) takeValues(vals []any, extra int) []any {
 		return append(make([]any, 0, c), vals...)
 	}
 	if len(s.anys) < c {
-		s.anys = make([]any, max(c, s.block(24, slabSlots)))
+		s.anys = make([]any, max(c, s.block(kindAnys, 24, slabSlots)))
 	}
 	out := s.anys[:n:c]
 	s.anys = s.anys[c:]
@@ -104,7 +124,7 @@ func (s *slabs) takeTable(n int) []int32 {
 		return make([]int32, 0, n)
 	}
 	if len(s.ints) < n {
-		s.ints = make([]int32, max(n, s.block(16, slabSlots)))
+		s.ints = make([]int32, max(n, s.block(kindInts, 16, slabSlots)))
 	}
 	out := s.ints[:0:n]
 	s.ints = s.ints[n:]
@@ -122,7 +142,7 @@ func (s *slabs) text(b []byte) string {
 		return string(b)
 	}
 	if len(s.bytes) < n {
-		s.bytes = make([]byte, max(n, s.block(8, slabBytes)))
+		s.bytes = make([]byte, max(n, s.block(kindBytes, 8, slabBytes)))
 	}
 	out := s.bytes[:n:n]
 	s.bytes = s.bytes[n:]

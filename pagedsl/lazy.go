@@ -298,7 +298,7 @@ func (d *decoder) deferred() any {
 
 func (s *slabs) newLazy() *lazyVal {
 	if len(s.lazies) == 0 {
-		s.lazies = make([]lazyVal, s.block(512, 512))
+		s.lazies = make([]lazyVal, s.block(kindLazies, 512, 512))
 	}
 	l := &s.lazies[0]
 	s.lazies = s.lazies[1:]
@@ -313,7 +313,7 @@ func (s *slabs) takeSpans(spans []mspan, extra int) []mspan {
 		return append(make([]mspan, 0, c), spans...)
 	}
 	if len(s.spans) < c {
-		s.spans = make([]mspan, max(c, s.block(32, slabSlots)))
+		s.spans = make([]mspan, max(c, s.block(kindSpans, 32, slabSlots)))
 	}
 	out := s.spans[:n:c]
 	s.spans = s.spans[c:]
