@@ -242,6 +242,40 @@ type fastConn struct {
 	out    []byte
 	ctx    context.Context
 	remote string
+	// The read and write deadlines wanted (by the handler through
+	// http.ResponseController, or between requests) and those the
+	// connection has: a wanted one is applied just before the read or
+	// write it bounds, so that a request whose body came with its head
+	// and whose deadlines do not change costs no timer updates.
+	rdl, wdl, rdlSet, wdlSet time.Time
+}
+
+func (fc *fastConn) read(p []byte) (int, error) {
+	if !fc.rdl.Equal(fc.rdlSet) {
+		_ = fc.c.SetReadDeadline(fc.rdl)
+		fc.rdlSet = fc.rdl
+	}
+	return fc.c.Read(p)
+}
+
+func (fc *fastConn) write(p []byte) error {
+	fc.applyWriteDeadline()
+	_, err := fc.c.Write(p)
+	return err
+}
+
+func (fc *fastConn) writev(a, b []byte) error {
+	fc.applyWriteDeadline()
+	bufs := net.Buffers{a, b}
+	_, err := bufs.WriteTo(fc.c)
+	return err
+}
+
+func (fc *fastConn) applyWriteDeadline() {
+	if !fc.wdl.Equal(fc.wdlSet) {
+		_ = fc.c.SetWriteDeadline(fc.wdl)
+		fc.wdlSet = fc.wdl
+	}
 }
 
 // serve reads and answers requests until the connection ends or one of
@@ -285,10 +319,9 @@ func (fc *fastConn) serve() {
 				if first {
 					timeout = f.headTimeout
 				}
+				fc.rdl = time.Time{}
 				if timeout > 0 {
-					_ = fc.c.SetReadDeadline(time.Now().Add(timeout))
-				} else {
-					_ = fc.c.SetReadDeadline(time.Time{})
+					fc.rdl = time.Now().Add(timeout)
 				}
 				headStart = time.Time{}
 			} else {
@@ -302,10 +335,10 @@ func (fc *fastConn) serve() {
 				}
 				if headStart.IsZero() && f.headTimeout > 0 {
 					headStart = time.Now()
-					_ = fc.c.SetReadDeadline(headStart.Add(f.headTimeout))
+					fc.rdl = headStart.Add(f.headTimeout)
 				}
 			}
-			m, err := fc.c.Read(fc.buf[fc.w:])
+			m, err := fc.read(fc.buf[fc.w:])
 			fc.w += m
 			if m > 0 && !fc.state.CompareAndSwap(connIdle, connActive) && fc.state.Load() == connClosed {
 				return
@@ -372,10 +405,16 @@ func (fc *fastConn) serveOne(n int) (keep bool) {
 			hdr["Cache-Control"] = []string{"no-cache"}
 		}
 	}
-	body := &fastBody{fc: fc, remain: h.contentLength}
+	// One allocation for what a request's reading and answering need.
+	x := &struct {
+		body fastBody
+		resp fastResponse
+		url  url.URL
+	}{body: fastBody{fc: fc, remain: h.contentLength}, url: url.URL{Path: h.path}}
+	body := &x.body
 	r := (&http.Request{
 		Method:        http.MethodPost,
-		URL:           &url.URL{Path: h.path},
+		URL:           &x.url,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
@@ -389,14 +428,15 @@ func (fc *fastConn) serveOne(n int) (keep bool) {
 	if h.contentLength == 0 {
 		r.Body = http.NoBody
 	}
-	w := &fastResponse{fc: fc, req: r, body: body, hdr: http.Header{}, clen: -1}
+	w := &x.resp
+	*w = fastResponse{fc: fc, req: r, body: body, hdr: http.Header{}, clen: -1}
 	fc.out = fc.out[:0]
 	if !fc.runHandler(w, r) {
 		return false
 	}
 	w.finish()
 	if len(fc.out) > 0 && w.err == nil {
-		_, w.err = fc.c.Write(fc.out)
+		w.err = fc.write(fc.out)
 	}
 	if cap(fc.out) > 64<<10 {
 		fc.out = nil
@@ -464,7 +504,7 @@ func (b *fastBody) read(p []byte) (int, error) {
 		// Straight into p: the buffer holds nothing, and reading more than
 		// the body could take the next request's bytes there.
 		var err error
-		n, err = fc.c.Read(p)
+		n, err = fc.read(p)
 		if err != nil && n == 0 {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -598,9 +638,10 @@ func (w *fastResponse) Write(p []byte) (int, error) {
 }
 
 // SetReadDeadline and SetWriteDeadline are what http.ResponseController
-// finds.
-func (w *fastResponse) SetReadDeadline(t time.Time) error  { return w.fc.c.SetReadDeadline(t) }
-func (w *fastResponse) SetWriteDeadline(t time.Time) error { return w.fc.c.SetWriteDeadline(t) }
+// finds; they take effect at the next read or write, and are called from
+// the handler's goroutine (the transport's handler does so).
+func (w *fastResponse) SetReadDeadline(t time.Time) error  { w.fc.rdl = t; return nil }
+func (w *fastResponse) SetWriteDeadline(t time.Time) error { w.fc.wdl = t; return nil }
 
 // emit adds body bytes after the head: into the out buffer, or, for the
 // write that completes a declared length (the usual single write of an
@@ -613,8 +654,7 @@ func (w *fastResponse) emit(p []byte) {
 		fc.out = append(fc.out, p...)
 		fc.out = append(fc.out, "\r\n"...)
 	} else if len(p) > 4096 && (w.written == w.clen || len(fc.out)+len(p) > 64<<10) {
-		bufs := net.Buffers{fc.out, p}
-		_, w.err = bufs.WriteTo(fc.c)
+		w.err = fc.writev(fc.out, p)
 		fc.out = fc.out[:0]
 		return
 	} else {
@@ -627,7 +667,7 @@ func (w *fastResponse) emit(p []byte) {
 
 func (w *fastResponse) flushOut() {
 	if w.err == nil && len(w.fc.out) > 0 {
-		_, w.err = w.fc.c.Write(w.fc.out)
+		w.err = w.fc.write(w.fc.out)
 	}
 	w.fc.out = w.fc.out[:0]
 }
@@ -668,10 +708,11 @@ func (w *fastResponse) writeHead(first []byte, done bool) {
 		}
 	}
 	var setCL []byte
+	var clBuf [20]byte
 	var setType, setConn, setTE string
 	if done && bodyAllowed(w.status) && !hasHeader(hdr, "Content-Length") {
 		w.clen = int64(len(first))
-		setCL = strconv.AppendInt(nil, w.clen, 10)
+		setCL = strconv.AppendInt(clBuf[:0], w.clen, 10)
 	}
 	hasCL := w.clen != -1
 	keepAlives := !f.shutting.Load()
