@@ -43,9 +43,10 @@ import (
 // analysis routes, whose handler does not.
 
 // DefaultFastPaths are the routes served by the fast path unless
-// ServerOptions.FastPaths says otherwise: the analysis routes the Java
-// backend calls on every save.
-var DefaultFastPaths = []string{PathMultipleScript, PathSingleScript, PathEntityRefactor}
+// ServerOptions.FastPaths says otherwise: the POST routes the Java
+// backend calls (the analysis ones on every save). A pooled connection
+// that carried one of them keeps the fast path for the next.
+var DefaultFastPaths = []string{PathMultipleScript, PathSingleScript, PathEntityRefactor, PathRefactorBatch, PathDSLMigrate}
 
 // fastBufBytes is a fast connection's read buffer: a request head and the
 // body of an average page save (14 KB) in one read.

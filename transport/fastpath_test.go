@@ -248,6 +248,9 @@ func TestFastPathMatchesNetHTTP(t *testing.T) {
 		{"HTTP/1.0", strings.Replace(single, "HTTP/1.1", "HTTP/1.0", 1), 1},
 		{"bare LF", strings.ReplaceAll(single, "\r\n", "\n"), 1},
 		{"unknown route", post("/rts-api/v1/ast/nothing", `{}`), 1},
+		{"DSL migration", post(PathDSLMigrate, `{"version":82,"widgetName":"MainContainer","type":"CANVAS_WIDGET","children":[]}`), 1},
+		{"DSL migration, not a page", post(PathDSLMigrate, `[1]`), 1},
+		{"batch rename", post(PathRefactorBatch, `{"oldName":"Api1","newName":"Api2","entities":[{"name":"Text1","kind":"widget","bindings":{"text":"{{Api1.data}}"}}]}`), 1},
 		{"garbage", "POST " + PathSingleScript + " HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n", 1},
 		{"two Content-Lengths", strings.Replace(single, "Content-Type", "Content-Length: 22\r\nContent-Type", 1), 1},
 	}
