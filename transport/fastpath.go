@@ -171,7 +171,7 @@ func isTemporary(err error) bool {
 // shutdown stops the fast connections: idle ones at once, busy ones after
 // their answer, all of them when ctx ends.
 func (f *fastFront) shutdown(ctx context.Context) error {
-	f.shutting.Store(true)
+	f.stopAccepting()
 	done := make(chan struct{})
 	go func() { f.connsDone.Wait(); close(done) }()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -190,6 +190,15 @@ func (f *fastFront) shutdown(ctx context.Context) error {
 	}
 }
 
+// stopAccepting makes the accept loop close what it accepts from now on.
+// Under the lock, so that a connection it counted in connsDone was counted
+// before shutdown waits on it.
+func (f *fastFront) stopAccepting() {
+	f.mu.Lock()
+	f.shutting.Store(true)
+	f.mu.Unlock()
+}
+
 func (f *fastFront) closeIdle() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -201,7 +210,7 @@ func (f *fastFront) closeIdle() {
 }
 
 func (f *fastFront) closeAll() {
-	f.shutting.Store(true)
+	f.stopAccepting()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for fc := range f.conns {
@@ -439,7 +448,7 @@ func (fc *fastConn) serveOne(n int) (keep bool) {
 	if len(fc.out) > 0 && w.err == nil {
 		w.err = fc.write(fc.out)
 	}
-	if cap(fc.out) > 64<<10 {
+	if cap(fc.out) > 16<<10 { // large answers leave from the handler's buffer; this one holds heads
 		fc.out = nil
 	}
 	if w.err != nil || w.closeAfter {
