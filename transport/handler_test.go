@@ -38,9 +38,24 @@ func newTestServer(t *testing.T, o Options) *testServer {
 	if err != nil {
 		t.Fatalf("NewHandler: %v", err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &testServer{Server: srv, reg: reg}
+	return &testServer{Server: startFastTestServer(t, h), reg: reg}
+}
+
+// startFastTestServer serves h as `rts serve` does, the fast path in
+// front of net/http, under an httptest.Server (its URL, client and
+// listener).
+func startFastTestServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	front := newFastFront(srv.Listener, srv.Config, slog.New(slog.DiscardHandler), DefaultFastPaths)
+	srv.Listener = corkListener{front}
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		front.closeAll()
+		front.connsDone.Wait()
+	})
+	return srv
 }
 
 // request is one HTTP call; a POST without a Content-Type header entry is

@@ -22,6 +22,11 @@ type ServerOptions struct {
 	// ShutdownTimeout bounds how long Run waits for in-flight requests after
 	// its context ends (0: 10 s).
 	ShutdownTimeout time.Duration
+	// FastPaths are the POST routes a connection's requests are served on
+	// without net/http while they are plain (see fastpath.go); nil:
+	// DefaultFastPaths, empty: none. Handler must answer them without
+	// Hijack, Flush, trailers or a Transfer-Encoding of its own.
+	FastPaths []string
 }
 
 // Server is the HTTP listener of `rts serve`, with the timeouts Appsmith's
@@ -32,6 +37,8 @@ type Server struct {
 	timeout  time.Duration
 	addr     string
 	ln       net.Listener
+	paths    []string
+	front    *fastFront // nil: net/http serves every connection
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when Shutdown has finished
 	stopErr  error
@@ -47,7 +54,12 @@ func NewServer(o ServerOptions) *Server {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
+	paths := o.FastPaths
+	if paths == nil {
+		paths = DefaultFastPaths
+	}
 	return &Server{
+		paths: paths,
 		hs: &http.Server{
 			Handler: o.Handler,
 			// Appsmith sets keepAliveTimeout 60 s so that its keep-alive
@@ -96,7 +108,12 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	served := make(chan error, 1)
-	go func() { served <- s.hs.Serve(corkListener{s.ln}) }()
+	var ln net.Listener = s.ln
+	if len(s.paths) > 0 {
+		s.front = newFastFront(s.ln, s.hs, s.log, s.paths)
+		ln = s.front
+	}
+	go func() { served <- s.hs.Serve(corkListener{ln}) }()
 
 	select {
 	case err := <-served:
@@ -120,9 +137,16 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		defer close(s.stopped)
-		if err := s.hs.Shutdown(ctx); err != nil {
+		err := s.hs.Shutdown(ctx)
+		if err == nil && s.front != nil {
+			err = s.front.shutdown(ctx)
+		}
+		if err != nil {
 			s.log.Warn("shutdown timed out; closing the remaining connections", "error", err)
 			_ = s.hs.Close()
+			if s.front != nil {
+				s.front.closeAll()
+			}
 			s.stopErr = fmt.Errorf("shutdown: %w", err)
 		}
 		if s.ln != nil {
