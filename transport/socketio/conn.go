@@ -124,7 +124,9 @@ func newConn(srv *Server, netc net.Conn, user *User) *conn {
 		c.userJSON, _ = jsonMarshal(user)
 	}
 	if sc, ok := c.netc.(syscall.Conn); ok {
-		c.raw, _ = sc.SyscallConn()
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+		}
 	}
 	return c
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -360,13 +361,13 @@ func TestWebSocketFraming(t *testing.T) {
 }
 
 // TestIdleConnectionHasNoGoroutine: a connected editor that sends nothing
-// has no goroutine on the server (its socket waits in the poller).
+// has no reader goroutine on the server: its socket waits in the poller,
+// and a reader runs only while its bytes are read.
 func TestIdleConnectionHasNoGoroutine(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.PingInterval = time.Hour })
 	if e.srv.poll == nil {
 		t.Skip("no epoll on this system: one reader goroutine per connection")
 	}
-	before := len(socketioGoroutines())
 	var cs []*rawClient
 	for range 20 {
 		c := dialRaw(t, e, "SESSION=alice", nil)
@@ -374,10 +375,16 @@ func TestIdleConnectionHasNoGoroutine(t *testing.T) {
 		c.readUntil("40{")
 		cs = append(cs, c)
 	}
-	// The writers and readers of the connect end within writerLinger.
-	waitUntil(t, 30*time.Second, "no goroutine per idle connection", func() bool {
-		return len(socketioGoroutines()) <= before
-	})
+	e.srv.poll.mu.Lock()
+	polled := len(e.srv.poll.conns)
+	e.srv.poll.mu.Unlock()
+	if polled != len(cs) {
+		t.Fatalf("%d connections in the poller, want %d", polled, len(cs))
+	}
+	buf := make([]byte, 1<<20)
+	if stacks := string(buf[:runtime.Stack(buf, true)]); strings.Contains(stacks, "(*conn).readBlocking") {
+		t.Fatalf("a goroutine blocked in a read:\n%s", stacks)
+	}
 	for _, c := range cs {
 		c.write(`421["collab:start_edit","app1"]`)
 		if ack := c.readUntil("43"); ack != `431[{"ok":true}]` {
