@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // runSplit is the "split" role: a TCP relay at -addr that sends each new
@@ -49,8 +51,13 @@ type splitter struct {
 func (s *splitter) serve() {
 	for {
 		c, err := s.ln.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return
+		}
+		if err != nil { // EMFILE and the like: report, wait, go on
+			fmt.Fprintln(os.Stderr, "wsload: split: accept:", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
 		}
 		target := s.targets[(s.next.Add(1)-1)%uint64(len(s.targets))]
 		s.wg.Add(1)
@@ -67,6 +74,7 @@ func (s *splitter) relay(c net.Conn, target string) {
 	defer c.Close()
 	up, err := net.Dial("tcp", target)
 	if err != nil {
+		fmt.Fprintln(os.Stderr, "wsload: split: dial:", err)
 		return
 	}
 	defer up.Close()
@@ -74,7 +82,12 @@ func (s *splitter) relay(c net.Conn, target string) {
 	defer s.untrack(c, up)
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
+		// A plain copy through a small buffer: io.Copy between TCP
+		// connections splices through a pipe of its own, two more
+		// descriptors per direction, and 10,000 relays then ran out of
+		// them at 3,333.
+		buf := make([]byte, 4<<10)
+		_, _ = io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, buf)
 		if tc, ok := dst.(*net.TCPConn); ok {
 			_ = tc.CloseWrite() // pass the half-close on
 		}
