@@ -2,10 +2,12 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 )
 
 // An answer larger than net/http's 4 KB connection buffer leaves the
@@ -112,6 +114,18 @@ func (c *corkConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return nil
+}
+
+// SyscallConn exposes the TCP socket, as *net.TCPConn does, to a handler
+// that takes the connection over: the WebSocket endpoint reads and writes
+// it without blocking (transport/socketio's poller and flushers). Without
+// it every WebSocket of the served binary fell back to a goroutine blocked
+// in its read and a writer goroutine per write.
+func (c *corkConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.New("transport: connection has no socket")
 }
 
 // writerOnly hides corkConn's ReadFrom from io.Copy, which would call it

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -248,5 +249,46 @@ func TestCorkConn(t *testing.T) {
 	c.uncork()
 	if !broken.closed {
 		t.Error("a held-back write that failed left the connection open")
+	}
+}
+
+// TestCorkConnSyscallConn: a connection accepted by the server's listener
+// still offers its socket (syscall.Conn), which the WebSocket endpoint
+// needs to read and write it without a goroutine per connection; a
+// wrapped connection without one says so.
+func TestCorkConnSyscallConn(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cl := corkListener{ln}
+	go func() {
+		if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+			defer c.Close()
+			_, _ = c.Write([]byte("x"))
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	c, err := cl.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		t.Fatal("accepted connection does not implement syscall.Conn")
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd uintptr
+	if err := raw.Control(func(f uintptr) { fd = f }); err != nil || fd == 0 {
+		t.Fatalf("Control: fd %d, %v", fd, err)
+	}
+	if _, err := (&corkConn{Conn: &fakeConn{}}).SyscallConn(); err == nil {
+		t.Fatal("a connection without a socket returned a RawConn")
 	}
 }

@@ -17,6 +17,9 @@ type broker interface {
 	leave(h *hub, room string, s *socket)
 	// sendPresence sends the room's editor list to its members.
 	sendPresence(h *hub, room string)
+	// sendPresenceTo sends the room's editor list (every node's members)
+	// to those of to, sockets of this node, still in the room.
+	sendPresenceTo(h *hub, room string, to []*socket)
 	// broadcast sends msg to the members of room on every node.
 	broadcast(h *hub, room string, msg outMsg)
 	// publish pushes event (body: a JSON object) to the "/" members of
@@ -50,6 +53,8 @@ func (memBroker) join(*hub, string, *socket, uint64) {}
 func (memBroker) leave(*hub, string, *socket) {}
 
 func (memBroker) sendPresence(h *hub, room string) { h.presenceLocal(room) }
+
+func (memBroker) sendPresenceTo(h *hub, room string, to []*socket) { h.presenceLocalTo(room, to) }
 
 func (memBroker) broadcast(h *hub, room string, msg outMsg) { h.broadcastLocal(room, msg) }
 

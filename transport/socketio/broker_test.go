@@ -170,6 +170,32 @@ func brokerConformance(t *testing.T, newEnv func(t *testing.T, mutate func(*Opti
 		}
 	})
 
+	t.Run("a list to joiners reaches them alone", func(t *testing.T) {
+		e := newEnv(t, nil)
+		e.srv.presenceWindow = time.Hour // no list but the one asked for
+		h := e.srv.page
+		member := func(name string) *socket {
+			u := testUsers[name]
+			return &socket{c: heldConn(e.srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
+		}
+		alice, bob, carol := member("alice"), member("bob"), member("carol")
+		h.join(alice, "page:p1")
+		h.join(bob, "page:p1")
+		e.srv.broker.sendPresenceTo(h, "page:p1", []*socket{bob, carol}) // carol is not in the room
+		want := `42/page/edit,["collab:online_editors",{"resourceId":"p1","users":[{"name":"Alice","email":"alice@x"},{"name":"Bob","email":"bob@x"}]}]`
+		if got := queued(bob.c); len(got) != 1 || got[0] != want {
+			t.Fatalf("bob's queue %q, want %s", got, want)
+		}
+		if got := queued(alice.c); len(got) != 0 {
+			t.Fatalf("alice's queue %q, want nothing", got)
+		}
+		if got := queued(carol.c); len(got) != 0 {
+			t.Fatalf("carol, not a member, got %q", got)
+		}
+		h.leave(alice, "page:p1")
+		h.leave(bob, "page:p1")
+	})
+
 	t.Run("presence, broadcast and pushes reach the room's members", func(t *testing.T) {
 		e := newEnv(t, nil)
 		alice := dialRaw(t, e, "SESSION=alice", nil)

@@ -3,22 +3,21 @@ package socketio
 import (
 	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // Close codes sent in the WebSocket close frame.
 const (
 	// CloseGoingAway (1001) is sent to every connection by Shutdown.
-	CloseGoingAway = websocket.CloseGoingAway
+	CloseGoingAway = 1001
 	// CloseProtocolError (1002) follows a frame that is not a valid
 	// Engine.IO / Socket.IO packet.
-	CloseProtocolError = websocket.CloseProtocolError
+	CloseProtocolError = 1002
 	// CloseSlowConsumer (4008, reason "slow consumer") is sent when a
 	// connection's send queue would exceed Options.MaxQueueBytes; the queue
 	// is dropped and the connection closed (a client that is not reading at
@@ -59,15 +58,15 @@ type outMsg struct {
 	key string
 }
 
-// conn is one Engine.IO connection. The reader goroutine (serve, started
-// by ServeHTTP) reads; a writer goroutine (flush) exists only while there
-// is something to send, and at most one at a time; the ping timer and
-// everything else only enqueue.
+// conn is one Engine.IO connection. A reader goroutine (readReady,
+// started by the server's poller) exists only while the client's bytes
+// wait to be read, at most one at a time; a writer goroutine (flush)
+// exists only while a socket cannot take what is queued, at most one at a
+// time; the ping timer and everything else only enqueue.
 type conn struct {
 	srv    *Server
-	ws     *websocket.Conn
 	netc   net.Conn
-	raw    syscall.RawConn // netc's socket, for non-blocking writes; nil: always the writer goroutine
+	raw    syscall.RawConn // netc's socket, for non-blocking reads and writes; nil: blocking reads and the writer goroutine
 	id     string          // Engine.IO sid
 	user   *User           // nil: unauthenticated; immutable
 	opened time.Time
@@ -92,19 +91,28 @@ type conn struct {
 	wdeadline   time.Time     // the write deadline the writer last set (the writer's alone)
 	wake        chan struct{} // cap 1: "the queue changed", for a lingering writer
 	writerDone  chan struct{} // closed once the connection is closed
-	ping        *time.Timer   // the next Engine.IO ping or connect timeout check; set under qmu
+	ping        *time.Timer   // the next Engine.IO ping, ping timeout or connect timeout check; set under qmu
+	nextPing    time.Time     // when the next Engine.IO ping is due; guarded by qmu
+	endReason   string        // why the server stopped the connection ("": forced server close); guarded by qmu
 	namespaces  atomic.Int32  // connected namespace sockets
+	lastRead    atomic.Int64  // UnixNano of the last read that returned bytes
+	pollTok     uint64        // the poller's token; set once before reads start
 
-	// Owned by the reader goroutine.
-	sockets  map[string]*socket // by namespace
-	userJSON []byte             // {"name":…,"email":…} of user
+	// rmu is held by whoever handles the client's bytes (the reader of the
+	// moment) and by the teardown's start; it guards ended and the
+	// fields below.
+	rmu     sync.Mutex
+	ended   bool               // teardown has started: read nothing more
+	fr      frameReader        // the client's frames across reads
+	sockets map[string]*socket // by namespace
+	// userJSON is {"name":…,"email":…} of user; immutable.
+	userJSON []byte
 }
 
-func newConn(srv *Server, ws *websocket.Conn, user *User) *conn {
+func newConn(srv *Server, netc net.Conn, user *User) *conn {
 	c := &conn{
 		srv:        srv,
-		ws:         ws,
-		netc:       ws.UnderlyingConn(),
+		netc:       netc,
 		id:         newID(),
 		user:       user,
 		opened:     time.Now(),
@@ -116,33 +124,64 @@ func newConn(srv *Server, ws *websocket.Conn, user *User) *conn {
 		c.userJSON, _ = jsonMarshal(user)
 	}
 	if sc, ok := c.netc.(syscall.Conn); ok {
-		c.raw, _ = sc.SyscallConn()
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+		}
 	}
 	return c
 }
 
-// start arms the heartbeat; the first enqueue starts a writer.
+// start arms the heartbeat and starts reading (through the poller, or a
+// goroutine blocked in its read when there is none); the first enqueue
+// starts a writer.
 func (c *conn) start() {
+	c.lastRead.Store(c.opened.UnixNano())
 	c.qmu.Lock()
+	c.nextPing = c.opened.Add(c.srv.opts.PingInterval)
 	c.ping = time.AfterFunc(c.srv.opts.PingInterval, c.pingTick)
 	c.qmu.Unlock()
+	// net/http may have left deadlines on the hijacked connection; reads
+	// are bounded by the ping timeout instead.
+	_ = c.netc.SetReadDeadline(time.Time{})
+	if c.srv.poll == nil || c.srv.poll.add(c) != nil {
+		go c.readBlocking()
+	}
 }
 
-// pingTick queues an Engine.IO ping, or closes a connection that joined no
-// namespace within ConnectTimeout.
+// pingTick queues an Engine.IO ping when one is due, closes a connection
+// that sent nothing for PingInterval+PingTimeout ("ping timeout": every
+// client packet counts, as in engine.io) or joined no namespace within
+// ConnectTimeout, and arms the timer for the next of these.
 func (c *conn) pingTick() {
 	if c.closingFlag.Load() {
 		return
 	}
 	o := &c.srv.opts
-	if c.namespaces.Load() == 0 && time.Since(c.opened) >= o.ConnectTimeout {
-		c.stop(websocket.ClosePolicyViolation, "no namespace joined")
+	now := time.Now()
+	if c.namespaces.Load() == 0 && now.Sub(c.opened) >= o.ConnectTimeout {
+		c.stop(closePolicyViolation, "no namespace joined")
 		return
 	}
-	c.enqueue(outMsg{b: pingFrame})
+	deadline := time.Unix(0, c.lastRead.Load()).Add(o.PingInterval + o.PingTimeout)
+	if !now.Before(deadline) {
+		c.qmu.Lock()
+		if !c.closing {
+			c.endReason = "ping timeout"
+		}
+		c.qmu.Unlock()
+		c.stop(0, "")
+		return
+	}
 	c.qmu.Lock()
-	c.ping.Reset(o.PingInterval)
+	due := !now.Before(c.nextPing)
+	if due {
+		c.nextPing = now.Add(o.PingInterval)
+	}
+	c.ping.Reset(min(c.nextPing.Sub(now), deadline.Sub(now)))
 	c.qmu.Unlock()
+	if due {
+		c.enqueue(outMsg{b: pingFrame})
+	}
 }
 
 // enqueue adds m to the send queue, replacing a queued message with m's
@@ -340,7 +379,7 @@ func (c *conn) writeBatch(batch []outMsg, timeout time.Duration) (int, error) {
 	buf := (*bp)[:0]
 	n := 0
 	for _, m := range batch {
-		buf = appendTextFrame(buf, m.b)
+		buf = appendFrame(buf, m)
 		n += len(m.b)
 	}
 	err := c.writeBuf(buf, timeout)
@@ -373,10 +412,24 @@ func (c *conn) writeBuf(buf []byte, timeout time.Duration) error {
 	return err
 }
 
+// pongKey marks a queued WebSocket pong (the payload of the client's
+// ping) rather than a text message. As a conflation key it answers only
+// the latest of several pings still waiting, which RFC 6455 §5.5.3 allows.
+const pongKey = "\x00pong"
+
+// appendFrame appends m's WebSocket frame: a text message, or a pong.
+func appendFrame(buf []byte, m outMsg) []byte {
+	if m.key == pongKey {
+		buf = append(buf, 0x80|wsOpPong, byte(len(m.b)))
+		return append(buf, m.b...)
+	}
+	return appendTextFrame(buf, m.b)
+}
+
 // appendTextFrame appends an unmasked, final WebSocket text frame (RFC 6455
 // §5.2; a server never masks) carrying payload.
 func appendTextFrame(buf, payload []byte) []byte {
-	const finText = 0x80 | websocket.TextMessage
+	const finText = 0x80 | wsOpText
 	switch n := len(payload); {
 	case n <= 125:
 		buf = append(buf, finText, byte(n))
@@ -390,71 +443,204 @@ func appendTextFrame(buf, payload []byte) []byte {
 }
 
 // finish ends the connection: the close frame (when code is set), then the
-// socket, which ends the reader's read.
+// socket; then, unless a reader already did, the teardown.
 func (c *conn) finish(code int, text string) {
 	c.qmu.Lock()
 	if c.ping != nil {
 		c.ping.Stop()
 	}
+	reason := c.endReason
 	c.qmu.Unlock()
 	if code != 0 {
-		_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeGrace))
+		_ = c.netc.SetWriteDeadline(time.Now().Add(closeGrace))
+		_, _ = c.netc.Write(appendCloseFrame(nil, code, text))
 	}
-	_ = c.ws.Close()
+	_ = c.netc.Close()
 	close(c.writerDone)
+	if reason == "" {
+		reason = "forced server close"
+	}
+	if c.endRead() {
+		c.teardown(reason)
+	}
+}
+
+// endRead claims the teardown: it reports false when it has started
+// already. It waits for a reader handling bytes to finish.
+func (c *conn) endRead() bool {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.ended {
+		return false
+	}
+	c.ended = true
+	return true
 }
 
 // errClientClose is an Engine.IO close packet from the client.
 var errClientClose = errors.New("socketio: client sent close")
 
-// readLoop reads until the connection ends and returns socket.io's
-// disconnect reason. Its frame stays small (see serve): the error's
-// classification and the packet's handling are calls it does not inline.
-func (c *conn) readLoop() string {
-	c.ws.SetReadLimit(int64(c.srv.opts.MaxPayload))
-	for {
-		_ = c.ws.SetReadDeadline(time.Now().Add(c.srv.opts.PingInterval + c.srv.opts.PingTimeout))
-		mt, data, err := c.ws.ReadMessage()
-		if err != nil {
+// readBufSize is the buffer a reader reads into, borrowed from
+// Server.readBufs for one readReady: a client's packets are small (a
+// pointer is about 150 bytes), and a longer frame is read across reads.
+const readBufSize = 4096
+
+// maxReadsPerWake bounds the reads of one readReady: a client that keeps
+// sending is re-armed and waits its turn behind the others.
+const maxReadsPerWake = 8
+
+// readReady is a reader goroutine, started by the poller when c's socket
+// is readable: it reads what is there without blocking, handles it, and
+// re-arms the socket, or tears the connection down when it has ended.
+func (c *conn) readReady() {
+	c.rmu.Lock()
+	if c.ended {
+		c.rmu.Unlock()
+		return
+	}
+	reason := c.readAvailable()
+	if reason == "" {
+		if err := c.srv.poll.rearm(c); err != nil {
+			reason = c.readEndReason(err)
+		}
+	}
+	if reason == "" {
+		c.rmu.Unlock()
+		return
+	}
+	c.ended = true
+	c.rmu.Unlock()
+	c.teardown(reason)
+}
+
+// readAvailable reads and handles what the socket holds; it returns a
+// disconnect reason when the connection has ended.
+func (c *conn) readAvailable() string {
+	bp, _ := c.srv.readBufs.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, readBufSize)
+		bp = &b
+	}
+	defer c.srv.readBufs.Put(bp)
+	buf := *bp
+	for range maxReadsPerWake {
+		n, err := c.readNow(buf)
+		switch {
+		case err == syscall.EAGAIN:
+			return ""
+		case err != nil:
 			return c.readEndReason(err)
+		case n == 0: // the client closed its side without a close frame
+			return c.readEndReason(io.ErrUnexpectedEOF)
 		}
-		if mt != websocket.TextMessage {
-			continue // binary attachments are not supported; ignore them
-		}
-		if reason := c.handleRead(data); reason != "" {
+		c.lastRead.Store(time.Now().UnixNano())
+		if reason := c.consume(buf[:n]); reason != "" {
 			return reason
 		}
+		if n < len(buf) {
+			return "" // drained; a later arrival wakes the poller again
+		}
+	}
+	return ""
+}
+
+// readNow reads what the socket holds into buf without waiting
+// (syscall.EAGAIN when it holds nothing).
+func (c *conn) readNow(buf []byte) (int, error) {
+	var n int
+	var rerr error
+	err := c.raw.Read(func(fd uintptr) bool {
+		for {
+			n, rerr = syscall.Read(int(fd), buf)
+			if rerr != syscall.EINTR {
+				return true // never wait: the poller says when there is more
+			}
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	if rerr != nil {
+		return 0, rerr
+	}
+	return n, nil
+}
+
+// readBlocking is the reader when there is no poller (not Linux, or a
+// connection without a raw socket): a goroutine blocked in its read for
+// the connection's life.
+func (c *conn) readBlocking() {
+	buf := make([]byte, readBufSize)
+	for {
+		n, err := c.netc.Read(buf)
+		c.rmu.Lock()
+		if c.ended {
+			c.rmu.Unlock()
+			return
+		}
+		var reason string
+		if n > 0 {
+			c.lastRead.Store(time.Now().UnixNano())
+			reason = c.consume(buf[:n])
+		}
+		if reason == "" && err != nil {
+			reason = c.readEndReason(err)
+		}
+		if reason == "" {
+			c.rmu.Unlock()
+			continue
+		}
+		c.ended = true
+		c.rmu.Unlock()
+		c.teardown(reason)
+		return
 	}
 }
 
-// readEndReason is the disconnect reason for the read error err.
-//
-//go:noinline
-func (c *conn) readEndReason(err error) string {
-	var ce *websocket.CloseError
-	var ne net.Error
-	switch {
-	case c.closingFlag.Load():
-		return "forced server close"
-	case errors.As(err, &ce):
-		return "transport close"
-	case errors.As(err, &ne) && ne.Timeout():
-		return "ping timeout"
+// consume handles the bytes of one read (under rmu); it returns a
+// disconnect reason when they end the connection.
+func (c *conn) consume(data []byte) string {
+	var reason string
+	werr := c.fr.feed(data, c.srv.opts.MaxPayload, func(ev wsEvent) bool {
+		switch ev.op {
+		case wsOpText:
+			reason = c.handleRead(ev.payload)
+		case wsOpPing:
+			c.enqueue(outMsg{b: append([]byte(nil), ev.payload...), key: pongKey})
+		case wsOpClose:
+			c.stop(ev.code, "") // echo the client's code (RFC 6455 §5.5.1)
+			reason = "transport close"
+		}
+		// Binary messages (Socket.IO attachments) are not supported:
+		// ignored.
+		return reason == ""
+	})
+	if werr != nil {
+		c.srv.log.Debug("socket: websocket protocol error", "sid", c.id, "err", werr.text)
+		c.stop(werr.code, werr.text)
+		return "transport error"
 	}
+	return reason
+}
+
+// readEndReason is the disconnect reason for the read error err.
+func (c *conn) readEndReason(err error) string {
+	if c.closingFlag.Load() {
+		return "forced server close"
+	}
+	_ = err // any other end of the stream is the transport's
 	return "transport error"
 }
 
 // handleRead handles one text message; it returns a disconnect reason
 // when the message ends the connection.
-//
-//go:noinline
 func (c *conn) handleRead(data []byte) string {
 	err := c.handleFrame(data)
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, errClientClose):
-		c.stop(websocket.CloseNormalClosure, "")
+		c.stop(closeNormal, "")
 		return "transport close"
 	}
 	c.srv.log.Debug("socket: bad packet", "sid", c.id, "err", err)

@@ -1,5 +1,6 @@
 // Package socketio owns rts's realtime endpoint, /rts: Socket.IO protocol
-// v5 over Engine.IO v4 on gorilla/websocket for the unmodified
+// v5 over Engine.IO v4 (gorilla/websocket's upgrade, our own frame reader
+// on an epoll poller, so an idle connection has no goroutine) for the unmodified
 // socket.io-client v4, with Appsmith RTS's namespaces, rooms, presence and
 // pointers (authenticated by the SESSION cookie), server pushes to rooms
 // with connection-state recovery, bounded per-connection send queues, and

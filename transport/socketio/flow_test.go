@@ -239,19 +239,67 @@ func TestPresenceInterval(t *testing.T) {
 	alice.c.qmu.Lock() // as if written: the next list cannot conflate with it
 	alice.c.q, alice.c.qbytes = nil, 0
 	alice.c.qmu.Unlock()
-	join("bob")
-	time.Sleep(50 * time.Millisecond) // 50 windows: each join would have had its list
-	join("carol")
-	time.Sleep(50 * time.Millisecond)
+	// Joiners within the interval get the list a window after they join,
+	// they alone; the room's other members wait for the interval's end.
+	bob := join("bob")
+	waitUntil(t, time.Minute, "bob's list", func() bool { return len(lists(bob)) == 1 })
+	withBob := `{"resourceId":"r1","users":[{"name":"Alice","email":"alice@x"},{"name":"Bob","email":"bob@x"}]}`
+	if got := lists(bob); !strings.HasSuffix(got[0], ","+withBob+"]") {
+		t.Fatalf("bob got %q, want %s", got, withBob)
+	}
+	carol := join("carol")
+	waitUntil(t, time.Minute, "carol's list", func() bool { return len(lists(carol)) == 1 })
+	time.Sleep(50 * time.Millisecond) // 50 windows: each join would have had its room-wide list
 	if got := lists(alice); len(got) != 0 {
-		t.Fatalf("lists within the interval went out: %q", got)
+		t.Fatalf("room-wide lists within the interval went out: %q", got)
+	}
+	if got := lists(bob); len(got) != 1 {
+		t.Fatalf("bob got %d lists after carol joined, want his own only: %q", len(got), got)
 	}
 	h.sendDue() // the interval's end
-	got := lists(alice)
 	want := `{"resourceId":"r1","users":[{"name":"Alice","email":"alice@x"},{"name":"Bob","email":"bob@x"},{"name":"Carol","email":"carol@x"}]}`
-	if len(got) != 1 || !strings.HasSuffix(got[0], ","+want+"]") {
-		t.Fatalf("alice got %q, want one list with %s", got, want)
+	for _, s := range []*socket{alice, bob, carol} {
+		// Bob's and carol's own lists were still queued: the room's
+		// list replaced them in place.
+		got := lists(s)
+		if len(got) != 1 || !strings.HasSuffix(got[0], ","+want+"]") {
+			t.Fatalf("%s got %q, want one list with %s", s.id, got, want)
+		}
 	}
+}
+
+// A room that keeps changing gets its room-wide list at intervals that
+// double, up to presenceIntervalGrowth times presenceInterval, and back to
+// presenceInterval once it is quiet.
+func TestPresenceIntervalGrows(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.presenceWindow = time.Millisecond
+	e.srv.presenceInterval = 10 * time.Millisecond
+	h := e.srv.root
+	room := h.prefix + "r1"
+	interval := func() time.Duration {
+		h.dueMu.Lock()
+		defer h.dueMu.Unlock()
+		if d := h.due[room]; d != nil && d.sent {
+			return d.interval
+		}
+		return 0
+	}
+	u := testUsers["alice"]
+	s := &socket{c: heldConn(e.srv, &u), h: h, id: "alice-sid", rooms: map[string]uint64{}, pushes: true}
+	h.join(s, room)
+	waitUntil(t, time.Minute, "the first list", func() bool { return interval() == 10*time.Millisecond })
+	for _, want := range []time.Duration{20, 40, 40} {
+		h.presence(room, nil) // a change: the interval's end sends it
+		waitUntil(t, time.Minute, fmt.Sprintf("interval %d ms", want), func() bool { return interval() == want*time.Millisecond })
+	}
+	waitUntil(t, time.Minute, "a quiet room forgotten", func() bool {
+		h.dueMu.Lock()
+		defer h.dueMu.Unlock()
+		return h.due[room] == nil
+	})
+	h.presence(room, nil)
+	waitUntil(t, time.Minute, "the base interval again", func() bool { return interval() == 10*time.Millisecond })
 }
 
 // A client that stops reading holds up nobody else: its socket fills, the

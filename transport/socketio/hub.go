@@ -26,8 +26,16 @@ const presenceWindow = 20 * time.Millisecond
 // the same app, 10,000 editors connecting at 4,000/s) gets 4 lists a
 // second instead of 40, each to the whole room — lists were most of the
 // CPU of a join, for the server and for every member reading them.
-// Server.presenceInterval holds it (tests widen it).
+// Server.presenceInterval holds it (tests widen it). While a room keeps
+// changing, each interval is twice the last, up to
+// presenceIntervalGrowth times this (1 s), and it is back to 250 ms once
+// an interval passes without a change; a member who joined meanwhile is
+// not kept waiting for it (see presenceDue.joiners).
 const presenceInterval = 250 * time.Millisecond
+
+// presenceIntervalGrowth bounds a busy room's interval (see
+// presenceInterval).
+const presenceIntervalGrowth = 4
 
 // roomIdleTTL keeps a room that has published events (and so a seq) for
 // this long after it became empty and quiet, so seq keeps rising for a
@@ -47,11 +55,27 @@ type hub struct {
 }
 
 // presenceDue is a room whose editor list is scheduled (sent false) or
-// went out less than presenceInterval ago (sent true).
+// went out less than an interval ago (sent true).
 type presenceDue struct {
-	timer *time.Timer // fires fire: the window's or the interval's end
-	sent  bool
-	dirty bool // sent, and the room changed since
+	timer    *time.Timer   // fires fire: the window's or the interval's end
+	interval time.Duration // the interval running (sent)
+	sent     bool
+	dirty    bool // sent, and the room changed since
+	// joiners joined during the interval: a presenceWindow after the
+	// first of them, they alone get the room's list (fireJoiners) — a
+	// new editor sees who is there at once, and the room's other members
+	// get the change with the interval's list. A join storm then costs
+	// about one list per joiner plus a room-wide list per interval,
+	// instead of a room-wide list every 250 ms (each to up to 100
+	// members: most of a join's cost, for the server and the clients).
+	joiners []*socket
+	jtimer  *time.Timer // fires fireJoiners; nil until first needed
+	jarmed  bool        // jtimer is pending
+	// mu orders this room's list sends (fire, fireJoiners): with Redis a
+	// joiners' list, read from Redis, is queued before the next
+	// room-wide list is published, so no member ends on an older list.
+	// Taken before the broker call and never under dueMu.
+	mu sync.Mutex
 }
 
 type shard struct {
@@ -122,7 +146,7 @@ func (h *hub) join(s *socket, name string) uint64 {
 	sh.mu.Unlock()
 	if strings.HasPrefix(name, h.prefix) {
 		h.srv.broker.join(h, name, s, order)
-		h.schedulePresence(name)
+		h.schedulePresence(name, s)
 	}
 	return off
 }
@@ -153,19 +177,20 @@ func (h *hub) leave(s *socket, name string) {
 		h.srv.broker.broadcast(h, name, outMsg{b: encodeEvent(h.nsp, "collab:leave_edit", jsonString(s.id))})
 	}
 	h.srv.broker.leave(h, name, s)
-	h.schedulePresence(name)
+	h.schedulePresence(name, nil)
 }
 
-// presence re-broadcasts the room's editor list (a repeated
-// collab:start_edit for the room the socket is already in) to every node.
-func (h *hub) presence(name string) { h.schedulePresence(name) }
+// presence re-sends the room's editor list (a repeated collab:start_edit
+// for the room the socket is already in; s wants it as a joiner does).
+func (h *hub) presence(name string, s *socket) { h.schedulePresence(name, s) }
 
 // schedulePresence sends the room's editor list a presenceWindow from now,
 // unless a send is already due: the joins and leaves of a window (a
 // reconnect storm, a class opening the same app) cost one list per room,
-// with the final membership. Within presenceInterval of the room's last
-// list, the change is sent when the interval ends.
-func (h *hub) schedulePresence(name string) {
+// with the final membership. Within an interval of the room's last list,
+// the change is sent when the interval ends, and joiner (nil for a leave)
+// gets the list a presenceWindow from now.
+func (h *hub) schedulePresence(name string, joiner *socket) {
 	h.dueMu.Lock()
 	defer h.dueMu.Unlock()
 	if h.dueStopped {
@@ -174,6 +199,17 @@ func (h *hub) schedulePresence(name string) {
 	if d := h.due[name]; d != nil {
 		if d.sent {
 			d.dirty = true
+			if joiner != nil {
+				d.joiners = append(d.joiners, joiner)
+				if !d.jarmed {
+					d.jarmed = true
+					if d.jtimer == nil {
+						d.jtimer = time.AfterFunc(h.srv.presenceWindow, func() { h.fireJoiners(name, d) })
+					} else {
+						d.jtimer.Reset(h.srv.presenceWindow)
+					}
+				}
+			}
 		}
 		return
 	}
@@ -185,9 +221,12 @@ func (h *hub) schedulePresence(name string) {
 	d.timer = time.AfterFunc(h.srv.presenceWindow, func() { h.fire(name, d) })
 }
 
-// fire ends d's window (send the list, then keep the room quiet for
-// presenceInterval) or its interval (send again if the room changed).
+// fire ends d's window (send the list, then keep the room quiet for an
+// interval) or its interval (send again if the room changed, and wait
+// twice as long before the next).
 func (h *hub) fire(name string, d *presenceDue) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	h.dueMu.Lock()
 	if h.due[name] != d { // sendDue took it
 		h.dueMu.Unlock()
@@ -195,13 +234,40 @@ func (h *hub) fire(name string, d *presenceDue) {
 	}
 	if (d.sent && !d.dirty) || h.dueStopped {
 		delete(h.due, name)
+		if d.jtimer != nil {
+			d.jtimer.Stop()
+		}
 		h.dueMu.Unlock()
 		return
 	}
+	if d.sent {
+		d.interval = min(2*d.interval, presenceIntervalGrowth*h.srv.presenceInterval)
+	} else {
+		d.interval = h.srv.presenceInterval
+	}
 	d.sent, d.dirty = true, false
-	d.timer.Reset(h.srv.presenceInterval)
+	clear(d.joiners)
+	d.joiners = d.joiners[:0] // this list reaches them
+	d.timer.Reset(d.interval)
 	h.dueMu.Unlock()
 	h.presenceNow(name)
+}
+
+// fireJoiners sends the room's list to the members who joined since its
+// last list (see presenceDue.joiners).
+func (h *hub) fireJoiners(name string, d *presenceDue) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	h.dueMu.Lock()
+	d.jarmed = false
+	if h.due[name] != d || h.dueStopped || len(d.joiners) == 0 {
+		h.dueMu.Unlock()
+		return
+	}
+	to := d.joiners
+	d.joiners = nil
+	h.dueMu.Unlock()
+	h.srv.broker.sendPresenceTo(h, name, to)
 }
 
 // presenceNow sends the room's editor list (with Redis, the merged list of
@@ -223,6 +289,9 @@ func (h *hub) sendDue() {
 	var names []string
 	for name, d := range h.due {
 		d.timer.Stop()
+		if d.jtimer != nil {
+			d.jtimer.Stop()
+		}
 		if !d.sent || d.dirty {
 			names = append(names, name)
 		}
@@ -244,16 +313,52 @@ func (h *hub) presenceLocal(name string) {
 	}
 }
 
-// presenceLocked sends collab:online_editors {resourceId, users} to the
-// whole room: the members' users deduplicated by email, in join order.
+// presenceLocked sends the room's editor list to the whole room.
+func (h *hub) presenceLocked(r *room) {
+	if len(r.members) > 0 {
+		h.broadcastLocked(r, h.listLocked(r))
+	}
+}
+
+// presenceLocalTo sends the room's local editor list to those of to that
+// are still its members.
+func (h *hub) presenceLocalTo(name string, to []*socket) {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	r := sh.rooms[name]
+	if r == nil || !strings.HasPrefix(name, h.prefix) || len(r.members) == 0 {
+		return
+	}
+	h.sendToMembersLocked(r, to, h.listLocked(r))
+}
+
+// sendToMembers queues msg to those of to that are members of room name.
+func (h *hub) sendToMembers(name string, to []*socket, msg outMsg) {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if r := sh.rooms[name]; r != nil {
+		h.sendToMembersLocked(r, to, msg)
+	}
+}
+
+// sendToMembersLocked queues msg to those of to that are members of r.
+func (h *hub) sendToMembersLocked(r *room, to []*socket, msg outMsg) {
+	for _, s := range to {
+		if _, ok := r.members[s]; ok {
+			s.c.enqueue(msg)
+		}
+	}
+}
+
+// listLocked is the room's collab:online_editors {resourceId, users}: the
+// members' users deduplicated by email, in join order.
 // The list is appended from each connection's user JSON, encoded once at
 // its connect (the bytes json.Marshal of the whole message gives, without
 // re-encoding every user for every list: a join in a room of 100 cost 100
 // user encodings).
-func (h *hub) presenceLocked(r *room) {
-	if len(r.members) == 0 {
-		return
-	}
+func (h *hub) listLocked(r *room) outMsg {
 	type member struct {
 		order uint64
 		c     *conn
@@ -292,7 +397,7 @@ func (h *hub) presenceLocked(r *room) {
 		payload = append(payload, m.c.userJSON...)
 	}
 	payload = append(payload, "]}"...)
-	h.broadcastLocked(r, outMsg{b: encodeEvent(h.nsp, "collab:online_editors", payload), key: listKey(r.name)})
+	return outMsg{b: encodeEvent(h.nsp, EventOnlineEditors, payload), key: listKey(r.name)}
 }
 
 // listKey is the conflation key of a room's editor list: a member whose

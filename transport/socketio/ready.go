@@ -129,7 +129,7 @@ func (c *conn) flushReady(msgs []outMsg) []outMsg {
 	buf := (*bp)[:0]
 	payload := 0
 	for _, m := range msgs {
-		buf = appendTextFrame(buf, m.b)
+		buf = appendFrame(buf, m)
 		payload += len(m.b)
 	}
 	n, err := c.tryWrite(buf)

@@ -85,9 +85,10 @@ return {seq, off}
 `)
 
 // presenceScript changes a room's presence hash (ARGV[1] "join", "leave",
-// "purge" (every field with prefix ARGV[2]) or "none") and, unless ARGV[9]
-// is "0", publishes the room's collab:online_editors built from the whole hash: users in join
-// order, deduplicated by email. "purge" publishes only when it removed
+// "purge" (every field with prefix ARGV[2]) or "none") and, when ARGV[9]
+// is "1", publishes the room's collab:online_editors built from the whole hash: users in join
+// order, deduplicated by email; "2" returns those users' JSON, joined by
+// commas, instead. "purge" publishes only when it removed
 // something. KEYS[1] presence hash, KEYS[2] the node's room set.
 var presenceScript = redis.NewScript(`
 local op = ARGV[1]
@@ -122,6 +123,7 @@ local users = {}
 for _, m in ipairs(list) do
   if not seen[m[2]] then seen[m[2]] = true; table.insert(users, m[3]) end
 end
+if ARGV[9] == '2' then return table.concat(users, ',') end
 redis.call('PUBLISH', ARGV[5], ARGV[6] .. table.concat(users, ',') .. ARGV[7])
 return 1
 `)
@@ -420,6 +422,30 @@ func (cl *redisBroker) sendPresence(h *hub, room string) {
 	cl.presence(h, room, "none", nil, 0, true)
 }
 
+// sendPresenceTo reads the room's merged list from Redis and queues it to
+// the local sockets of to still in the room (the local list without
+// Redis).
+func (cl *redisBroker) sendPresenceTo(h *hub, room string, to []*socket) {
+	if cl.usable() {
+		ctx, cancel := cl.opCtx()
+		users, err := cl.presenceScriptRun(ctx, h, room, "none", "", "", cl.node, "2").Text()
+		cancel()
+		if err == nil {
+			rid := jsonString(strings.TrimPrefix(room, h.prefix))
+			payload := make([]byte, 0, len(`{"resourceId":,"users":[]}`)+len(rid)+len(users))
+			payload = append(payload, `{"resourceId":`...)
+			payload = append(payload, rid...)
+			payload = append(payload, `,"users":[`...)
+			payload = append(payload, users...)
+			payload = append(payload, "]}"...)
+			h.sendToMembers(room, to, outMsg{b: encodeEvent(h.nsp, EventOnlineEditors, payload), key: listKey(room)})
+			return
+		}
+		cl.fail("presence", err)
+	}
+	cl.local.sendPresenceTo(h, room, to)
+}
+
 // presence changes s's entry (op "join", "leave" or "none") and, when
 // publish is set, sends the room's merged editor list room-wide (falling
 // back to the local list without Redis).
@@ -452,13 +478,18 @@ func (cl *redisBroker) runPresence(ctx context.Context, h *hub, room, op, field,
 	if !publish {
 		pub = "0"
 	}
+	return cl.presenceScriptRun(ctx, h, room, op, field, value, node, pub).Err()
+}
+
+// presenceScriptRun runs presenceScript; mode is its ARGV[9].
+func (cl *redisBroker) presenceScriptRun(ctx context.Context, h *hub, room, op, field, value, node, mode string) *redis.Cmd {
 	rid, _ := json.Marshal(strings.TrimPrefix(room, h.prefix))
 	head := string(encodeEvent(h.nsp, EventOnlineEditors, nil))
 	head = head[:len(head)-1] + `{"resourceId":` + string(rid) + `,"users":[`
 	return presenceScript.Run(ctx, cl.rdb,
 		[]string{cl.presenceKey(h.nsp, room), cl.p + "noderooms:" + node},
 		op, field, value, h.nsp+"\n"+room,
-		cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"o\n0\n"+head, "]}]", node+":", pub).Err()
+		cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"o\n0\n"+head, "]}]", node+":", mode)
 }
 
 // broadcast sends msg to room's members on every node (local fallback).

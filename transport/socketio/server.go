@@ -35,7 +35,11 @@ type Server struct {
 	page     *hub // namespace "/page/edit"
 	sessions sessionStore
 	ready    *readyQueue // connections with something to send, and their flushers
-	broker   broker      // memBroker, or redisBroker with Options.Redis
+	poll     *poller     // starts a connection's reader when its socket is readable; nil: a reader goroutine per connection
+	// readBufs holds the buffers readers read into (*[]byte), borrowed
+	// for one readReady, so an idle connection holds none.
+	readBufs sync.Pool
+	broker   broker // memBroker, or redisBroker with Options.Redis
 
 	presenceWindow   time.Duration // see presenceWindow; immutable after New
 	presenceInterval time.Duration // see presenceInterval; immutable after New
@@ -112,6 +116,11 @@ func New(opts Options) (*Server, error) {
 		if s.broker, err = newRedisBroker(s); err != nil {
 			return nil, err
 		}
+	}
+	if p, err := newPoller(); err == nil {
+		s.poll = p
+	} else if !errors.Is(err, errNoEpoll) {
+		s.log.Warn("sockets: no epoll, one reader goroutine per connection", "err", err)
 	}
 	go s.janitor()
 	s.ready.startFlushers()
@@ -234,7 +243,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.m.rejected.WithLabelValues("upgrade").Inc()
 		return // the upgrader answered the request
 	}
-	c := newConn(s, ws, user)
+	// The WebSocket is ours from here (wsread.go, conn.go): gorilla's
+	// Conn, with its read buffer, is dropped.
+	c := newConn(s, ws.UnderlyingConn(), user)
 	c.secretOK = s.secretMatches(r.Header.Get("X-Rts-Secret"))
 	if !s.register(c) {
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseGoingAway, "server shutting down"), time.Now().Add(closeGrace))
@@ -245,12 +256,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.m.connections.Inc()
 	o := &s.opts
 	c.send(encodeOpen(c.id, o.PingInterval.Milliseconds(), o.PingTimeout.Milliseconds(), o.MaxPayload))
-	// The reader runs in its own goroutine so that this one, and with it
-	// net/http's per-request state (buffers, headers, contexts), ends now:
-	// an idle connection keeps only its reader and a timer.
+	// This goroutine, and with it net/http's per-request state (buffers,
+	// headers, contexts), ends now: an idle connection keeps its state, a
+	// timer and its socket in the poller, and no goroutine.
 	handedOff = true
 	c.start()
-	go c.serve()
 }
 
 // secretMatches reports whether v is the configured secret (false when no
@@ -263,21 +273,15 @@ func (s *Server) secretMatches(v string) bool {
 	return subtle.ConstantTimeCompare(got[:], s.secretSum[:]) == 1
 }
 
-// serve is the reader goroutine: it reads until the connection ends, then
-// tears the connection down (rooms, sessions, metrics). It and readLoop
-// keep small frames: an idle connection's reader sleeps in a read at the
-// bottom of them, and the GC halves a goroutine's stack only when under a
-// quarter of it is in use (with its 800-byte reserve) — a sleeping depth
-// near 1.6 KiB kept a reader that had once grown to 8 KiB there for good;
-// under 1.2 KiB it shrinks to 4 KiB (BenchmarkIdleConnMemory).
-func (c *conn) serve() { c.teardown(c.readLoop()) }
-
 // teardown closes the connection after its reader ended for reason.
 func (c *conn) teardown(reason string) {
 	s := c.srv
 	defer s.exit()
 	c.stop(0, "")
 	<-c.writerDone
+	if s.poll != nil {
+		s.poll.remove(c)
+	}
 	persist := recoverable(reason)
 	for _, sock := range c.sockets {
 		c.closeSocket(sock, persist)
@@ -407,6 +411,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	<-s.janitorDone
 	s.ready.shutdown()
+	if s.poll != nil {
+		s.poll.close()
+	}
 	s.root.flushPresence()
 	s.page.flushPresence()
 	s.broker.close()

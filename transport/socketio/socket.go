@@ -264,7 +264,7 @@ func (s *socket) startEdit(args []json.RawMessage) string {
 		}
 	}
 	if _, in := s.rooms[target]; in {
-		s.h.presence(target)
+		s.h.presence(target, s)
 	} else {
 		s.rooms[target] = s.h.join(s, target)
 	}

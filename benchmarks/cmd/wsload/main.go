@@ -18,7 +18,9 @@
 // "client" drives an external server at -target (memory from
 // /proc/<-server-pid>/status); "server" runs rts's socketio.Server alone
 // (with the optional publish endpoint) and "users-me" runs the stand-in
-// Appsmith /users/me, for comparisons with external servers.
+// Appsmith /users/me, for comparisons with external servers; "split"
+// relays each new connection at -addr to the next node of -target in
+// turn (a one-port load client, such as siobench, on two nodes).
 //
 // Each connection authenticates with its own cookie SESSION=u<k> against
 // the stand-in /users/me (a client role starts one itself at -users-me-addr
@@ -73,7 +75,7 @@ func main() {
 func run() int {
 	var c config
 	fs := flag.NewFlagSet("wsload", flag.ContinueOnError)
-	fs.StringVar(&c.role, "role", "", `inprocess | client | server | users-me (default: inprocess without -target, client with it)`)
+	fs.StringVar(&c.role, "role", "", `inprocess | client | server | users-me | split (default: inprocess without -target, client with it)`)
 	fs.StringVar(&c.target, "target", "", "base URL of the server under test, e.g. http://127.0.0.1:8091 (the socket path is /rts/); several, comma-separated, share the connections and pushes go to the first (cross-node fan-out)")
 	fs.StringVar(&c.redisURL, "redis", "", "role server: join other nodes through this Redis")
 	fs.StringVar(&c.publishURL, "publish-url", "", "publish endpoint (default: <target>/rts-publish)")
@@ -143,6 +145,8 @@ func run() int {
 		err = runServer(&c)
 	case "users-me":
 		err = runUsersMe(&c)
+	case "split":
+		err = runSplit(&c)
 	default:
 		fmt.Fprintf(os.Stderr, "wsload: unknown -role %q\n", c.role)
 		return 2
