@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -930,6 +931,22 @@ func (c *prefixConn) ReadFrom(r io.Reader) (int64, error) {
 		return rf.ReadFrom(r)
 	}
 	return io.Copy(writerOnly{c.Conn}, r)
+}
+
+// SyscallConn offers the socket to a handler that takes the connection
+// over and reads it directly (the WebSocket endpoint's poller), as corkConn
+// does; every WebSocket arrives through here, its upgrade request being
+// the connection's first. While bytes read ahead are still unread, reading
+// the socket would skip them, so it is refused and the taker falls back to
+// Read.
+func (c *prefixConn) SyscallConn() (syscall.RawConn, error) {
+	if len(c.pre) > 0 {
+		return nil, errors.New("transport: bytes read ahead of the socket are unread")
+	}
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.New("transport: connection has no socket")
 }
 
 func (c *prefixConn) CloseWrite() error {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -450,5 +451,51 @@ func TestFastPathServes(t *testing.T) {
 			t.Fatalf("want %s next in:\n%s", w, got)
 		}
 		got = got[i+len(w):]
+	}
+}
+
+// TestHandedOverConnOffersSocket: a WebSocket's upgrade request is its
+// connection's first, so every WebSocket reaches net/http through the fast
+// front; the hijacked connection must still offer its socket, or each
+// idle editor costs the Socket.IO poller a blocked reader goroutine. With
+// a pipelined request still unread it must not: reading the socket would
+// skip those bytes.
+func TestHandedOverConnOffersSocket(t *testing.T) {
+	t.Parallel()
+	srv := startFastTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		defer c.Close()
+		answer := "socket"
+		if sc, ok := c.(syscall.Conn); !ok {
+			answer = "no syscall.Conn"
+		} else if _, err := sc.SyscallConn(); err != nil {
+			answer = "refused"
+		}
+		_, _ = io.WriteString(c, answer)
+	}))
+	get := "GET /rts HTTP/1.1\r\nHost: h\r\n\r\n"
+	for _, tc := range []struct{ name, send, want string }{
+		{"upgrade alone", get, "socket"},
+		{"bytes after it", get + strings.Repeat("x", 5000), "refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := io.WriteString(c, tc.send); err != nil {
+				t.Fatal(err)
+			}
+			_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+			got, _ := io.ReadAll(c)
+			if string(got) != tc.want {
+				t.Fatalf("hijacked connection: %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
