@@ -468,19 +468,8 @@ func (d *decoder) hex4(at int) int {
 
 // key reads an object key and its hashString.
 func (d *decoder) key() (string, uint32) {
-	start := d.pos + 1
-	end := scanPlain(d.data, start)
-	if end < len(d.data) && d.data[end] == '"' {
-		raw := d.data[start:end]
-		h := hashIn(d.data, start, end)
-		d.pos = end + 1
-		if len(raw) <= maxCached {
-			return d.cached(raw, h).s, h
-		}
-		return d.text(raw), h
-	}
-	s := d.str(start, end)
-	return s, hashString(s)
+	k, h, _ := d.keyPlain()
+	return k, h
 }
 
 // scalarIn decodes the deferred scalar at sp of the document being read.

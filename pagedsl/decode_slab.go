@@ -82,53 +82,42 @@ const (
 	slabBytes = 64 << 10
 )
 
-// takeStrings returns a copy of keys with room for extra more.
-func (s *slabs) takeStrings(keys []string, extra int) []string {
-	n := len(keys)
+// takeCopy returns a copy of items with room for extra more, cut from
+// the block *blk of kind (a new one, of about one element per per bytes
+// of the document, when it is short); more than a quarter of slabSlots
+// gets a slice of its own.
+func takeCopy[T any](s *slabs, blk *[]T, kind, per int, items []T, extra int) []T {
+	n := len(items)
 	c := n + extra
 	if c > slabSlots/4 {
-		return append(make([]string, 0, c), keys...)
+		return append(make([]T, 0, c), items...)
 	}
-	if len(s.strs) < c {
-		s.strs = make([]string, max(c, s.block(kindStrs, 32, slabSlots)))
+	if len(*blk) < c {
+		*blk = make([]T, max(c, s.block(kind, per, slabSlots)))
 	}
-	out := s.strs[:n:c]
-	s.strs = s.strs[c:]
-	copy(out, keys)
+	out := (*blk)[:n:c]
+	*blk = (*blk)[c:]
+	copy(out, items)
 	return out
+}
+
+// takeStrings returns a copy of keys with room for extra more.
+func (s *slabs) takeStrings(keys []string, extra int) []string {
+	return takeCopy(s, &s.strs, kindStrs, 32, keys, extra)
 }
 
 // takeValues returns a copy of vals with room for extra more (nil when
 // both are 0).
 func (s *slabs) takeValues(vals []any, extra int) []any {
-	n := len(vals)
-	c := n + extra
-	if c == 0 {
+	if len(vals)+extra == 0 {
 		return nil
 	}
-	if c > slabSlots/4 {
-		return append(make([]any, 0, c), vals...)
-	}
-	if len(s.anys) < c {
-		s.anys = make([]any, max(c, s.block(kindAnys, 24, slabSlots)))
-	}
-	out := s.anys[:n:c]
-	s.anys = s.anys[c:]
-	copy(out, vals)
-	return out
+	return takeCopy(s, &s.anys, kindAnys, 24, vals, extra)
 }
 
 // takeTable returns an empty key table with room for n slots.
 func (s *slabs) takeTable(n int) []int32 {
-	if n > slabSlots/4 {
-		return make([]int32, 0, n)
-	}
-	if len(s.ints) < n {
-		s.ints = make([]int32, max(n, s.block(kindInts, 16, slabSlots)))
-	}
-	out := s.ints[:0:n]
-	s.ints = s.ints[n:]
-	return out
+	return takeCopy(s, &s.ints, kindInts, 16, nil, n)
 }
 
 // text returns b as a string. The bytes are copied into a block that is

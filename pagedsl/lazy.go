@@ -307,18 +307,7 @@ func (s *slabs) newLazy() *lazyVal {
 
 // takeSpans returns a copy of spans with room for extra more.
 func (s *slabs) takeSpans(spans []mspan, extra int) []mspan {
-	n := len(spans)
-	c := n + extra
-	if c > slabSlots/4 {
-		return append(make([]mspan, 0, c), spans...)
-	}
-	if len(s.spans) < c {
-		s.spans = make([]mspan, max(c, s.block(kindSpans, 32, slabSlots)))
-	}
-	out := s.spans[:n:c]
-	s.spans = s.spans[c:]
-	copy(out, spans)
-	return out
+	return takeCopy(s, &s.spans, kindSpans, 32, spans, extra)
 }
 
 // tapeScanner checks the values Decode defers: it accepts exactly the

@@ -504,13 +504,21 @@ func (c *conn) readReady() {
 			reason = c.readEndReason(err)
 		}
 	}
+	c.releaseRead(reason)
+}
+
+// releaseRead releases rmu, ending the connection when reason is not empty:
+// ended is set under rmu, so no later read handles bytes after the end.
+// It reports whether the connection ended.
+func (c *conn) releaseRead(reason string) bool {
 	if reason == "" {
 		c.rmu.Unlock()
-		return
+		return false
 	}
 	c.ended = true
 	c.rmu.Unlock()
 	c.teardown(reason)
+	return true
 }
 
 // readAvailable reads and handles what the socket holds; it returns a
@@ -586,14 +594,9 @@ func (c *conn) readBlocking() {
 		if reason == "" && err != nil {
 			reason = c.readEndReason(err)
 		}
-		if reason == "" {
-			c.rmu.Unlock()
-			continue
+		if c.releaseRead(reason) {
+			return
 		}
-		c.ended = true
-		c.rmu.Unlock()
-		c.teardown(reason)
-		return
 	}
 }
 
