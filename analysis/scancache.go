@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"container/list"
+	"slices"
 	"strings"
 	"sync"
 
@@ -39,8 +40,8 @@ func NewScanCache(limit int) *ScanCache {
 }
 
 // ScanScript is the package's ScanScript, answered from the cache when no
-// capture is possible (newRoot is "" or absent from the text). A cached
-// scan's slices are shared: read only.
+// capture is possible (newRoot is "" or absent from the text). The scan's
+// slices are the caller's.
 func (c *ScanCache) ScanScript(script, root, newRoot string) (Scan, error) {
 	// A capture needs a declaration of newRoot, which needs its text.
 	if c == nil || newRoot != "" && strings.Contains(script, newRoot) {
@@ -50,7 +51,7 @@ func (c *ScanCache) ScanScript(script, root, newRoot string) (Scan, error) {
 }
 
 // ScanJSObject is the package's ScanJSObject, answered from the cache when
-// no capture is possible. A cached scan's slices are shared: read only.
+// no capture is possible. The scan's slices are the caller's.
 func (c *ScanCache) ScanJSObject(body, root, newRoot string) (Scan, error) {
 	if c == nil || newRoot != "" && strings.Contains(body, newRoot) {
 		return freshJSObject(body, root, newRoot)
@@ -59,14 +60,64 @@ func (c *ScanCache) ScanJSObject(body, root, newRoot string) (Scan, error) {
 }
 
 // scanIndex is every reference-position identifier of a body, by name, and
-// every string argument naming something, by the string.
+// every string argument naming something, by the string, packed: a cached
+// index is mostly offsets, so that the cache holds little more than its
+// texts. (The index of Go values it replaced, maps of []Occurrence whose
+// names were substrings of the parser's wrapped copy of the text, kept
+// about 3.5 bytes for every byte of text; a rename of a JS object body of
+// the shared apps' corpus keeps 0.7 now.) Occurrences for one name are
+// built when asked for, so callers own them.
 type scanIndex struct {
-	body    string
-	err     error
-	byName  map[string][]Occurrence
-	strings map[string][]StringArg
-	size    int
+	body string
+	err  error
+	// strs holds every name, key, property and function name the index
+	// refers to, each once: a strRef is a place in it.
+	strs  string
+	names []nameRun   // sorted by name
+	occs  []packedOcc // grouped by name, in text order within a name
+	props []packedProp
+	args  []packedArg // sorted by value, in text order within a value
+	size  int
 }
+
+// strRef is the string strs[off:off+n] of its index.
+type strRef struct{ off, n uint32 }
+
+func (ix *scanIndex) str(r strRef) string { return ix.strs[r.off : r.off+r.n] }
+
+// nameRun is the occurrences occs[from:to] of one name.
+type nameRun struct {
+	name     strRef
+	from, to int32
+}
+
+type packedOcc struct {
+	start, end, keyStart int32
+	key                  strRef // the key of {key: name}; n == 0 when none
+	propFrom, propTo     int32
+	free, shorthand      bool
+}
+
+type packedProp struct {
+	name       strRef
+	start, end int32
+	optional   bool
+}
+
+type packedArg struct {
+	value, fn  strRef
+	start, end int32
+}
+
+// Bytes per packed element, for the cache's size (amd64; the limit is an
+// estimate either way).
+const (
+	nameRunBytes    = 16
+	packedOccBytes  = 32
+	packedPropBytes = 20
+	packedArgBytes  = 24
+	scanIndexBytes  = 256 // the index itself, its LRU element and map entry
+)
 
 // scanLRU is a byte-bounded LRU of scan indexes. Its lock is held only for
 // map and list operations, never while parsing.
@@ -93,7 +144,7 @@ func (c *scanLRU) scan(text, root string, index func(string) *scanIndex) (Scan, 
 	if ix.err != nil {
 		return Scan{}, ix.err
 	}
-	return Scan{Text: text, Occurrences: ix.byName[root], Strings: ix.strings[root]}, nil
+	return ix.scan(text, root), nil
 }
 
 func (c *scanLRU) get(body string) *scanIndex {
@@ -128,36 +179,40 @@ func (c *scanLRU) put(ix *scanIndex) {
 
 // indexJSObject scans a body for every name at once.
 func indexJSObject(body string) *scanIndex {
-	ix := &scanIndex{body: body, size: 2*len(body) + 256}
+	ix := &scanIndex{body: body}
 	src, prog, err := parseJSObjectBody(body)
 	if err != nil {
 		ix.err = err
-		return ix
-	}
-	if !ix.fill(src, prog, 0) {
+	} else if !ix.fill(src, prog, 0) {
 		ix.err = ErrSyntax
 	}
+	ix.size = ix.bytes()
 	return ix
 }
 
 // indexScript scans a binding script (wrapped as Appsmith wraps it) for
 // every name at once; offsets are into script.
 func indexScript(script string) *scanIndex {
-	ix := &scanIndex{body: script, size: 2*len(script) + 256}
+	ix := &scanIndex{body: script}
 	src := wrapPrefix + script + wrapSuffix
-	prog, err := parseProgram(src)
-	if err != nil {
+	if prog, err := parseProgram(src); err != nil {
 		ix.err = err
-		return ix
-	}
-	if !ix.fill(src, prog, len(wrapPrefix)) {
+	} else if !ix.fill(src, prog, len(wrapPrefix)) {
 		ix.err = ErrSyntax
 	}
+	ix.size = ix.bytes()
 	return ix
 }
 
-// fill records the walk's occurrences; shift is subtracted from offsets
-// (the wrapper's length for scripts).
+// bytes is what the index keeps, its text included.
+func (ix *scanIndex) bytes() int {
+	return scanIndexBytes + len(ix.body) + len(ix.strs) + nameRunBytes*len(ix.names) +
+		packedOccBytes*len(ix.occs) + packedPropBytes*len(ix.props) + packedArgBytes*len(ix.args)
+}
+
+// fill packs the walk's occurrences; shift is subtracted from offsets (the
+// wrapper's length for scripts). Every string it keeps is copied into
+// ix.strs, so the index holds nothing of the parse.
 func (ix *scanIndex) fill(src string, prog *ast.Program, shift int) bool {
 	w := newWalker(src)
 	defer w.free()
@@ -166,27 +221,96 @@ func (ix *scanIndex) fill(src string, prog *ast.Program, shift int) bool {
 	if w.failed {
 		return false
 	}
-	ix.byName = make(map[string][]Occurrence)
+	var strs []byte
+	refs := map[string]strRef{}
+	ref := func(s string) strRef {
+		r, ok := refs[s]
+		if !ok {
+			r = strRef{uint32(len(strs)), uint32(len(s))}
+			strs = append(strs, s...)
+			refs[s] = r
+		}
+		return r
+	}
+	// Occurrences grouped by name: a stable sort of their indexes keeps
+	// text order within a name.
+	order := make([]int32, len(w.occs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(w.occs[a].name, w.occs[b].name) })
+	ix.occs = make([]packedOcc, 0, len(w.occs))
+	nProps := 0
 	for i := range w.occs {
+		nProps += int(w.occs[i].chainTo - w.occs[i].chainFrom)
+	}
+	ix.props = make([]packedProp, 0, nProps)
+	for k, i := range order {
 		oc := &w.occs[i]
-		o := Occurrence{Name: oc.name, Start: int(oc.start) - shift, End: int(oc.end) - shift, Free: !w.bound(oc.name, oc.scope), Shorthand: oc.shorthand}
+		if k == 0 || w.occs[order[k-1]].name != oc.name {
+			ix.names = append(ix.names, nameRun{name: ref(oc.name), from: int32(len(ix.occs))})
+		}
+		o := packedOcc{start: oc.start - int32(shift), end: oc.end - int32(shift), free: !w.bound(oc.name, oc.scope), shorthand: oc.shorthand, propFrom: int32(len(ix.props))}
 		if oc.keyName != "" && !oc.keyQuoted {
-			o.Key, o.KeyStart = oc.keyName, int(oc.keyStart)-shift
+			o.key, o.keyStart = ref(oc.keyName), oc.keyStart-int32(shift)
 		}
 		for _, p := range w.props[oc.chainFrom:oc.chainTo] {
-			o.Props = append(o.Props, Prop{Name: p.name, Start: int(p.start) - shift, End: int(p.end) - shift, Optional: p.optional})
+			ix.props = append(ix.props, packedProp{name: ref(p.name), start: p.start - int32(shift), end: p.end - int32(shift), optional: p.optional})
 		}
-		ix.byName[oc.name] = append(ix.byName[oc.name], o)
-		ix.size += 96 + 48*len(o.Props)
+		o.propTo = int32(len(ix.props))
+		ix.occs = append(ix.occs, o)
+		ix.names[len(ix.names)-1].to = int32(len(ix.occs))
 	}
 	for _, a := range w.strs {
 		if !w.bound(a.fn, a.scope) {
-			if ix.strings == nil {
-				ix.strings = make(map[string][]StringArg)
-			}
-			ix.strings[a.value] = append(ix.strings[a.value], StringArg{Func: a.fn, Start: int(a.start) - shift, End: int(a.end) - shift})
-			ix.size += 64
+			ix.args = append(ix.args, packedArg{value: ref(a.value), fn: ref(a.fn), start: a.start - int32(shift), end: a.end - int32(shift)})
 		}
 	}
+	ix.strs = string(strs)
+	slices.SortStableFunc(ix.args, func(a, b packedArg) int { return strings.Compare(ix.str(a.value), ix.str(b.value)) })
+	ix.names = slices.Clip(ix.names)
 	return true
+}
+
+// scan is the Scan of root from the index: the occurrences and string
+// arguments of root, in text order, built afresh (one allocation each for
+// the occurrences, their properties and the string arguments).
+func (ix *scanIndex) scan(text, root string) Scan {
+	s := Scan{Text: text}
+	i, found := slices.BinarySearchFunc(ix.names, root, func(r nameRun, root string) int { return strings.Compare(ix.str(r.name), root) })
+	if found {
+		run := ix.names[i]
+		occs := ix.occs[run.from:run.to]
+		var props []Prop
+		if n := int(occs[len(occs)-1].propTo - occs[0].propFrom); n > 0 {
+			props = make([]Prop, 0, n)
+		}
+		s.Occurrences = make([]Occurrence, len(occs))
+		for k, po := range occs {
+			o := &s.Occurrences[k]
+			*o = Occurrence{Name: root, Start: int(po.start), End: int(po.end), Free: po.free, Shorthand: po.shorthand}
+			if po.key.n > 0 {
+				o.Key, o.KeyStart = ix.str(po.key), int(po.keyStart)
+			}
+			if po.propTo > po.propFrom {
+				from := len(props)
+				for _, pp := range ix.props[po.propFrom:po.propTo] {
+					props = append(props, Prop{Name: ix.str(pp.name), Start: int(pp.start), End: int(pp.end), Optional: pp.optional})
+				}
+				o.Props = props[from:len(props):len(props)]
+			}
+		}
+	}
+	lo, _ := slices.BinarySearchFunc(ix.args, root, func(a packedArg, root string) int { return strings.Compare(ix.str(a.value), root) })
+	hi := lo
+	for hi < len(ix.args) && ix.str(ix.args[hi].value) == root {
+		hi++
+	}
+	if hi > lo {
+		s.Strings = make([]StringArg, hi-lo)
+		for k, a := range ix.args[lo:hi] {
+			s.Strings[k] = StringArg{Func: ix.str(a.fn), Start: int(a.start), End: int(a.end)}
+		}
+	}
+	return s
 }

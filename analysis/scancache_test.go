@@ -3,8 +3,11 @@ package analysis
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/appsmith-rts/rts/internal/shareddata"
 )
 
 // TestCachedJSObjectScanEqualsFresh: the cached index answers every name
@@ -108,4 +111,87 @@ func TestScanCacheEvicts(t *testing.T) {
 	if got, err := (*ScanCache)(nil).ScanScript(first, "Api1", ""); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("nil cache: %+v, %v; want %+v", got, err, want)
 	}
+}
+
+// cachedEqualsFresh reports how a scan from the cache's packed index
+// differs from a fresh scan of the same text, "" when alike. The cache
+// never marks captures (it is not asked when newRoot occurs), so neither
+// does the fresh scan here.
+func cachedEqualsFresh(cache *ScanCache, text, root string, jsObject bool) string {
+	var got, want Scan
+	var gotErr, wantErr error
+	if jsObject {
+		got, gotErr = cache.ScanJSObject(text, root, "")
+		want, wantErr = freshJSObject(text, root, "")
+	} else {
+		got, gotErr = cache.ScanScript(text, root, "")
+		want, wantErr = freshScript(text, root, "")
+	}
+	if gotErr != wantErr || !reflect.DeepEqual(got, want) {
+		return fmt.Sprintf("root %q jsObject %v:\ncached %+v %v\n fresh %+v %v", root, jsObject, got, gotErr, want, wantErr)
+	}
+	return ""
+}
+
+// TestCachedScanEqualsFreshCorpus: over every rename of the conformance
+// corpus, a scan answered from the packed index (built on the first
+// call, answered from it on the second) equals a fresh scan, for the
+// renamed root and for a name that never occurs.
+func TestCachedScanEqualsFreshCorpus(t *testing.T) {
+	t.Parallel()
+	path, err := shareddata.Path("conformance", "refactor.jsonl.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type refactorCase struct {
+		Input struct {
+			Script     string `json:"script"`
+			OldName    string `json:"oldName"`
+			IsJSObject bool   `json:"isJSObject"`
+		} `json:"input"`
+	}
+	cache := NewScanCache(0)
+	cases, bad := 0, 0
+	err = shareddata.ReadJSONLines(path, func(line int, c *refactorCase) error {
+		root, _, _ := strings.Cut(c.Input.OldName, ".")
+		cases++
+		for _, r := range []string{root, root, "neverAName"} {
+			if d := cachedEqualsFresh(cache, c.Input.Script, r, c.Input.IsJSObject); d != "" {
+				bad++
+				if bad <= 3 {
+					t.Errorf("line %d: %s", line, d)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cases < 10000 || bad > 0 {
+		t.Errorf("%d cases, %d differ", cases, bad)
+	}
+}
+
+// FuzzScanCache: whatever the text and the name, the cache's packed index
+// answers as a fresh scan does.
+func FuzzScanCache(f *testing.F) {
+	for _, s := range []string{
+		"Api1.data + Api2?.x.y + {Api1} + {k: Api1}.k + showModal('Api1')",
+		"(() => { const Api1 = 1; return Api1 })() + `${Api1?.x}` + navigateTo(\"P\")",
+		"export default {\n\tf: (Api1) => Api1.data + Api2.run({Api1}),\n\tg() { showModal('Modal1'); return this.f() + Api1?.x.y },\n}",
+		"\\u0041pi1.data + Api1", "export default {", "a.b.c.d",
+	} {
+		f.Add(s, "Api1", false)
+		f.Add(s, "Api1", true)
+		f.Add(s, "showModal", false)
+	}
+	f.Fuzz(func(t *testing.T, text, root string, jsObject bool) {
+		cache := NewScanCache(0)
+		for range 2 { // built, then answered from the index
+			if d := cachedEqualsFresh(cache, text, root, jsObject); d != "" {
+				t.Fatal(d)
+			}
+		}
+	})
 }
