@@ -89,7 +89,10 @@ func stringEnd(b []byte, i int) int {
 			return -1
 		}
 		i += q
-		k := i
+		if b[i-1] != '\\' { // most quotes end the string or follow another character
+			return i + 1
+		}
+		k := i - 1
 		for b[k-1] == '\\' { // b[start] is a quote, so this stops there
 			k--
 		}
