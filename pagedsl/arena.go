@@ -127,14 +127,21 @@ func newBlock[T any](l *blocks[T], n int) []T {
 
 // recycle moves the used blocks to the free ones, cleared when zeroed
 // ones are needed (clearUsed; the kinds whose pieces are always written
-// before they are read, and hold no pointers, need not be). It returns
-// the bytes of all the blocks.
-func (l *blocks[T]) recycle(clearUsed bool) int {
+// before they are read, and hold no pointers, need not be). rest is what
+// the page left uncarved of its last block: pieces are carved from the
+// front, so only the part before it needs clearing (a small page given
+// a large recycled block used little of it). It returns the bytes of all
+// the blocks.
+func (l *blocks[T]) recycle(clearUsed bool, rest []T) int {
 	var zero T
 	for i, b := range l.used {
 		b = b[:cap(b)]
 		if clearUsed {
-			clear(b)
+			used := b
+			if i == len(l.used)-1 && len(rest) > 0 && &b[len(b)-len(rest)] == &rest[0] {
+				used = b[:len(b)-len(rest)]
+			}
+			clear(used)
 		}
 		l.free = append(l.free, b)
 		l.used[i] = nil
@@ -147,16 +154,17 @@ func (l *blocks[T]) recycle(clearUsed bool) int {
 	return n * int(unsafe.Sizeof(zero))
 }
 
-// recycle readies a for another page.
-func (a *arena) recycle() {
+// recycle readies a for another page; s are the page's slabs.
+func (a *arena) recycle(s *slabs) {
 	// Objects, arrays and lazy values are carved assuming zero memory;
 	// keys and values are copied into their pieces, but the room left
 	// after them must not keep the page's values reachable.
-	a.size = a.objs_.recycle(true) + a.arrs_.recycle(true) + a.strs_.recycle(true) +
-		a.anys_.recycle(true) + a.lazies_.recycle(true) +
+	a.size = a.objs_.recycle(true, s.objs) + a.arrs_.recycle(true, s.arrs) +
+		a.strs_.recycle(true, s.strs) + a.anys_.recycle(true, s.anys) +
+		a.lazies_.recycle(true, s.lazies) +
 		// Key tables are cleared when built, spans and string bytes
 		// copied in: no pointers, nothing to clear.
-		a.ints_.recycle(false) + a.bytes_.recycle(false) + a.spans_.recycle(false) +
+		a.ints_.recycle(false, nil) + a.bytes_.recycle(false, nil) + a.spans_.recycle(false, nil) +
 		cap(a.tape)*int(unsafe.Sizeof(tapeEntry{}))
 }
 
@@ -173,10 +181,10 @@ func Recycle(v any) {
 	doc := o.doc
 	a := doc.slabs.arena
 	a.tape = doc.tape[:0]
+	a.recycle(&doc.slabs)
 	// Deferred values read from now on (there must be none) would be
 	// decoded into new memory.
 	doc.slabs, doc.tape = slabs{}, nil
-	a.recycle()
 	if a.size <= maxArenaBytes {
 		arenaPool.Put(a)
 	}

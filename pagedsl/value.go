@@ -300,7 +300,26 @@ const cloneRoom = 4
 // Clone is a shallow copy, like {...o}. The key table is copied too
 // (the keys keep their positions), saving the copy's first lookup from
 // rehashing every key.
+//
+// A clone of a page's object is carved from the page's blocks (and
+// recycled with it): migrations clone most widgets, sometimes more than
+// once, and these copies were the largest part of what a migration
+// allocated.
 func (o *Object) Clone() *Object {
+	if o.doc != nil && o.doc.slabs.arena != nil {
+		s := &o.doc.slabs
+		c := s.newObject()
+		c.keys = s.takeStrings(o.keys, cloneRoom)
+		c.vals = s.takeValues(o.vals, cloneRoom)
+		c.nidx, c.doc = o.nidx, o.doc
+		if o.spans != nil {
+			c.spans = s.takeSpans(o.spans, 0)
+		}
+		if len(o.idx) != 0 {
+			c.idx = takeCopy(s, &s.ints, s.arena.ints(), kindInts, 16, o.idx, 0)
+		}
+		return c
+	}
 	n := len(o.keys)
 	c := &Object{
 		keys: append(make([]string, 0, n+cloneRoom), o.keys...),

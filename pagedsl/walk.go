@@ -63,7 +63,16 @@ func mapChildren(w *Object, optional bool, fn func(child any) any) {
 		w.Set("children", Undefined)
 		return
 	}
-	out := newArrayLen(len(items))
+	var out *Array
+	if doc := w.doc; doc != nil && doc.slabs.arena != nil && len(items) > 0 {
+		// A page's widget: its new children array is carved from the
+		// page's blocks (and recycled with it), as every traversal
+		// replaces every one.
+		s := &doc.slabs
+		out = s.newArray(s.takeValues(nil, len(items))[:len(items)])
+	} else {
+		out = newArrayLen(len(items))
+	}
 	for i, c := range items {
 		out.Items[i] = fn(c)
 	}
