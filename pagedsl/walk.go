@@ -26,6 +26,9 @@ func asWidget(v any, reading string) *Object {
 // length of "2" or true counts, and the caller's .map then throws.
 func hasChildren(w *Object) bool {
 	c := w.Get("children")
+	if a, ok := c.(*Array); ok {
+		return len(a.Items) > 0
+	}
 	if !Truthy(c) {
 		return false
 	}
