@@ -94,6 +94,24 @@ func NewObject() *Object { return &Object{} }
 // also computes while reading a key).
 func hashKey(k string) uint32 { return hashString(k) }
 
+// Hashes of the keys every traversal looks up in every widget.
+var (
+	hashType     = hashString("type")
+	hashChildren = hashString("children")
+)
+
+// lookupHash is hashKey for a lookup: the two keys read most are
+// compared (a length and one load each) rather than hashed.
+func lookupHash(k string) uint32 {
+	switch k {
+	case "type":
+		return hashType
+	case "children":
+		return hashChildren
+	}
+	return hashString(k)
+}
+
 func (o *Object) find(k string) int {
 	if len(o.idx) == 0 {
 		if len(o.keys) < indexThreshold {
@@ -107,7 +125,7 @@ func (o *Object) find(k string) int {
 		o.reindex()
 	}
 	mask := uint32(len(o.idx) - 1)
-	for h := hashKey(k) & mask; ; h = (h + 1) & mask {
+	for h := lookupHash(k) & mask; ; h = (h + 1) & mask {
 		p := o.idx[h]
 		if p == 0 {
 			return -1
