@@ -244,6 +244,30 @@ func (o *Object) dropSpans() {
 	o.spans = nil
 }
 
+// rawText returns the text of property k while its value is still the
+// document's (a string or number not read yet, or a container not read
+// yet), and which of the two it is, so that a step can look for a
+// substring without decoding the value. Such text is canonical: a string
+// in it is escaped only where JSON.stringify escapes (quotes, backslashes,
+// control characters), so a substring without those is in the text
+// exactly when it is in the decoded strings.
+func (o *Object) rawText(k string) (text []byte, container, ok bool) {
+	i := o.find(k)
+	if i < 0 {
+		return nil, false, false
+	}
+	switch l := o.vals[i].(type) {
+	case rawScalar:
+		sp := o.spans[i]
+		return o.doc.data[sp.vs:sp.ve], false, true
+	case *lazyVal:
+		if l.v == nil {
+			return l.doc.data[l.start:l.end], true, true
+		}
+	}
+	return nil, false, false
+}
+
 // Has reports whether k is an own property (even one holding Undefined),
 // as `k in o` does for a plain object.
 func (o *Object) Has(k string) bool { return o.find(k) >= 0 }
