@@ -143,11 +143,11 @@ func rebuildBindingPaths(v any) *Object {
 	out.Set("dynamicBindingPathList", list)
 	if ch := w.Get("children"); Truthy(ch) {
 		items := arrayMethod(ch, "currentDSL.children", "map")
-		kids := make([]any, len(items))
+		kids := newChildren(out, len(items))
 		for i, c := range items {
-			kids[i] = rebuildBindingPaths(c)
+			kids.Items[i] = rebuildBindingPaths(c)
 		}
-		out.Set("children", &Array{Items: kids})
+		out.Set("children", kids)
 	}
 	return out
 }

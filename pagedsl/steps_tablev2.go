@@ -388,12 +388,12 @@ func computeValueBinding(v any) {
 		return
 	}
 	items, _ := childItems(w, "map")
-	out := make([]any, len(items))
+	out := newChildren(w, len(items))
 	for i, c := range items {
 		computeValueBinding(c)
-		out[i] = c
+		out.Items[i] = c
 	}
-	w.Set("children", &Array{Items: out})
+	w.Set("children", out)
 }
 
 // computedNeedle is the part of rewriteComputedValue's prefix that

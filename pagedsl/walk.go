@@ -66,20 +66,22 @@ func mapChildren(w *Object, optional bool, fn func(child any) any) {
 		w.Set("children", Undefined)
 		return
 	}
-	var out *Array
-	if doc := w.doc; doc != nil && doc.slabs.arena != nil && len(items) > 0 {
-		// A page's widget: its new children array is carved from the
-		// page's blocks (and recycled with it), as every traversal
-		// replaces every one.
-		s := &doc.slabs
-		out = s.newArray(s.takeValues(nil, len(items))[:len(items)])
-	} else {
-		out = newArrayLen(len(items))
-	}
+	out := newChildren(w, len(items))
 	for i, c := range items {
 		out.Items[i] = fn(c)
 	}
 	w.Set("children", out)
+}
+
+// newChildren returns a new array of n items (all nil) that is to be
+// w's children. For a page's widget it is carved from the page's blocks
+// (and recycled with it): traversals replace every children array.
+func newChildren(w *Object, n int) *Array {
+	if doc := w.doc; doc != nil && doc.slabs.arena != nil && n > 0 {
+		s := &doc.slabs
+		return s.newArray(s.takeValues(nil, n)[:n])
+	}
+	return newArrayLen(n)
 }
 
 // forEachChild is `w.children?.forEach(fn)` (optional) or
