@@ -22,7 +22,7 @@ func benchInputs(b *testing.B) (all [][]byte, largest []byte) {
 
 // migrateBytes is the route's work: decode (sharing the body, as the
 // route does), migrate, encode into buf (the route reuses pooled buffers
-// sized for the page).
+// sized for the page), recycle the page's memory.
 func migrateBytes(b *testing.B, in []byte, buf *[]byte) int {
 	v, err := DecodeShared(in)
 	if err != nil {
@@ -33,6 +33,7 @@ func migrateBytes(b *testing.B, in []byte, buf *[]byte) int {
 		b.Fatal(err)
 	}
 	*buf = AppendEncode(slices.Grow((*buf)[:0], len(in)+len(in)/8+64), out)
+	Recycle(v)
 	return len(*buf)
 }
 

@@ -11,7 +11,9 @@ import "unsafe"
 // The blocks belong to one document: a decoder drops them when it is
 // released, since a block kept for the next document would keep the
 // whole previous page reachable, and the collector would mark it on
-// every cycle. Each carved slice has its capacity cut to its length
+// every cycle, unless the page is recycled (Recycle): its blocks are
+// then cleared and kept for the next page, which saves the collector and
+// the kernel from supplying fresh memory for every page. Each carved slice has its capacity cut to its length
 // (plus any room asked for), so a step that appends to it reallocates
 // rather than writing over a neighbour.
 type slabs struct {
@@ -30,6 +32,9 @@ type slabs struct {
 	// small and double, since a lazy decoding (lazy.go) builds far fewer
 	// values than the document's size suggests.
 	grown [slabKinds]int
+	// arena records the blocks made, for Recycle, and supplies blocks
+	// of recycled pages; nil: blocks are made and left to the collector.
+	arena *arena
 }
 
 // Kinds of blocks.
@@ -58,7 +63,7 @@ func (s *slabs) block(kind, per, max int) int {
 func (s *slabs) newObject() *Object {
 	if len(s.objs) == 0 {
 		// Page DSLs hold about one object per 260 bytes.
-		s.objs = make([]Object, s.block(kindObjs, 256, 512))
+		s.objs = newBlock(s.arena.objs(), s.block(kindObjs, 256, 512))
 	}
 	o := &s.objs[0]
 	s.objs = s.objs[1:]
@@ -67,7 +72,7 @@ func (s *slabs) newObject() *Object {
 
 func (s *slabs) newArray(items []any) *Array {
 	if len(s.arrs) == 0 {
-		s.arrs = make([]Array, s.block(kindArrs, 512, 1024))
+		s.arrs = newBlock(s.arena.arrs(), s.block(kindArrs, 512, 1024))
 	}
 	a := &s.arrs[0]
 	s.arrs = s.arrs[1:]
@@ -86,14 +91,14 @@ const (
 // the block *blk of kind (a new one, of about one element per per bytes
 // of the document, when it is short); more than a quarter of slabSlots
 // gets a slice of its own.
-func takeCopy[T any](s *slabs, blk *[]T, kind, per int, items []T, extra int) []T {
+func takeCopy[T any](s *slabs, blk *[]T, list *blocks[T], kind, per int, items []T, extra int) []T {
 	n := len(items)
 	c := n + extra
 	if c > slabSlots/4 {
 		return append(make([]T, 0, c), items...)
 	}
 	if len(*blk) < c {
-		*blk = make([]T, max(c, s.block(kind, per, slabSlots)))
+		*blk = newBlock(list, max(c, s.block(kind, per, slabSlots)))
 	}
 	out := (*blk)[:n:c]
 	*blk = (*blk)[c:]
@@ -103,7 +108,7 @@ func takeCopy[T any](s *slabs, blk *[]T, kind, per int, items []T, extra int) []
 
 // takeStrings returns a copy of keys with room for extra more.
 func (s *slabs) takeStrings(keys []string, extra int) []string {
-	return takeCopy(s, &s.strs, kindStrs, 32, keys, extra)
+	return takeCopy(s, &s.strs, s.arena.strs(), kindStrs, 32, keys, extra)
 }
 
 // takeValues returns a copy of vals with room for extra more (nil when
@@ -112,12 +117,12 @@ func (s *slabs) takeValues(vals []any, extra int) []any {
 	if len(vals)+extra == 0 {
 		return nil
 	}
-	return takeCopy(s, &s.anys, kindAnys, 24, vals, extra)
+	return takeCopy(s, &s.anys, s.arena.anys(), kindAnys, 24, vals, extra)
 }
 
 // takeTable returns an empty key table with room for n slots.
 func (s *slabs) takeTable(n int) []int32 {
-	return takeCopy(s, &s.ints, kindInts, 16, nil, n)
+	return takeCopy(s, &s.ints, s.arena.ints(), kindInts, 16, nil, n)
 }
 
 // text returns b as a string. The bytes are copied into a block that is
@@ -131,7 +136,7 @@ func (s *slabs) text(b []byte) string {
 		return string(b)
 	}
 	if len(s.bytes) < n {
-		s.bytes = make([]byte, max(n, s.block(kindBytes, 8, slabBytes)))
+		s.bytes = newBlock(s.arena.bytes(), max(n, s.block(kindBytes, 8, slabBytes)))
 	}
 	out := s.bytes[:n:n]
 	s.bytes = s.bytes[n:]

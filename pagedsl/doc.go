@@ -5,5 +5,6 @@
 // Migrate, which runs that chain on a page DSL exactly as Appsmith's
 // migrateDSL does (including its buggy steps and the inputs on which it
 // throws), so that a current Appsmith backend can use rts for
-// /rts-api/v1/dsl/migrate.
+// /rts-api/v1/dsl/migrate. It also owns the memory of decoded pages:
+// Recycle hands a page's blocks to the next page decoded.
 package pagedsl

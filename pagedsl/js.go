@@ -478,7 +478,7 @@ func Prop(v any, k string) any {
 		return x.Get(k)
 	case *Array:
 		if k == "length" {
-			return float64(len(x.Items))
+			return boxLength(len(x.Items))
 		}
 		if n, ok := arrayIndex(k); ok {
 			if n < uint64(len(x.Items)) {
@@ -487,13 +487,23 @@ func Prop(v any, k string) any {
 		}
 	case string:
 		if k == "length" {
-			return float64(StrLen(x))
+			return boxLength(StrLen(x))
 		}
 		if n, ok := arrayIndex(k); ok && n < uint64(StrLen(x)) {
 			return Substring(x, int(n), int(n)+1)
 		}
 	}
 	return Undefined
+}
+
+// boxLength is a length as a JS number in an interface: a small one
+// boxed once for the process (every traversal reads every children
+// array's length, and boxing a float64 allocates).
+func boxLength(n int) any {
+	if n < len(smallNumbers) {
+		return smallNumbers[n]
+	}
+	return float64(n)
 }
 
 // Length is v.length (Undefined when v has none); throws on null/undefined.

@@ -2,6 +2,7 @@ package pagedsl
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -184,28 +185,40 @@ func (s *orderedSet) addAll(o *orderedSet) {
 	}
 }
 
-// prependAll is `set = {...other, ...set}`: other's keys come first.
-func (s *orderedSet) prependAll(o *orderedSet) {
-	if len(o.keys) == 0 {
-		return
+// prepender builds a set whose merges all put the new keys first
+// (`set = {[k]: v, ...set}`, `set = {...other, ...set}`). It holds the
+// keys in reverse, so that each merge appends: rebuilding the whole set
+// for each key was quadratic in a table's columns times their controls.
+type prepender struct {
+	rev []string
+	has map[string]bool
+}
+
+func newPrepender() *prepender { return &prepender{has: map[string]bool{}} }
+
+// prepend is `set = {[k]: v, ...set}`: k goes first, even when present.
+func (p *prepender) prepend(k string) {
+	if p.has[k] {
+		i := slices.Index(p.rev, k)
+		p.rev = slices.Delete(p.rev, i, i+1)
+	} else {
+		p.has[k] = true
 	}
-	keys := append([]string(nil), o.keys...)
-	for _, k := range s.keys {
-		if !o.has[k] {
-			keys = append(keys, k)
-		}
-	}
-	s.keys = keys
-	for _, k := range o.keys {
-		s.has[k] = true
+	p.rev = append(p.rev, k)
+}
+
+// prependAll is `set = {...other, ...set}`: other's keys first, in
+// other's order.
+func (p *prepender) prependAll(o *orderedSet) {
+	for i := len(o.keys) - 1; i >= 0; i-- {
+		p.prepend(o.keys[i])
 	}
 }
 
-// prepend is `set = {[k]: v, ...set}`.
-func (s *orderedSet) prepend(k string) {
-	one := newOrderedSet()
-	one.add(k)
-	s.prependAll(one)
+// set is the keys in order.
+func (p *prepender) set() *orderedSet {
+	slices.Reverse(p.rev)
+	return &orderedSet{keys: p.rev, has: p.has}
 }
 
 // isDynamicValue is Appsmith's DATA_BIND_REGEX test: "{{" followed

@@ -85,7 +85,10 @@ func decodeLazy(data []byte, shared bool) (v any, ok bool) {
 	d.data, d.pos, d.err, d.wtf8 = doc.data, 0, nil, false
 	d.doc, d.ord, d.inTape = doc, 0, false
 	d.scan.data = doc.data
-	d.slabs = slabs{size: len(data)}
+	a := newArena()
+	doc.tape = a.tape
+	a.tape = nil
+	d.slabs = slabs{size: len(data), arena: a}
 	d.skipSpace()
 	v = d.value(0)
 	if d.err == nil {
@@ -298,7 +301,7 @@ func (d *decoder) deferred() any {
 
 func (s *slabs) newLazy() *lazyVal {
 	if len(s.lazies) == 0 {
-		s.lazies = make([]lazyVal, s.block(kindLazies, 512, 512))
+		s.lazies = newBlock(s.arena.lazies(), s.block(kindLazies, 512, 512))
 	}
 	l := &s.lazies[0]
 	s.lazies = s.lazies[1:]
@@ -307,7 +310,7 @@ func (s *slabs) newLazy() *lazyVal {
 
 // takeSpans returns a copy of spans with room for extra more.
 func (s *slabs) takeSpans(spans []mspan, extra int) []mspan {
-	return takeCopy(s, &s.spans, kindSpans, 32, spans, extra)
+	return takeCopy(s, &s.spans, s.arena.spans(), kindSpans, 32, spans, extra)
 }
 
 // tapeScanner checks the values Decode defers: it accepts exactly the

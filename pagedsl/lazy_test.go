@@ -3,6 +3,7 @@ package pagedsl
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"testing"
 )
 
@@ -29,7 +30,8 @@ func sameAsEager(t *testing.T, data []byte) {
 	if l, e := Encode(lazy), Encode(eager); !bytes.Equal(l, e) {
 		t.Fatalf("Encode(Decode(%.200q)):\nlazy  %.300s\neager %.300s", data, l, e)
 	}
-	if shared, err := DecodeShared(data); err != nil || !bytes.Equal(Encode(shared), Encode(eager)) {
+	shared, err := DecodeShared(data)
+	if err != nil || !bytes.Equal(Encode(shared), Encode(eager)) {
 		t.Fatalf("DecodeShared(%.200q): %v, %.300s", data, err, Encode(shared))
 	}
 	lout, lerr := MigrateWith(lazy, fixedOptions())
@@ -45,6 +47,9 @@ func sameAsEager(t *testing.T, data []byte) {
 			t.Fatalf("migrated %.200q:\nlazy  %.300s\neager %.300s", data, l, e)
 		}
 	}
+	// The next input is decoded into this one's memory.
+	Recycle(lazy)
+	Recycle(shared)
 }
 
 // lazySeeds exercise what decides whether a value is deferred or its
@@ -141,4 +146,74 @@ func FuzzLazyDecode(f *testing.F) {
 		}
 		sameAsEager(t, data)
 	})
+}
+
+// TestRecycleCorpus migrates every page of the corpus as the route does,
+// recycling each page's memory for the next, twice over (so that every
+// page is decoded into blocks other pages used), and compares each
+// answer with a migration of a page decoded eagerly.
+func TestRecycleCorpus(t *testing.T) {
+	cases := loadDSLCases(t)
+	want := make([][]byte, len(cases))
+	for i, c := range cases {
+		v, err := eagerDecode(c.Input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := MigrateWith(v, fixedOptions()); err == nil {
+			want[i] = Encode(out)
+		}
+	}
+	for round := range 2 {
+		for i, c := range cases {
+			v, err := DecodeShared(c.Input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := MigrateWith(v, fixedOptions())
+			if (err == nil) != (want[i] != nil) {
+				t.Fatalf("round %d, %s: error %v", round, c.ID, err)
+			}
+			if err == nil {
+				if got := Encode(out); !bytes.Equal(got, want[i]) {
+					t.Fatalf("round %d, %s: recycled memory changed the answer", round, c.ID)
+				}
+			}
+			Recycle(v)
+			Recycle(v) // a second time does nothing
+		}
+	}
+}
+
+// TestRecycleReuses checks that a recycled page's blocks serve the next
+// page: decoding a page again allocates far fewer bytes.
+func TestRecycleReuses(t *testing.T) {
+	if raceEnabled {
+		t.Skip("with -race, sync.Pool drops a random share of the arenas")
+	}
+	var page []byte
+	for _, c := range loadDSLCases(t) {
+		if c.Error == "" && len(c.Input) > len(page) && len(c.Input) < 300<<10 {
+			page = c.Input
+		}
+	}
+	decodeBytes := func(recycle bool) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range 5 {
+			v, err := DecodeShared(page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if recycle {
+				Recycle(v)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	without, with := decodeBytes(false), decodeBytes(true)
+	if with > without/2 {
+		t.Errorf("decoding a %d-byte page 5 times, recycling: %d bytes allocated, without: %d", len(page), with, without)
+	}
 }

@@ -94,10 +94,10 @@ func bindingPaths(widget *Object, controls []paneControl) *orderedSet {
 // panel property, keyed by the item's id. Every merge there puts the new
 // paths first, so the result runs backwards through the config.
 func panelPaths(c *paneControl, widget any, basePath string) *orderedSet {
-	paths := newOrderedSet()
+	paths := newPrepender()
 	values := lodashGet(widget, c.Name)
 	if !Truthy(values) {
-		return paths
+		return paths.set()
 	}
 	for _, item := range objectValues(values) {
 		itemPath := basePath + "." + ToString(Prop(item, c.Panel.ID))
@@ -112,7 +112,7 @@ func panelPaths(c *paneControl, widget any, basePath string) *orderedSet {
 			}
 		}
 	}
-	return paths
+	return paths.set()
 }
 
 // step12 is migrateIncorrectDynamicBindingPathLists: each widget is
@@ -143,11 +143,11 @@ func rebuildBindingPaths(v any) *Object {
 	out.Set("dynamicBindingPathList", list)
 	if ch := w.Get("children"); Truthy(ch) {
 		items := arrayMethod(ch, "currentDSL.children", "map")
-		kids := make([]any, len(items))
+		kids := newChildren(out, len(items))
 		for i, c := range items {
-			kids[i] = rebuildBindingPaths(c)
+			kids.Items[i] = rebuildBindingPaths(c)
 		}
-		out.Set("children", &Array{Items: kids})
+		out.Set("children", kids)
 	}
 	return out
 }

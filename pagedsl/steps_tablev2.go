@@ -1,6 +1,9 @@
 package pagedsl
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // Steps 60 to 93 on TABLE_WIDGET_V2 columns: validation objects, the
 // inline-edit validation bindings (rewritten three times as the add-row
@@ -302,6 +305,10 @@ const ruleSuffixV3 = `
   }}
   `
 
+// step89Needle is in both suffixes step 89 replaces (ruleSuffixV3 and
+// validSuffixV2, filled in), and needs no escaping in JSON.
+var step89Needle = []byte(".isAddRowInProgress")
+
 // step89Properties are the validations step 89 updates, in its order.
 var step89Properties = []string{"regex", "errorMessage", "isColumnEditableCellRequired", "min", "max", "isColumnEditableCellValid"}
 
@@ -318,6 +325,14 @@ func step89(_ *migration, root *Object) *Object {
 		table := ToString(w.Get("widgetName"))
 		for _, column := range objectKeys(columns) {
 			props := Prop(columns, column)
+			if c, ok := props.(*Object); ok {
+				// A validation object or array not read yet whose text
+				// lacks what both suffixes hold has nothing to replace
+				// (and cannot throw): left as text.
+				if text, container, ok := c.rawText("validation"); ok && container && !bytes.Contains(text, step89Needle) {
+					continue
+				}
+			}
 			if !Truthy(Prop(props, "validation")) {
 				continue
 			}
@@ -362,8 +377,9 @@ func computeValueBinding(v any) {
 		w := v.(*Object)
 		if columns := w.Get("primaryColumns"); Truthy(columns) {
 			name := ToString(w.Get("widgetName"))
+			prefix := "{{" + name + ".processedTableData.map((currentRow, currentIndex) => ("
 			for _, key := range objectKeys(columns) {
-				rewriteComputedValue(Prop(columns, key), name)
+				rewriteComputedValue(Prop(columns, key), name, prefix)
 			}
 		}
 	}
@@ -372,20 +388,33 @@ func computeValueBinding(v any) {
 		return
 	}
 	items, _ := childItems(w, "map")
-	out := make([]any, len(items))
+	out := newChildren(w, len(items))
 	for i, c := range items {
 		computeValueBinding(c)
-		out[i] = c
+		out.Items[i] = c
 	}
-	w.Set("children", &Array{Items: out})
+	w.Set("children", out)
 }
 
-func rewriteComputedValue(column any, table string) {
+// computedNeedle is the part of rewriteComputedValue's prefix that
+// needs no escaping in JSON.
+var computedNeedle = []byte(".processedTableData.map((currentRow, currentIndex) => (")
+
+// rewriteComputedValue rewrites column's computedValue when it holds
+// prefix ("{{" + table + computedNeedle).
+func rewriteComputedValue(column any, table, prefix string) {
+	if c, ok := column.(*Object); ok {
+		// A value not read yet whose text lacks the needle neither
+		// holds the prefix nor is an array with it as an item: nothing
+		// to do, and it stays text.
+		if text, _, ok := c.rawText("computedValue"); ok && !bytes.Contains(text, computedNeedle) {
+			return
+		}
+	}
 	value := Prop(column, "computedValue")
 	if !Truthy(value) || !isBinding(value) {
 		return
 	}
-	prefix := "{{" + table + ".processedTableData.map((currentRow, currentIndex) => ("
 	switch x := value.(type) {
 	case string:
 		if !strings.Contains(x, prefix) {

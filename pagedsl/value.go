@@ -94,6 +94,24 @@ func NewObject() *Object { return &Object{} }
 // also computes while reading a key).
 func hashKey(k string) uint32 { return hashString(k) }
 
+// Hashes of the keys every traversal looks up in every widget.
+var (
+	hashType     = hashString("type")
+	hashChildren = hashString("children")
+)
+
+// lookupHash is hashKey for a lookup: the two keys read most are
+// compared (a length and one load each) rather than hashed.
+func lookupHash(k string) uint32 {
+	switch k {
+	case "type":
+		return hashType
+	case "children":
+		return hashChildren
+	}
+	return hashString(k)
+}
+
 func (o *Object) find(k string) int {
 	if len(o.idx) == 0 {
 		if len(o.keys) < indexThreshold {
@@ -107,7 +125,7 @@ func (o *Object) find(k string) int {
 		o.reindex()
 	}
 	mask := uint32(len(o.idx) - 1)
-	for h := hashKey(k) & mask; ; h = (h + 1) & mask {
+	for h := lookupHash(k) & mask; ; h = (h + 1) & mask {
 		p := o.idx[h]
 		if p == 0 {
 			return -1
@@ -226,6 +244,30 @@ func (o *Object) dropSpans() {
 	o.spans = nil
 }
 
+// rawText returns the text of property k while its value is still the
+// document's (a string or number not read yet, or a container not read
+// yet), and which of the two it is, so that a step can look for a
+// substring without decoding the value. Such text is canonical: a string
+// in it is escaped only where JSON.stringify escapes (quotes, backslashes,
+// control characters), so a substring without those is in the text
+// exactly when it is in the decoded strings.
+func (o *Object) rawText(k string) (text []byte, container, ok bool) {
+	i := o.find(k)
+	if i < 0 {
+		return nil, false, false
+	}
+	switch l := o.vals[i].(type) {
+	case rawScalar:
+		sp := o.spans[i]
+		return o.doc.data[sp.vs:sp.ve], false, true
+	case *lazyVal:
+		if l.v == nil {
+			return l.doc.data[l.start:l.end], true, true
+		}
+	}
+	return nil, false, false
+}
+
 // Has reports whether k is an own property (even one holding Undefined),
 // as `k in o` does for a plain object.
 func (o *Object) Has(k string) bool { return o.find(k) >= 0 }
@@ -300,7 +342,26 @@ const cloneRoom = 4
 // Clone is a shallow copy, like {...o}. The key table is copied too
 // (the keys keep their positions), saving the copy's first lookup from
 // rehashing every key.
+//
+// A clone of a page's object is carved from the page's blocks (and
+// recycled with it): migrations clone most widgets, sometimes more than
+// once, and these copies were the largest part of what a migration
+// allocated.
 func (o *Object) Clone() *Object {
+	if o.doc != nil && o.doc.slabs.arena != nil {
+		s := &o.doc.slabs
+		c := s.newObject()
+		c.keys = s.takeStrings(o.keys, cloneRoom)
+		c.vals = s.takeValues(o.vals, cloneRoom)
+		c.nidx, c.doc = o.nidx, o.doc
+		if o.spans != nil {
+			c.spans = s.takeSpans(o.spans, 0)
+		}
+		if len(o.idx) != 0 {
+			c.idx = takeCopy(s, &s.ints, s.arena.ints(), kindInts, 16, o.idx, 0)
+		}
+		return c
+	}
 	n := len(o.keys)
 	c := &Object{
 		keys: append(make([]string, 0, n+cloneRoom), o.keys...),

@@ -26,6 +26,9 @@ func asWidget(v any, reading string) *Object {
 // length of "2" or true counts, and the caller's .map then throws.
 func hasChildren(w *Object) bool {
 	c := w.Get("children")
+	if a, ok := c.(*Array); ok {
+		return len(a.Items) > 0
+	}
 	if !Truthy(c) {
 		return false
 	}
@@ -63,11 +66,22 @@ func mapChildren(w *Object, optional bool, fn func(child any) any) {
 		w.Set("children", Undefined)
 		return
 	}
-	out := newArrayLen(len(items))
+	out := newChildren(w, len(items))
 	for i, c := range items {
 		out.Items[i] = fn(c)
 	}
 	w.Set("children", out)
+}
+
+// newChildren returns a new array of n items (all nil) that is to be
+// w's children. For a page's widget it is carved from the page's blocks
+// (and recycled with it): traversals replace every children array.
+func newChildren(w *Object, n int) *Array {
+	if doc := w.doc; doc != nil && doc.slabs.arena != nil && n > 0 {
+		s := &doc.slabs
+		return s.newArray(s.takeValues(nil, n)[:n])
+	}
+	return newArrayLen(n)
 }
 
 // forEachChild is `w.children?.forEach(fn)` (optional) or

@@ -73,6 +73,9 @@ func (h *Handler) serveDSLMigrate(x *exchange) {
 			x.sendError(http.StatusBadRequest, "Malformed JSON: "+err.Error())
 			return
 		}
+		// Once answered (the answer is copied into x.out), the page's
+		// memory is the next page's: nothing of it is kept.
+		defer pagedsl.Recycle(v)
 		switch v.(type) {
 		case *pagedsl.Object, *pagedsl.Array:
 		default:

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pagedsl
+
+const raceEnabled = false
