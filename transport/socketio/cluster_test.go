@@ -420,3 +420,27 @@ func TestClusterJoinStormPipelined(t *testing.T) {
 		h.leave(s, room)
 	}
 }
+
+// The janitor's failures (here a dead node whose room set is not a set)
+// are counted and retried, and do not take the node off Redis: on a
+// saturated machine the janitor's purges timed out and switched every
+// node to local-only presence every heartbeat.
+func TestClusterJanitorFailureKeepsNodeUp(t *testing.T) {
+	rdb := requireRedis(t, testRedisAddr)
+	p := testPrefix(t, rdb)
+	ctx := t.Context()
+	if err := rdb.SAdd(ctx, p+"nodes", "ghost").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, p+"noderooms:ghost", "not a set", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	a := newNode(t, rdb, p, "A", 300*time.Millisecond) // a heartbeat, and a janitor run, every 100 ms
+	waitUntil(t, time.Minute, "two janitor failures", func() bool { return a.counter("rts_redis_errors_total") >= 2 })
+	if a.redisUp() != 1 {
+		t.Error("rts_redis_up is 0 after a janitor failure")
+	}
+	if logs := a.logs.String(); strings.Contains(logs, "serving this node's clients only") || !strings.Contains(logs, "janitor failed") {
+		t.Errorf("logs:\n%s", logs)
+	}
+}
