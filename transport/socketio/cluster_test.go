@@ -363,8 +363,9 @@ func (p *tcpProxy) serve() {
 
 // A join storm on a node whose Redis client has two connections and no
 // patience for a third (PoolTimeout 1 ms): the presence scripts of 200
-// simultaneous joins go through the publisher's one pipeline, so none
-// waits for a pooled connection (each used to take a pooled connection of
+// simultaneous joins (and then 200 sessions kept and taken at once) go
+// through the publisher's one pipeline, so none waits for a pooled
+// connection (each used to take a pooled connection of
 // its own: under saturation they timed out by the hundreds and the node
 // fell back to local presence), and every member ends with the exact
 // list.
@@ -386,6 +387,22 @@ func TestClusterJoinStormPipelined(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, s := range socks {
 		wg.Go(func() { h.join(s, room) })
+	}
+	wg.Wait()
+	// A reconnect storm's sessions: 200 kept at once, then taken at once.
+	b := e.srv.broker
+	for i := range n {
+		wg.Go(func() {
+			b.putSession(&session{sid: fmt.Sprintf("sid%d", i), pid: fmt.Sprintf("pid%d", i), rooms: map[string]uint64{}, at: time.Now()})
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		wg.Go(func() {
+			if got := b.takeSession(fmt.Sprintf("pid%d", i)); got == nil || got.sid != fmt.Sprintf("sid%d", i) {
+				t.Errorf("takeSession(pid%d) = %+v", i, got)
+			}
+		})
 	}
 	wg.Wait()
 	if st := rdb.PoolStats(); st.Timeouts != 0 || st.WaitCount != 0 {

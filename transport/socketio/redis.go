@@ -602,6 +602,7 @@ type pubItem struct {
 	msg              outMsg // delivered locally if Redis fails
 	channel, payload string
 	pres             *presOp
+	sess             *sessOp
 }
 
 // publisher sends the queued broadcasts, in their order, a pipeline at a
@@ -662,16 +663,37 @@ func (cl *redisBroker) flush(batch []pubItem) []pubItem {
 					presenceScript.Eval(ctx, p, keys, args...)
 					continue
 				}
+				if op := it.sess; op != nil {
+					if op.put != nil {
+						p.Set(ctx, cl.p+"session:"+op.put.pid, op.val, 2*cl.s.opts.RecoveryWindow)
+					} else {
+						p.GetDel(ctx, cl.p+"session:"+op.pid)
+					}
+					continue
+				}
 				p.Publish(ctx, it.channel, it.payload)
 			}
 			return nil
 		})
 		cancel()
+		if errors.Is(err, redis.Nil) { // a GETDEL of no session: not a failure
+			err = nil
+			for _, c := range cmds {
+				if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
+					err = e
+					break
+				}
+			}
+		}
 		if err == nil {
 			for i, it := range batch {
-				if it.pres != nil && it.pres.done != nil {
+				switch {
+				case it.pres != nil && it.pres.done != nil:
 					users, err := cmds[i].(*redis.Cmd).Text()
 					it.pres.done <- presResult{users: users, err: err}
+				case it.sess != nil && it.sess.done != nil:
+					b, _ := cmds[i].(*redis.StringCmd).Bytes() // nil: no session
+					it.sess.done <- b
 				}
 			}
 			clear(batch)
@@ -680,6 +702,14 @@ func (cl *redisBroker) flush(batch []pubItem) []pubItem {
 		cl.fail("publish", err)
 	}
 	for _, it := range batch {
+		if op := it.sess; op != nil {
+			if op.put != nil {
+				cl.local.putSession(op.put)
+			} else {
+				op.done <- nil
+			}
+			continue
+		}
 		switch op := it.pres; {
 		case op == nil:
 			cl.local.broadcast(it.h, it.room, it.msg)
