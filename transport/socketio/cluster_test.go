@@ -461,3 +461,38 @@ func TestClusterJanitorFailureKeepsNodeUp(t *testing.T) {
 		t.Errorf("logs:\n%s", logs)
 	}
 }
+
+// With Redis a room's interval grows with the room's size on every node
+// (the list script returns it), not with this node's share.
+func TestClusterRoomSizeAcrossNodes(t *testing.T) {
+	rdb := requireRedis(t, testRedisAddr)
+	p := testPrefix(t, rdb)
+	a := newNode(t, rdb, p, "A", 3*time.Second)
+	b := newNode(t, rdb, p, "B", 3*time.Second)
+	a.srv.presenceWindow = time.Hour   // the test sends A's list
+	a.srv.presenceInterval = time.Hour // A's room stays due: its roomSize can be read
+	a.srv.presenceSettle = time.Hour
+	const each = 30
+	room := prefixPage + "big"
+	join := func(e *testEnv, node string) {
+		for i := range each {
+			u := &User{Name: node + fmt.Sprint(i), Email: fmt.Sprintf("%s%d@x", node, i)}
+			e.srv.page.join(&socket{c: heldConn(e.srv, u), h: e.srv.page, id: fmt.Sprintf("%s%d", node, i), rooms: map[string]uint64{}}, room)
+		}
+	}
+	join(b, "b")
+	waitUntil(t, time.Minute, "B's editors in Redis", func() bool {
+		return rdb.HLen(t.Context(), p+"presence:"+nspPage+":"+room).Val() == each
+	})
+	join(a, "a")
+	h := a.srv.page
+	h.dueMu.Lock()
+	d := h.due[room]
+	h.dueMu.Unlock()
+	h.fire(room, d) // A's list, queued after its joins: both nodes' editors
+	waitUntil(t, time.Minute, "A's list of both nodes' editors", func() bool {
+		h.dueMu.Lock()
+		defer h.dueMu.Unlock()
+		return d.roomSize == 2*each
+	})
+}

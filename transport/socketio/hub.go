@@ -106,6 +106,10 @@ type presenceDue struct {
 	lastChange time.Time
 	settle     *time.Timer // fires fireSettle; nil until first needed
 	sarmed     bool        // settle is pending
+	// roomSize is the number of editors in the room's last list on
+	// every node (noteRoomSize; 0 on a single node): a room's interval
+	// grows with its whole size, not with this node's share.
+	roomSize int
 	// mu orders this room's list sends (fire, fireJoiners): with Redis a
 	// joiners' list, read from Redis, is queued before the next
 	// room-wide list is published, so no member ends on an older list.
@@ -286,7 +290,7 @@ func (h *hub) fire(name string, d *presenceDue) {
 		return
 	}
 	if d.sent {
-		d.interval = min(2*d.interval, presenceCap(h.srv.presenceInterval, members))
+		d.interval = min(2*d.interval, presenceCap(h.srv.presenceInterval, max(members, d.roomSize)))
 	} else {
 		d.interval = h.srv.presenceInterval
 	}
@@ -338,6 +342,16 @@ func (d *presenceDue) stopTimers() {
 	if d.settle != nil {
 		d.settle.Stop()
 	}
+}
+
+// noteRoomSize records the size of room name's merged list (with Redis:
+// the room's editors on every node), for the room's next interval.
+func (h *hub) noteRoomSize(name string, n int) {
+	h.dueMu.Lock()
+	if d := h.due[name]; d != nil {
+		d.roomSize = n
+	}
+	h.dueMu.Unlock()
 }
 
 // localMembers is the number of members of room name on this node.

@@ -87,8 +87,9 @@ return {seq, off}
 // presenceScript changes a room's presence hash (ARGV[1] "join", "leave",
 // "purge" (every field with prefix ARGV[2]) or "none") and, when ARGV[9]
 // is "1", publishes the room's collab:online_editors built from the whole hash: users in join
-// order, deduplicated by email; "2" returns those users' JSON, joined by
-// commas, instead. "purge" publishes only when it removed
+// order, deduplicated by email, and returns their number (the room's size
+// on every node: see hub.noteRoomSize); "2" returns those users' JSON,
+// joined by commas, instead. "purge" publishes only when it removed
 // something. KEYS[1] presence hash, KEYS[2] the node's room set.
 var presenceScript = redis.NewScript(`
 local op = ARGV[1]
@@ -125,7 +126,7 @@ for _, m in ipairs(list) do
 end
 if ARGV[9] == '2' then return table.concat(users, ',') end
 redis.call('PUBLISH', ARGV[5], ARGV[6] .. table.concat(users, ',') .. ARGV[7])
-return 1
+return #users
 `)
 
 // redisBroker is the broker of a node that shares its rooms with the other
@@ -691,6 +692,10 @@ func (cl *redisBroker) flush(batch []pubItem) []pubItem {
 				case it.pres != nil && it.pres.done != nil:
 					users, err := cmds[i].(*redis.Cmd).Text()
 					it.pres.done <- presResult{users: users, err: err}
+				case it.pres != nil && it.pres.mode == "1":
+					if n, err := cmds[i].(*redis.Cmd).Int(); err == nil {
+						it.pres.h.noteRoomSize(it.pres.room, n)
+					}
 				case it.sess != nil && it.sess.done != nil:
 					b, _ := cmds[i].(*redis.StringCmd).Bytes() // nil: no session
 					it.sess.done <- b
