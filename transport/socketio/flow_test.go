@@ -325,6 +325,22 @@ func TestPresenceCap(t *testing.T) {
 	if got := presenceCap(time.Hour, 100); got != time.Hour {
 		t.Errorf("presenceCap(1h, 100) = %v: never below the base interval", got)
 	}
+	// With Redis each node's interval is the room's times its share.
+	for _, tc := range []struct {
+		local, total int
+		want         time.Duration
+	}{
+		{10, 0, time.Second}, // one node: no merged size yet
+		{10, 10, time.Second},
+		{10, 20, 2 * time.Second},
+		{50, 100, 2 * presenceMaxInterval},
+		{1, 100, presenceMaxShare * presenceMaxInterval},
+		{0, 100, presenceMaxInterval},
+	} {
+		if got := presenceNodeCap(base, tc.local, tc.total); got != tc.want {
+			t.Errorf("presenceNodeCap(%v, %d, %d) = %v, want %v", base, tc.local, tc.total, got, tc.want)
+		}
+	}
 }
 
 // A room whose interval is longer than presenceSettle sends its list once

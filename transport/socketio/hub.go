@@ -66,6 +66,25 @@ func presenceCap(base time.Duration, members int) time.Duration {
 	return max(base, min(c, presenceMaxInterval))
 }
 
+// presenceMaxShare bounds how much longer a node's interval is than the
+// room's (presenceNodeCap).
+const presenceMaxShare = 4
+
+// presenceNodeCap is the longest interval of one node's lists of a busy
+// room of total editors on every node, local of them on this one. Each
+// node sends the room's merged list for its own members' changes, to the
+// whole room, so with its editors spread over n nodes a member got n lists
+// per interval: a node's interval is the room's times total/local (at most
+// presenceMaxShare times), and the room as a whole sends about one list
+// per presenceCap. Whatever node sends it, the list is the merged one.
+func presenceNodeCap(base time.Duration, local, total int) time.Duration {
+	c := presenceCap(base, max(local, total))
+	if local > 0 && total > local {
+		c = c * time.Duration(min(total, presenceMaxShare*local)) / time.Duration(local)
+	}
+	return c
+}
+
 // roomIdleTTL keeps a room that has published events (and so a seq) for
 // this long after it became empty and quiet, so seq keeps rising for a
 // client that comes back to it.
@@ -108,7 +127,8 @@ type presenceDue struct {
 	sarmed     bool        // settle is pending
 	// roomSize is the number of editors in the room's last list on
 	// every node (noteRoomSize; 0 on a single node): a room's interval
-	// grows with its whole size, not with this node's share.
+	// grows with its whole size, and with the share of it on other
+	// nodes (presenceNodeCap).
 	roomSize int
 	// mu orders this room's list sends (fire, fireJoiners): with Redis a
 	// joiners' list, read from Redis, is queued before the next
@@ -290,7 +310,7 @@ func (h *hub) fire(name string, d *presenceDue) {
 		return
 	}
 	if d.sent {
-		d.interval = min(2*d.interval, presenceCap(h.srv.presenceInterval, max(members, d.roomSize)))
+		d.interval = min(2*d.interval, presenceNodeCap(h.srv.presenceInterval, members, d.roomSize))
 	} else {
 		d.interval = h.srv.presenceInterval
 	}
