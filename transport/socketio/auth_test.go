@@ -1,13 +1,17 @@
 package socketio
 
 import (
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // stallingBackend is a /users/me that stalls (until the caller gives up)
@@ -103,5 +107,58 @@ func TestAuthFailureIsAWarning(t *testing.T) {
 	}
 	if strings.Contains(e.logs.String(), "erin") {
 		t.Errorf("the logs mention the cookie:\n%s", e.logs)
+	}
+}
+
+// The default client keeps a bounded pool of connections to the backend
+// alive: a burst of sockets signing in at once (three times the pool)
+// reuses them instead of dialing one per call.
+func TestAuthClientReusesConnections(t *testing.T) {
+	var mu sync.Mutex
+	var dialed, inflight int
+	release := make(chan struct{})
+	backend := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inflight++
+		if inflight == authMaxConns {
+			close(release) // the pool is full: answer everyone from now on
+		}
+		mu.Unlock()
+		<-release
+		c, _ := r.Cookie("SESSION")
+		_, _ = io.WriteString(w, `{"data":{"email":"`+c.Value+`@x","name":"`+c.Value+`"}}`)
+	}))
+	backend.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			mu.Lock()
+			dialed++
+			mu.Unlock()
+		}
+	}
+	backend.Start()
+	t.Cleanup(backend.Close)
+	o := Options{APIBaseURL: backend.URL + "/api/v1"}
+	if err := o.fill(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := newMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAuthenticator(t.Context(), &o, m)
+	var wg sync.WaitGroup
+	for i := range 3 * authMaxConns {
+		wg.Go(func() {
+			cookie := fmt.Sprintf("u%d", i)
+			if u := a.lookup(t.Context(), cookie); u == nil || u.Email != cookie+"@x" {
+				t.Errorf("lookup(%s) = %+v", cookie, u)
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if dialed > authMaxConns {
+		t.Errorf("%d connections dialed for %d calls, want at most %d", dialed, 3*authMaxConns, authMaxConns)
 	}
 }

@@ -360,3 +360,139 @@ func (p *tcpProxy) serve() {
 		go pipe(c, up)
 	}
 }
+
+// A join storm on a node whose Redis client has two connections and no
+// patience for a third (PoolTimeout 1 ms): the presence scripts of 200
+// simultaneous joins (and then 200 sessions kept and taken at once) go
+// through the publisher's one pipeline, so none waits for a pooled
+// connection (each used to take a pooled connection of
+// its own: under saturation they timed out by the hundreds and the node
+// fell back to local presence), and every member ends with the exact
+// list.
+func TestClusterJoinStormPipelined(t *testing.T) {
+	base := requireRedis(t, testRedisAddr)
+	p := testPrefix(t, base)
+	rdb := redis.NewClient(&redis.Options{Addr: testRedisAddr, PoolSize: 2, PoolTimeout: time.Millisecond,
+		DialTimeout: time.Second, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second})
+	t.Cleanup(func() { _ = rdb.Close() }) // after the node's shutdown (cleanups run last first)
+	e := newNode(t, rdb, p, "A", 3*time.Second)
+	h := e.srv.page
+	room := h.prefix + "storm"
+	const n = 200
+	socks := make([]*socket, n)
+	for i := range socks {
+		u := &User{Name: fmt.Sprintf("User %d", i), Email: fmt.Sprintf("u%d@x", i)}
+		socks[i] = &socket{c: heldConn(e.srv, u), h: h, id: fmt.Sprintf("s%d", i), rooms: map[string]uint64{}}
+	}
+	var wg sync.WaitGroup
+	for _, s := range socks {
+		wg.Go(func() { h.join(s, room) })
+	}
+	wg.Wait()
+	// A reconnect storm's sessions: 200 kept at once, then taken at once.
+	b := e.srv.broker
+	for i := range n {
+		wg.Go(func() {
+			b.putSession(&session{sid: fmt.Sprintf("sid%d", i), pid: fmt.Sprintf("pid%d", i), rooms: map[string]uint64{}, at: time.Now()})
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		wg.Go(func() {
+			if got := b.takeSession(fmt.Sprintf("pid%d", i)); got == nil || got.sid != fmt.Sprintf("sid%d", i) {
+				t.Errorf("takeSession(pid%d) = %+v", i, got)
+			}
+		})
+	}
+	wg.Wait()
+	if st := rdb.PoolStats(); st.Timeouts != 0 || st.WaitCount != 0 {
+		// go-redis retries a pool timeout, so the old way's failures
+		// showed here first (204 timeouts for 200 joins), errors later.
+		t.Errorf("joins waited for a pooled connection: %d waits, %d timeouts", st.WaitCount, st.Timeouts)
+	}
+	complete := func(s *socket) bool {
+		q := queued(s.c)
+		for i := len(q) - 1; i >= 0; i-- {
+			if strings.Contains(q[i], EventOnlineEditors) {
+				return strings.Count(q[i], `"email":`) == n
+			}
+		}
+		return false
+	}
+	waitUntil(t, time.Minute, "every member's list with all 200 editors", func() bool {
+		for _, s := range socks {
+			if !complete(s) {
+				return false
+			}
+		}
+		return true
+	})
+	if errs := e.counter("rts_redis_errors_total"); errs != 0 {
+		t.Errorf("rts_redis_errors_total = %v, want 0", errs)
+	}
+	if e.redisUp() != 1 {
+		t.Error("the node fell back to local presence")
+	}
+	for _, s := range socks {
+		h.leave(s, room)
+	}
+}
+
+// The janitor's failures (here a dead node whose room set is not a set)
+// are counted and retried, and do not take the node off Redis: on a
+// saturated machine the janitor's purges timed out and switched every
+// node to local-only presence every heartbeat.
+func TestClusterJanitorFailureKeepsNodeUp(t *testing.T) {
+	rdb := requireRedis(t, testRedisAddr)
+	p := testPrefix(t, rdb)
+	ctx := t.Context()
+	if err := rdb.SAdd(ctx, p+"nodes", "ghost").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, p+"noderooms:ghost", "not a set", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	a := newNode(t, rdb, p, "A", 300*time.Millisecond) // a heartbeat, and a janitor run, every 100 ms
+	waitUntil(t, time.Minute, "two janitor failures", func() bool { return a.counter("rts_redis_errors_total") >= 2 })
+	if a.redisUp() != 1 {
+		t.Error("rts_redis_up is 0 after a janitor failure")
+	}
+	if logs := a.logs.String(); strings.Contains(logs, "serving this node's clients only") || !strings.Contains(logs, "janitor failed") {
+		t.Errorf("logs:\n%s", logs)
+	}
+}
+
+// With Redis a room's interval grows with the room's size on every node
+// (the list script returns it), not with this node's share.
+func TestClusterRoomSizeAcrossNodes(t *testing.T) {
+	rdb := requireRedis(t, testRedisAddr)
+	p := testPrefix(t, rdb)
+	a := newNode(t, rdb, p, "A", 3*time.Second)
+	b := newNode(t, rdb, p, "B", 3*time.Second)
+	a.srv.presenceWindow = time.Hour   // the test sends A's list
+	a.srv.presenceInterval = time.Hour // A's room stays due: its roomSize can be read
+	a.srv.presenceSettle = time.Hour
+	const each = 30
+	room := prefixPage + "big"
+	join := func(e *testEnv, node string) {
+		for i := range each {
+			u := &User{Name: node + fmt.Sprint(i), Email: fmt.Sprintf("%s%d@x", node, i)}
+			e.srv.page.join(&socket{c: heldConn(e.srv, u), h: e.srv.page, id: fmt.Sprintf("%s%d", node, i), rooms: map[string]uint64{}}, room)
+		}
+	}
+	join(b, "b")
+	waitUntil(t, time.Minute, "B's editors in Redis", func() bool {
+		return rdb.HLen(t.Context(), p+"presence:"+nspPage+":"+room).Val() == each
+	})
+	join(a, "a")
+	h := a.srv.page
+	h.dueMu.Lock()
+	d := h.due[room]
+	h.dueMu.Unlock()
+	h.fire(room, d) // A's list, queued after its joins: both nodes' editors
+	waitUntil(t, time.Minute, "A's list of both nodes' editors", func() bool {
+		h.dueMu.Lock()
+		defer h.dueMu.Unlock()
+		return d.roomSize == 2*each
+	})
+}

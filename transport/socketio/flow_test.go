@@ -217,6 +217,7 @@ func TestPresenceInterval(t *testing.T) {
 	e := newEnv(t, nil)
 	e.srv.presenceWindow = time.Millisecond
 	e.srv.presenceInterval = time.Hour // the test decides when the interval ends
+	e.srv.presenceSettle = time.Hour   // never before the interval's end
 	h := e.srv.root
 	room := h.prefix + "r1"
 	join := func(name string) *socket {
@@ -300,6 +301,91 @@ func TestPresenceIntervalGrows(t *testing.T) {
 	})
 	h.presence(room, nil)
 	waitUntil(t, time.Minute, "the base interval again", func() bool { return interval() == 10*time.Millisecond })
+}
+
+// The longest interval of a busy room grows with its size (a room-wide
+// list costs members × list bytes), within presenceMaxInterval.
+func TestPresenceCap(t *testing.T) {
+	const base = 250 * time.Millisecond
+	for _, tc := range []struct {
+		members int
+		want    time.Duration
+	}{
+		{0, time.Second},
+		{1, time.Second},
+		{presenceBigRoom, time.Second},
+		{2 * presenceBigRoom, 2 * time.Second},
+		{100, presenceMaxInterval},
+		{10_000, presenceMaxInterval},
+	} {
+		if got := presenceCap(base, tc.members); got != tc.want {
+			t.Errorf("presenceCap(%v, %d) = %v, want %v", base, tc.members, got, tc.want)
+		}
+	}
+	if got := presenceCap(time.Hour, 100); got != time.Hour {
+		t.Errorf("presenceCap(1h, 100) = %v: never below the base interval", got)
+	}
+	// With Redis each node's interval is the room's times its share.
+	for _, tc := range []struct {
+		local, total int
+		want         time.Duration
+	}{
+		{10, 0, time.Second}, // one node: no merged size yet
+		{10, 10, time.Second},
+		{10, 20, 2 * time.Second},
+		{50, 100, 2 * presenceMaxInterval},
+		{1, 100, presenceMaxShare * presenceMaxInterval},
+		{0, 100, presenceMaxInterval},
+	} {
+		if got := presenceNodeCap(base, tc.local, tc.total); got != tc.want {
+			t.Errorf("presenceNodeCap(%v, %d, %d) = %v, want %v", base, tc.local, tc.total, got, tc.want)
+		}
+	}
+}
+
+// A room whose interval is longer than presenceSettle sends its list once
+// it has stayed unchanged that long, without waiting for the interval's
+// end: the last list of a join storm reaches every member soon after the
+// last join. Without the settle check the room's members would wait the
+// whole (here endless) interval.
+func TestPresenceSettles(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.presenceWindow = time.Millisecond
+	e.srv.presenceInterval = time.Hour // only the settle check can send
+	e.srv.presenceSettle = time.Millisecond
+	h := e.srv.root
+	room := h.prefix + "r1"
+	join := func(name string) *socket {
+		u := testUsers[name]
+		s := &socket{c: heldConn(e.srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
+		h.join(s, room)
+		return s
+	}
+	lists := func(s *socket) []string {
+		var out []string
+		for _, p := range queued(s.c) {
+			if strings.Contains(p, EventOnlineEditors) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	alice := join("alice")
+	waitUntil(t, time.Minute, "the first list", func() bool { return len(lists(alice)) == 1 })
+	alice.c.qmu.Lock() // as if written
+	alice.c.q, alice.c.qbytes = nil, 0
+	alice.c.qmu.Unlock()
+	join("bob")
+	carol := join("carol")
+	want := `{"resourceId":"r1","users":[{"name":"Alice","email":"alice@x"},{"name":"Bob","email":"bob@x"},{"name":"Carol","email":"carol@x"}]}`
+	waitUntil(t, time.Minute, "alice's list with bob and carol", func() bool {
+		got := lists(alice)
+		return len(got) == 1 && strings.HasSuffix(got[0], ","+want+"]")
+	})
+	waitUntil(t, time.Minute, "carol's list", func() bool {
+		got := lists(carol)
+		return len(got) == 1 && strings.HasSuffix(got[0], ","+want+"]")
+	})
 }
 
 // A client that stops reading holds up nobody else: its socket fills, the

@@ -34,8 +34,56 @@ const presenceWindow = 20 * time.Millisecond
 const presenceInterval = 250 * time.Millisecond
 
 // presenceIntervalGrowth bounds a busy room's interval (see
-// presenceInterval).
+// presenceInterval) for rooms of up to presenceBigRoom members.
 const presenceIntervalGrowth = 4
+
+// presenceBigRoom is the room size above which a busy room's interval may
+// grow past presenceIntervalGrowth×presenceInterval, in proportion to its
+// size (presenceCap): a room-wide list costs members × list bytes, both
+// growing with the room, so a room of 100 pays 16 times a room of 25 per
+// list. A join storm of rooms of 100 (10,000 editors) sent ~450,000
+// lists at a 1 s cap, most of a join's CPU for the server and for every
+// client reading them.
+const presenceBigRoom = 25
+
+// presenceMaxInterval bounds every room's interval: under churn a member
+// sees the others' joins at least this often.
+const presenceMaxInterval = 4 * time.Second
+
+// presenceSettle is how long a room whose interval has grown past it must
+// stay unchanged for its list to go out before the interval ends: the
+// final list of a storm follows its last change by about this much, not
+// by a long interval (Server.presenceSettle holds it; tests change it).
+const presenceSettle = time.Second
+
+// presenceCap is the longest interval of a busy room of that many
+// members (see presenceBigRoom).
+func presenceCap(base time.Duration, members int) time.Duration {
+	c := presenceIntervalGrowth * base
+	if members > presenceBigRoom {
+		c = c * time.Duration(members) / presenceBigRoom
+	}
+	return max(base, min(c, presenceMaxInterval))
+}
+
+// presenceMaxShare bounds how much longer a node's interval is than the
+// room's (presenceNodeCap).
+const presenceMaxShare = 4
+
+// presenceNodeCap is the longest interval of one node's lists of a busy
+// room of total editors on every node, local of them on this one. Each
+// node sends the room's merged list for its own members' changes, to the
+// whole room, so with its editors spread over n nodes a member got n lists
+// per interval: a node's interval is the room's times total/local (at most
+// presenceMaxShare times), and the room as a whole sends about one list
+// per presenceCap. Whatever node sends it, the list is the merged one.
+func presenceNodeCap(base time.Duration, local, total int) time.Duration {
+	c := presenceCap(base, max(local, total))
+	if local > 0 && total > local {
+		c = c * time.Duration(min(total, presenceMaxShare*local)) / time.Duration(local)
+	}
+	return c
+}
 
 // roomIdleTTL keeps a room that has published events (and so a seq) for
 // this long after it became empty and quiet, so seq keeps rising for a
@@ -71,6 +119,17 @@ type presenceDue struct {
 	joiners []*socket
 	jtimer  *time.Timer // fires fireJoiners; nil until first needed
 	jarmed  bool        // jtimer is pending
+	// lastChange is when the room last changed (dirty); settle checks,
+	// while the interval is longer than presenceSettle, whether the room
+	// has been quiet for that long (see presenceSettle).
+	lastChange time.Time
+	settle     *time.Timer // fires fireSettle; nil until first needed
+	sarmed     bool        // settle is pending
+	// roomSize is the number of editors in the room's last list on
+	// every node (noteRoomSize; 0 on a single node): a room's interval
+	// grows with its whole size, and with the share of it on other
+	// nodes (presenceNodeCap).
+	roomSize int
 	// mu orders this room's list sends (fire, fireJoiners): with Redis a
 	// joiners' list, read from Redis, is queued before the next
 	// room-wide list is published, so no member ends on an older list.
@@ -199,6 +258,17 @@ func (h *hub) schedulePresence(name string, joiner *socket) {
 	if d := h.due[name]; d != nil {
 		if d.sent {
 			d.dirty = true
+			if d.interval > h.srv.presenceSettle {
+				d.lastChange = time.Now()
+				if !d.sarmed {
+					d.sarmed = true
+					if d.settle == nil {
+						d.settle = time.AfterFunc(h.srv.presenceSettle, func() { h.fireSettle(name, d) })
+					} else {
+						d.settle.Reset(h.srv.presenceSettle)
+					}
+				}
+			}
 			if joiner != nil {
 				d.joiners = append(d.joiners, joiner)
 				if !d.jarmed {
@@ -227,6 +297,7 @@ func (h *hub) schedulePresence(name string, joiner *socket) {
 func (h *hub) fire(name string, d *presenceDue) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	members := h.localMembers(name) // before dueMu, a leaf
 	h.dueMu.Lock()
 	if h.due[name] != d { // sendDue took it
 		h.dueMu.Unlock()
@@ -234,23 +305,84 @@ func (h *hub) fire(name string, d *presenceDue) {
 	}
 	if (d.sent && !d.dirty) || h.dueStopped {
 		delete(h.due, name)
-		if d.jtimer != nil {
-			d.jtimer.Stop()
-		}
+		d.stopTimers()
 		h.dueMu.Unlock()
 		return
 	}
 	if d.sent {
-		d.interval = min(2*d.interval, presenceIntervalGrowth*h.srv.presenceInterval)
+		d.interval = min(2*d.interval, presenceNodeCap(h.srv.presenceInterval, members, d.roomSize))
 	} else {
 		d.interval = h.srv.presenceInterval
 	}
+	h.sentLocked(d)
+	h.dueMu.Unlock()
+	h.presenceNow(name)
+}
+
+// sentLocked records that the room's list goes out now: its joiners get
+// it, and the next interval starts. Under dueMu.
+func (h *hub) sentLocked(d *presenceDue) {
 	d.sent, d.dirty = true, false
 	clear(d.joiners)
 	d.joiners = d.joiners[:0] // this list reaches them
 	d.timer.Reset(d.interval)
+}
+
+// fireSettle sends the room's list before its interval ends once the room
+// has stayed unchanged for presenceSettle (see presenceSettle); while it
+// keeps changing it checks again presenceSettle after the last change.
+func (h *hub) fireSettle(name string, d *presenceDue) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	h.dueMu.Lock()
+	d.sarmed = false
+	if h.due[name] != d || h.dueStopped || !d.sent || !d.dirty {
+		h.dueMu.Unlock()
+		return
+	}
+	if wait := h.srv.presenceSettle - time.Since(d.lastChange); wait > 0 {
+		d.sarmed = true
+		d.settle.Reset(wait)
+		h.dueMu.Unlock()
+		return
+	}
+	// The interval runs again from now at its length: the room was busy
+	// and may be again.
+	h.sentLocked(d)
 	h.dueMu.Unlock()
 	h.presenceNow(name)
+}
+
+// stopTimers stops d's timers (the room is forgotten). Under dueMu.
+func (d *presenceDue) stopTimers() {
+	d.timer.Stop()
+	if d.jtimer != nil {
+		d.jtimer.Stop()
+	}
+	if d.settle != nil {
+		d.settle.Stop()
+	}
+}
+
+// noteRoomSize records the size of room name's merged list (with Redis:
+// the room's editors on every node), for the room's next interval.
+func (h *hub) noteRoomSize(name string, n int) {
+	h.dueMu.Lock()
+	if d := h.due[name]; d != nil {
+		d.roomSize = n
+	}
+	h.dueMu.Unlock()
+}
+
+// localMembers is the number of members of room name on this node.
+func (h *hub) localMembers(name string) int {
+	sh := h.shardFor(name)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if r := sh.rooms[name]; r != nil {
+		return len(r.members)
+	}
+	return 0
 }
 
 // fireJoiners sends the room's list to the members who joined since its
@@ -288,10 +420,7 @@ func (h *hub) sendDue() {
 	h.dueMu.Lock()
 	var names []string
 	for name, d := range h.due {
-		d.timer.Stop()
-		if d.jtimer != nil {
-			d.jtimer.Stop()
-		}
+		d.stopTimers()
 		if !d.sent || d.dirty {
 			names = append(names, name)
 		}

@@ -87,8 +87,9 @@ return {seq, off}
 // presenceScript changes a room's presence hash (ARGV[1] "join", "leave",
 // "purge" (every field with prefix ARGV[2]) or "none") and, when ARGV[9]
 // is "1", publishes the room's collab:online_editors built from the whole hash: users in join
-// order, deduplicated by email; "2" returns those users' JSON, joined by
-// commas, instead. "purge" publishes only when it removed
+// order, deduplicated by email, and returns their number (the room's size
+// on every node: see hub.noteRoomSize); "2" returns those users' JSON,
+// joined by commas, instead. "purge" publishes only when it removed
 // something. KEYS[1] presence hash, KEYS[2] the node's room set.
 var presenceScript = redis.NewScript(`
 local op = ARGV[1]
@@ -125,7 +126,7 @@ for _, m in ipairs(list) do
 end
 if ARGV[9] == '2' then return table.concat(users, ',') end
 redis.call('PUBLISH', ARGV[5], ARGV[6] .. table.concat(users, ',') .. ARGV[7])
-return 1
+return #users
 `)
 
 // redisBroker is the broker of a node that shares its rooms with the other
@@ -282,7 +283,8 @@ func (cl *redisBroker) beat() {
 		cl.s.log.Info("socket: Redis available; presence re-registered", "node", cl.node)
 		cl.rebroadcast()
 	}
-	cl.purgeDead(ctx)
+	cancel()
+	cl.purgeDead()
 }
 
 // localPresence is a snapshot of this node's presence entries.
@@ -353,45 +355,70 @@ func (cl *redisBroker) rebroadcast() {
 }
 
 // purgeDead removes the presence entries of nodes whose heartbeat key
-// expired and re-broadcasts presence for their rooms.
-func (cl *redisBroker) purgeDead(ctx context.Context) {
+// expired and re-broadcasts presence for their rooms: one pipeline per
+// dead node, each call with a deadline of its own. A failure is counted
+// and logged and the janitor tries again at the next heartbeat; it does
+// not switch the node to local-only (the heartbeat decides that): a dead
+// node of 10,000 editors left hundreds of rooms to purge, one round trip
+// each within the heartbeat's 2 s, and on a saturated machine the
+// janitor's timeout took the node off Redis every 5 s.
+func (cl *redisBroker) purgeDead() {
+	janitorFailed := func(err error) {
+		cl.errs.Inc()
+		cl.s.log.Warn("socket: Redis janitor failed; trying again at the next heartbeat", "err", err)
+	}
+	ctx, cancel := cl.opCtx()
 	nodes, err := cl.rdb.SMembers(ctx, cl.p+"nodes").Result()
+	cancel()
 	if err != nil {
-		cl.fail("janitor", err)
+		janitorFailed(err)
 		return
 	}
 	for _, id := range nodes {
 		if id == cl.node {
 			continue
 		}
-		n, err := cl.rdb.Exists(ctx, cl.p+"node:"+id).Result()
-		if err != nil {
-			cl.fail("janitor", err)
+		if err := cl.purgeNode(id); err != nil {
+			janitorFailed(err)
 			return
 		}
-		if n > 0 {
-			continue
-		}
-		rooms, err := cl.rdb.SMembers(ctx, cl.p+"noderooms:"+id).Result()
-		if err != nil {
-			cl.fail("janitor", err)
-			return
-		}
+	}
+}
+
+// purgeNode purges node id's presence entries if its heartbeat expired.
+func (cl *redisBroker) purgeNode(id string) error {
+	ctx, cancel := cl.opCtx()
+	defer cancel()
+	n, err := cl.rdb.Exists(ctx, cl.p+"node:"+id).Result()
+	if err != nil || n > 0 {
+		return err
+	}
+	rooms, err := cl.rdb.SMembers(ctx, cl.p+"noderooms:"+id).Result()
+	if err != nil {
+		return err
+	}
+	cancel()
+	ctx, cancel = context.WithTimeout(cl.ctx, redisOpTimeout+time.Duration(len(rooms))*time.Millisecond)
+	defer cancel()
+	_, err = cl.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, nr := range rooms {
 			nsp, room, _ := strings.Cut(nr, "\n")
 			h := cl.s.hubFor(nsp)
 			if h == nil {
 				continue
 			}
-			if err := cl.runPresence(ctx, h, room, "purge", id+":", "", id, true); err != nil {
-				cl.fail("janitor", err)
-				return
-			}
+			keys, args := cl.presenceArgs(h, room, "purge", id+":", "", id, "1")
+			presenceScript.Eval(ctx, p, keys, args...)
 		}
-		cl.rdb.Del(ctx, cl.p+"noderooms:"+id)
-		cl.rdb.SRem(ctx, cl.p+"nodes", id)
-		cl.s.log.Info("socket: removed the presence of a dead node", "node", id, "rooms", len(rooms))
+		p.Del(ctx, cl.p+"noderooms:"+id)
+		p.SRem(ctx, cl.p+"nodes", id)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	cl.s.log.Info("socket: removed the presence of a dead node", "node", id, "rooms", len(rooms))
+	return nil
 }
 
 func (cl *redisBroker) presenceKey(nsp, room string) string {
@@ -424,31 +451,48 @@ func (cl *redisBroker) sendPresence(h *hub, room string) {
 
 // sendPresenceTo reads the room's merged list from Redis and queues it to
 // the local sockets of to still in the room (the local list without
-// Redis).
+// Redis). The read goes through the publisher's pipeline, after the
+// presence changes queued before it (see presence).
 func (cl *redisBroker) sendPresenceTo(h *hub, room string, to []*socket) {
 	if cl.usable() {
-		ctx, cancel := cl.opCtx()
-		users, err := cl.presenceScriptRun(ctx, h, room, "none", "", "", cl.node, "2").Text()
-		cancel()
-		if err == nil {
-			rid := jsonString(strings.TrimPrefix(room, h.prefix))
-			payload := make([]byte, 0, len(`{"resourceId":,"users":[]}`)+len(rid)+len(users))
-			payload = append(payload, `{"resourceId":`...)
-			payload = append(payload, rid...)
-			payload = append(payload, `,"users":[`...)
-			payload = append(payload, users...)
-			payload = append(payload, "]}"...)
-			h.sendToMembers(room, to, outMsg{b: encodeEvent(h.nsp, EventOnlineEditors, payload), key: listKey(room)})
-			return
+		done := make(chan presResult, 1)
+		if cl.enqueuePresence(&presOp{h: h, room: room, op: "none", mode: "2", done: done}) {
+			var r presResult
+			select {
+			case r = <-done:
+			case <-cl.pubDone: // the publisher ended (kill): it may have left the call unsent
+				select {
+				case r = <-done:
+				default:
+					r.err = errRedisDown
+				}
+			}
+			if r.err == nil {
+				users := r.users
+				rid := jsonString(strings.TrimPrefix(room, h.prefix))
+				payload := make([]byte, 0, len(`{"resourceId":,"users":[]}`)+len(rid)+len(users))
+				payload = append(payload, `{"resourceId":`...)
+				payload = append(payload, rid...)
+				payload = append(payload, `,"users":[`...)
+				payload = append(payload, users...)
+				payload = append(payload, "]}"...)
+				h.sendToMembers(room, to, outMsg{b: encodeEvent(h.nsp, EventOnlineEditors, payload), key: listKey(room)})
+				return
+			}
 		}
-		cl.fail("presence", err)
 	}
 	cl.local.sendPresenceTo(h, room, to)
 }
 
 // presence changes s's entry (op "join", "leave" or "none") and, when
 // publish is set, sends the room's merged editor list room-wide (falling
-// back to the local list without Redis).
+// back to the local list without Redis). It does not wait for Redis: the
+// script is queued to the publisher, which sends what has queued as one
+// pipeline on its connection, in order — a join storm costs a round trip
+// per batch rather than one per join (each waiting for a pooled
+// connection: under saturation they queued past redisOpTimeout and fell
+// back by the hundreds), and a room's list script runs after the joins
+// and leaves queued before it.
 func (cl *redisBroker) presence(h *hub, room, op string, s *socket, order uint64, publish bool) {
 	if cl.usable() {
 		field, value := "", ""
@@ -460,17 +504,53 @@ func (cl *redisBroker) presence(h *hub, room, op string, s *socket, order uint64
 		} else if op != "none" {
 			op = "none" // anonymous members have no entry
 		}
-		ctx, cancel := cl.opCtx()
-		err := cl.runPresence(ctx, h, room, op, field, value, cl.node, publish)
-		cancel()
-		if err == nil {
+		mode := "0"
+		if publish {
+			mode = "1"
+		}
+		if op == "none" && !publish {
+			return // nothing to change, nothing to send
+		}
+		if cl.enqueuePresence(&presOp{h: h, room: room, op: op, field: field, value: value, mode: mode}) {
 			return
 		}
-		cl.fail("presence", err)
 	}
 	if publish {
 		cl.local.sendPresence(h, room) // local members only
 	}
+}
+
+// presOp is a presenceScript call waiting for the publisher.
+type presOp struct {
+	h                            *hub
+	room, op, field, value, mode string
+	done                         chan presResult // mode "2": the users; nil: nobody waits
+}
+
+type presResult struct {
+	users string
+	err   error
+}
+
+// enqueuePresence queues op to the publisher; false when the publisher has
+// stopped (the caller falls back to this node alone).
+func (cl *redisBroker) enqueuePresence(op *presOp) bool {
+	select {
+	case cl.pubq <- pubItem{pres: op}:
+		return true
+	case <-cl.pubDone:
+		return false
+	}
+}
+
+// presenceArgs are presenceScript's KEYS and ARGV for op.
+func (cl *redisBroker) presenceArgs(h *hub, room, op, field, value, node, mode string) ([]string, []any) {
+	rid, _ := json.Marshal(strings.TrimPrefix(room, h.prefix))
+	head := string(encodeEvent(h.nsp, EventOnlineEditors, nil))
+	head = head[:len(head)-1] + `{"resourceId":` + string(rid) + `,"users":[`
+	return []string{cl.presenceKey(h.nsp, room), cl.p + "noderooms:" + node},
+		[]any{op, field, value, h.nsp + "\n" + room,
+			cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room) + "o\n0\n" + head, "]}]", node + ":", mode}
 }
 
 func (cl *redisBroker) runPresence(ctx context.Context, h *hub, room, op, field, value, node string, publish bool) error {
@@ -483,13 +563,8 @@ func (cl *redisBroker) runPresence(ctx context.Context, h *hub, room, op, field,
 
 // presenceScriptRun runs presenceScript; mode is its ARGV[9].
 func (cl *redisBroker) presenceScriptRun(ctx context.Context, h *hub, room, op, field, value, node, mode string) *redis.Cmd {
-	rid, _ := json.Marshal(strings.TrimPrefix(room, h.prefix))
-	head := string(encodeEvent(h.nsp, EventOnlineEditors, nil))
-	head = head[:len(head)-1] + `{"resourceId":` + string(rid) + `,"users":[`
-	return presenceScript.Run(ctx, cl.rdb,
-		[]string{cl.presenceKey(h.nsp, room), cl.p + "noderooms:" + node},
-		op, field, value, h.nsp+"\n"+room,
-		cl.channelFor(h.nsp, room), msgPrefix('b', h.nsp, room)+"o\n0\n"+head, "]}]", node+":", mode)
+	keys, args := cl.presenceArgs(h, room, op, field, value, node, mode)
+	return presenceScript.Run(ctx, cl.rdb, keys, args...)
 }
 
 // broadcast sends msg to room's members on every node (local fallback).
@@ -520,12 +595,15 @@ const (
 	pubBatch    = 256
 )
 
-// pubItem is a room broadcast waiting for the publisher.
+// pubItem is a room broadcast, or a presence script call (pres), waiting
+// for the publisher.
 type pubItem struct {
 	h                *hub
 	room             string
 	msg              outMsg // delivered locally if Redis fails
 	channel, payload string
+	pres             *presOp
+	sess             *sessOp
 }
 
 // publisher sends the queued broadcasts, in their order, a pipeline at a
@@ -576,25 +654,82 @@ func (cl *redisBroker) flush(batch []pubItem) []pubItem {
 	}
 	if cl.usable() {
 		ctx, cancel := cl.opCtx()
-		_, err := cl.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		cmds, err := cl.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, it := range batch {
+				if op := it.pres; op != nil {
+					// EVAL, not EVALSHA: a pipeline cannot fall back on
+					// NOSCRIPT (a restarted Redis), and Redis caches the
+					// script body's compilation.
+					keys, args := cl.presenceArgs(op.h, op.room, op.op, op.field, op.value, cl.node, op.mode)
+					presenceScript.Eval(ctx, p, keys, args...)
+					continue
+				}
+				if op := it.sess; op != nil {
+					if op.put != nil {
+						p.Set(ctx, cl.p+"session:"+op.put.pid, op.val, 2*cl.s.opts.RecoveryWindow)
+					} else {
+						p.GetDel(ctx, cl.p+"session:"+op.pid)
+					}
+					continue
+				}
 				p.Publish(ctx, it.channel, it.payload)
 			}
 			return nil
 		})
 		cancel()
+		if errors.Is(err, redis.Nil) { // a GETDEL of no session: not a failure
+			err = nil
+			for _, c := range cmds {
+				if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
+					err = e
+					break
+				}
+			}
+		}
 		if err == nil {
+			for i, it := range batch {
+				switch {
+				case it.pres != nil && it.pres.done != nil:
+					users, err := cmds[i].(*redis.Cmd).Text()
+					it.pres.done <- presResult{users: users, err: err}
+				case it.pres != nil && it.pres.mode == "1":
+					if n, err := cmds[i].(*redis.Cmd).Int(); err == nil {
+						it.pres.h.noteRoomSize(it.pres.room, n)
+					}
+				case it.sess != nil && it.sess.done != nil:
+					b, _ := cmds[i].(*redis.StringCmd).Bytes() // nil: no session
+					it.sess.done <- b
+				}
+			}
 			clear(batch)
 			return batch[:0]
 		}
 		cl.fail("publish", err)
 	}
 	for _, it := range batch {
-		cl.local.broadcast(it.h, it.room, it.msg)
+		if op := it.sess; op != nil {
+			if op.put != nil {
+				cl.local.putSession(op.put)
+			} else {
+				op.done <- nil
+			}
+			continue
+		}
+		switch op := it.pres; {
+		case op == nil:
+			cl.local.broadcast(it.h, it.room, it.msg)
+		case op.done != nil:
+			op.done <- presResult{err: errRedisDown} // the caller sends the local list
+		case op.mode == "1":
+			cl.local.sendPresence(op.h, op.room) // local members only
+		}
 	}
 	clear(batch)
 	return batch[:0]
 }
+
+// errRedisDown: Redis failed or is unreachable; the node serves alone.
+var errRedisDown = errors.New("socketio: Redis unavailable")
 
 // publish runs publishScript: every node, this one included, delivers
 // the push from the subscription. Without Redis the push goes to this

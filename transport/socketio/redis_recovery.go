@@ -23,6 +23,15 @@ type sessionJSON struct {
 	At    int64             `json:"at"` // unix ms
 }
 
+// sessOp is a session's SET (put) or GETDEL (pid, answered on done: the
+// session's JSON, or nil) waiting for the publisher.
+type sessOp struct {
+	put  *session
+	val  []byte
+	pid  string
+	done chan []byte
+}
+
 // putSession stores the session in Redis (any node may take it), or
 // locally while Redis is unreachable.
 func (cl *redisBroker) putSession(sess *session) {
@@ -31,22 +40,25 @@ func (cl *redisBroker) putSession(sess *session) {
 	}
 }
 
+// putSessionRedis queues the session's SET to the publisher's pipeline
+// (see pubItem): a reconnect storm's disconnects, each waiting for a
+// pooled connection, timed out under saturation.
 func (cl *redisBroker) putSessionRedis(sess *session) bool {
 	if !cl.usable() {
 		return false
 	}
 	b, _ := json.Marshal(sessionJSON{SID: sess.sid, Email: sess.email, Rooms: sess.rooms, At: sess.at.UnixMilli()})
-	ctx, cancel := cl.opCtx()
-	defer cancel()
-	if err := cl.rdb.Set(ctx, cl.p+"session:"+sess.pid, b, 2*cl.s.opts.RecoveryWindow).Err(); err != nil {
-		cl.fail("session", err)
+	select {
+	case cl.pubq <- pubItem{sess: &sessOp{put: sess, val: b}}:
+		return true
+	case <-cl.pubDone:
 		return false
 	}
-	return true
 }
 
 // takeSession takes a session kept locally (while Redis was unreachable)
-// or else from Redis.
+// or else from Redis, through the publisher's pipeline (after any put of
+// this node queued before it).
 func (cl *redisBroker) takeSession(pid string) *session {
 	if sess := cl.local.takeSession(pid); sess != nil {
 		return sess
@@ -54,13 +66,22 @@ func (cl *redisBroker) takeSession(pid string) *session {
 	if !cl.usable() {
 		return nil
 	}
-	ctx, cancel := cl.opCtx()
-	defer cancel()
-	b, err := cl.rdb.GetDel(ctx, cl.p+"session:"+pid).Bytes()
-	if err != nil {
-		if !errors.Is(err, redis.Nil) {
-			cl.fail("session", err)
+	op := &sessOp{pid: pid, done: make(chan []byte, 1)}
+	select {
+	case cl.pubq <- pubItem{sess: op}:
+	case <-cl.pubDone:
+		return nil
+	}
+	var b []byte
+	select {
+	case b = <-op.done:
+	case <-cl.pubDone: // the publisher ended (kill): it may have left the call unsent
+		select {
+		case b = <-op.done:
+		default:
 		}
+	}
+	if b == nil {
 		return nil
 	}
 	var sj sessionJSON

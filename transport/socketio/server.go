@@ -43,6 +43,7 @@ type Server struct {
 
 	presenceWindow   time.Duration // see presenceWindow; immutable after New
 	presenceInterval time.Duration // see presenceInterval; immutable after New
+	presenceSettle   time.Duration // see presenceSettle; immutable after New
 	// frames holds the buffers writers frame their batches into (*[]byte),
 	// borrowed for one write, so an idle connection holds none.
 	frames sync.Pool
@@ -83,6 +84,7 @@ func New(opts Options) (*Server, error) {
 		opts:             opts,
 		presenceWindow:   presenceWindow,
 		presenceInterval: presenceInterval,
+		presenceSettle:   presenceSettle,
 		log:              opts.Logger,
 		m:                m,
 		conns:            make(map[*conn]struct{}),
