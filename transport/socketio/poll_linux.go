@@ -31,6 +31,13 @@ type poller struct {
 	done   chan struct{}    // closed when run has ended
 }
 
+// watching is how many connections wait in the poller (metrics, tests).
+func (p *poller) watching() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns)
+}
+
 const pollEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
 
 // wakeToken is the pipe's token; connections' start at 1.

@@ -14,5 +14,6 @@ func (p *poller) add(*conn) error   { return errors.New("socketio: no poller") }
 func (p *poller) rearm(*conn) error { return errors.New("socketio: no poller") }
 func (p *poller) remove(*conn)      {}
 func (p *poller) close()            {}
+func (p *poller) watching() int     { return 0 }
 
 var errNoEpoll = errors.New("socketio: no epoll on this system")

@@ -375,10 +375,7 @@ func TestIdleConnectionHasNoGoroutine(t *testing.T) {
 		c.readUntil("40{")
 		cs = append(cs, c)
 	}
-	e.srv.poll.mu.Lock()
-	polled := len(e.srv.poll.conns)
-	e.srv.poll.mu.Unlock()
-	if polled != len(cs) {
+	if polled := e.srv.poll.watching(); polled != len(cs) {
 		t.Fatalf("%d connections in the poller, want %d", polled, len(cs))
 	}
 	buf := make([]byte, 1<<20)
