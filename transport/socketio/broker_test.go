@@ -174,11 +174,7 @@ func brokerConformance(t *testing.T, newEnv func(t *testing.T, mutate func(*Opti
 		e := newEnv(t, nil)
 		e.srv.presenceWindow = time.Hour // no list but the one asked for
 		h := e.srv.page
-		member := func(name string) *socket {
-			u := testUsers[name]
-			return &socket{c: heldConn(e.srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
-		}
-		alice, bob, carol := member("alice"), member("bob"), member("carol")
+		alice, bob, carol := heldSocket(e.srv, h, "alice"), heldSocket(e.srv, h, "bob"), heldSocket(e.srv, h, "carol")
 		h.join(alice, "page:p1")
 		h.join(bob, "page:p1")
 		e.srv.broker.sendPresenceTo(h, "page:p1", []*socket{bob, carol}) // carol is not in the room

@@ -33,6 +33,24 @@ func queued(c *conn) []string {
 	return out
 }
 
+// heldSocket is a socket of testUsers[name] on h whose connection holds
+// what it is sent (heldConn).
+func heldSocket(srv *Server, h *hub, name string) *socket {
+	u := testUsers[name]
+	return &socket{c: heldConn(srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
+}
+
+// queuedLists is the editor lists waiting in s's queue.
+func queuedLists(s *socket) []string {
+	var out []string
+	for _, p := range queued(s.c) {
+		if strings.Contains(p, EventOnlineEditors) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func TestPointerConflation(t *testing.T) {
 	e := newEnv(t, nil)
 	ptr := func(sender string, x int) outMsg {
@@ -100,8 +118,7 @@ func TestPresenceCoalescing(t *testing.T) {
 			room := h.prefix + "r1"
 			var socks []*socket
 			for _, name := range []string{"alice", "bob", "carol"} {
-				u := testUsers[name]
-				s := &socket{c: heldConn(e.srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
+				s := heldSocket(e.srv, h, name)
 				socks = append(socks, s)
 				h.join(s, room)
 			}
@@ -109,22 +126,14 @@ func TestPresenceCoalescing(t *testing.T) {
 			h.join(socks[1], room)  // bob again, now last
 			h.leave(socks[0], room) // alice
 			for _, s := range socks {
-				for _, p := range queued(s.c) {
-					if strings.Contains(p, EventOnlineEditors) {
-						t.Fatalf("%s got an editor list before the window ended: %s", s.id, p)
-					}
+				if lists := queuedLists(s); len(lists) > 0 {
+					t.Fatalf("%s got an editor list before the window ended: %s", s.id, lists[0])
 				}
 			}
 			h.sendDue()
 			want := `{"resourceId":"r1","users":[{"name":"Carol","email":"carol@x"},{"name":"Bob","email":"bob@x"}]}`
 			for _, s := range socks[1:] {
-				var lists []string
-				for _, p := range queued(s.c) {
-					if strings.Contains(p, EventOnlineEditors) {
-						lists = append(lists, p)
-					}
-				}
-				if len(lists) != 1 || !strings.HasSuffix(lists[0], ","+want+"]") {
+				if lists := queuedLists(s); len(lists) != 1 || !strings.HasSuffix(lists[0], ","+want+"]") {
 					t.Fatalf("%s got editor lists %q, want one with %s", s.id, lists, want)
 				}
 			}
@@ -221,20 +230,11 @@ func TestPresenceInterval(t *testing.T) {
 	h := e.srv.root
 	room := h.prefix + "r1"
 	join := func(name string) *socket {
-		u := testUsers[name]
-		s := &socket{c: heldConn(e.srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
+		s := heldSocket(e.srv, h, name)
 		h.join(s, room)
 		return s
 	}
-	lists := func(s *socket) []string {
-		var out []string
-		for _, p := range queued(s.c) {
-			if strings.Contains(p, EventOnlineEditors) {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
+	lists := queuedLists
 	alice := join("alice")
 	waitUntil(t, time.Minute, "the first list", func() bool { return len(lists(alice)) == 1 })
 	alice.c.qmu.Lock() // as if written: the next list cannot conflate with it
@@ -286,8 +286,7 @@ func TestPresenceIntervalGrows(t *testing.T) {
 		}
 		return 0
 	}
-	u := testUsers["alice"]
-	s := &socket{c: heldConn(e.srv, &u), h: h, id: "alice-sid", rooms: map[string]uint64{}, pushes: true}
+	s := heldSocket(e.srv, h, "alice")
 	h.join(s, room)
 	waitUntil(t, time.Minute, "the first list", func() bool { return interval() == 10*time.Millisecond })
 	for _, want := range []time.Duration{20, 40, 40} {
@@ -356,20 +355,11 @@ func TestPresenceSettles(t *testing.T) {
 	h := e.srv.root
 	room := h.prefix + "r1"
 	join := func(name string) *socket {
-		u := testUsers[name]
-		s := &socket{c: heldConn(e.srv, &u), h: h, id: name + "-sid", rooms: map[string]uint64{}, pushes: true}
+		s := heldSocket(e.srv, h, name)
 		h.join(s, room)
 		return s
 	}
-	lists := func(s *socket) []string {
-		var out []string
-		for _, p := range queued(s.c) {
-			if strings.Contains(p, EventOnlineEditors) {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
+	lists := queuedLists
 	alice := join("alice")
 	waitUntil(t, time.Minute, "the first list", func() bool { return len(lists(alice)) == 1 })
 	alice.c.qmu.Lock() // as if written
