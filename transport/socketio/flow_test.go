@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -278,28 +279,41 @@ func TestPresenceIntervalGrows(t *testing.T) {
 	e.srv.presenceInterval = 10 * time.Millisecond
 	h := e.srv.root
 	room := h.prefix + "r1"
-	interval := func() time.Duration {
-		h.dueMu.Lock()
-		defer h.dueMu.Unlock()
-		if d := h.due[room]; d != nil && d.sent {
-			return d.interval
+	// Each list is followed at once, in the timer's goroutine, by another
+	// change while changes remains: the room is busy for exactly that many
+	// lists, however late the test's goroutine runs.
+	var mu sync.Mutex
+	var intervals []time.Duration
+	changes := 3
+	e.srv.presenceSent = func(name string, interval time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		intervals = append(intervals, interval)
+		if changes > 0 {
+			changes--
+			h.presence(name, nil)
 		}
-		return 0
 	}
-	s := heldSocket(e.srv, h, "alice")
-	h.join(s, room)
-	waitUntil(t, time.Minute, "the first list", func() bool { return interval() == 10*time.Millisecond })
-	for _, want := range []time.Duration{20, 40, 40} {
-		h.presence(room, nil) // a change: the interval's end sends it
-		waitUntil(t, time.Minute, fmt.Sprintf("interval %d ms", want), func() bool { return interval() == want*time.Millisecond })
+	sent := func() []time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(intervals)
 	}
+	h.join(heldSocket(e.srv, h, "alice"), room)
 	waitUntil(t, time.Minute, "a quiet room forgotten", func() bool {
+		if len(sent()) < 4 { // not under dueMu: the hook takes mu, then dueMu
+			return false
+		}
 		h.dueMu.Lock()
 		defer h.dueMu.Unlock()
 		return h.due[room] == nil
 	})
 	h.presence(room, nil)
-	waitUntil(t, time.Minute, "the base interval again", func() bool { return interval() == 10*time.Millisecond })
+	waitUntil(t, time.Minute, "the next list", func() bool { return len(sent()) == 5 })
+	ms := time.Millisecond
+	if got, want := sent(), []time.Duration{10 * ms, 20 * ms, 40 * ms, 40 * ms, 10 * ms}; !slices.Equal(got, want) {
+		t.Fatalf("intervals %v, want %v (doubling while busy, within 4x, the base again once quiet)", got, want)
+	}
 }
 
 // The longest interval of a busy room grows with its size (a room-wide

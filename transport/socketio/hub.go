@@ -315,8 +315,12 @@ func (h *hub) fire(name string, d *presenceDue) {
 		d.interval = h.srv.presenceInterval
 	}
 	h.sentLocked(d)
+	interval := d.interval
 	h.dueMu.Unlock()
 	h.presenceNow(name)
+	if h.srv.presenceSent != nil {
+		h.srv.presenceSent(name, interval)
+	}
 }
 
 // sentLocked records that the room's list goes out now: its joiners get

@@ -44,6 +44,11 @@ type Server struct {
 	presenceWindow   time.Duration // see presenceWindow; immutable after New
 	presenceInterval time.Duration // see presenceInterval; immutable after New
 	presenceSettle   time.Duration // see presenceSettle; immutable after New
+	// presenceSent, when set (tests, before the first join), is called
+	// by a room's timer after its list went out, with the interval that
+	// starts: a test reacts within the timer's own goroutine, so what it
+	// checks does not depend on how soon the scheduler runs it.
+	presenceSent func(room string, interval time.Duration)
 	// frames holds the buffers writers frame their batches into (*[]byte),
 	// borrowed for one write, so an idle connection holds none.
 	frames sync.Pool
