@@ -52,6 +52,25 @@ func queuedLists(s *socket) []string {
 	return out
 }
 
+// aliceInRoom joins alice to room r1 of e's root namespace, waits for her
+// first list and empties her queue as if it were written, so the next list
+// cannot conflate with it; join adds a member to the same room.
+func aliceInRoom(t *testing.T, e *testEnv) (h *hub, alice *socket, join func(name string) *socket) {
+	h = e.srv.root
+	room := h.prefix + "r1"
+	join = func(name string) *socket {
+		s := heldSocket(e.srv, h, name)
+		h.join(s, room)
+		return s
+	}
+	alice = join("alice")
+	waitUntil(t, time.Minute, "the first list", func() bool { return len(queuedLists(alice)) == 1 })
+	alice.c.qmu.Lock()
+	alice.c.q, alice.c.qbytes = nil, 0
+	alice.c.qmu.Unlock()
+	return h, alice, join
+}
+
 func TestPointerConflation(t *testing.T) {
 	e := newEnv(t, nil)
 	ptr := func(sender string, x int) outMsg {
@@ -228,34 +247,22 @@ func TestPresenceInterval(t *testing.T) {
 	e.srv.presenceWindow = time.Millisecond
 	e.srv.presenceInterval = time.Hour // the test decides when the interval ends
 	e.srv.presenceSettle = time.Hour   // never before the interval's end
-	h := e.srv.root
-	room := h.prefix + "r1"
-	join := func(name string) *socket {
-		s := heldSocket(e.srv, h, name)
-		h.join(s, room)
-		return s
-	}
-	lists := queuedLists
-	alice := join("alice")
-	waitUntil(t, time.Minute, "the first list", func() bool { return len(lists(alice)) == 1 })
-	alice.c.qmu.Lock() // as if written: the next list cannot conflate with it
-	alice.c.q, alice.c.qbytes = nil, 0
-	alice.c.qmu.Unlock()
+	h, alice, join := aliceInRoom(t, e)
 	// Joiners within the interval get the list a window after they join,
 	// they alone; the room's other members wait for the interval's end.
 	bob := join("bob")
-	waitUntil(t, time.Minute, "bob's list", func() bool { return len(lists(bob)) == 1 })
+	waitUntil(t, time.Minute, "bob's list", func() bool { return len(queuedLists(bob)) == 1 })
 	withBob := `{"resourceId":"r1","users":[{"name":"Alice","email":"alice@x"},{"name":"Bob","email":"bob@x"}]}`
-	if got := lists(bob); !strings.HasSuffix(got[0], ","+withBob+"]") {
+	if got := queuedLists(bob); !strings.HasSuffix(got[0], ","+withBob+"]") {
 		t.Fatalf("bob got %q, want %s", got, withBob)
 	}
 	carol := join("carol")
-	waitUntil(t, time.Minute, "carol's list", func() bool { return len(lists(carol)) == 1 })
+	waitUntil(t, time.Minute, "carol's list", func() bool { return len(queuedLists(carol)) == 1 })
 	time.Sleep(50 * time.Millisecond) // 50 windows: each join would have had its room-wide list
-	if got := lists(alice); len(got) != 0 {
+	if got := queuedLists(alice); len(got) != 0 {
 		t.Fatalf("room-wide lists within the interval went out: %q", got)
 	}
-	if got := lists(bob); len(got) != 1 {
+	if got := queuedLists(bob); len(got) != 1 {
 		t.Fatalf("bob got %d lists after carol joined, want his own only: %q", len(got), got)
 	}
 	h.sendDue() // the interval's end
@@ -263,7 +270,7 @@ func TestPresenceInterval(t *testing.T) {
 	for _, s := range []*socket{alice, bob, carol} {
 		// Bob's and carol's own lists were still queued: the room's
 		// list replaced them in place.
-		got := lists(s)
+		got := queuedLists(s)
 		if len(got) != 1 || !strings.HasSuffix(got[0], ","+want+"]") {
 			t.Fatalf("%s got %q, want one list with %s", s.id, got, want)
 		}
@@ -366,28 +373,16 @@ func TestPresenceSettles(t *testing.T) {
 	e.srv.presenceWindow = time.Millisecond
 	e.srv.presenceInterval = time.Hour // only the settle check can send
 	e.srv.presenceSettle = time.Millisecond
-	h := e.srv.root
-	room := h.prefix + "r1"
-	join := func(name string) *socket {
-		s := heldSocket(e.srv, h, name)
-		h.join(s, room)
-		return s
-	}
-	lists := queuedLists
-	alice := join("alice")
-	waitUntil(t, time.Minute, "the first list", func() bool { return len(lists(alice)) == 1 })
-	alice.c.qmu.Lock() // as if written
-	alice.c.q, alice.c.qbytes = nil, 0
-	alice.c.qmu.Unlock()
+	_, alice, join := aliceInRoom(t, e)
 	join("bob")
 	carol := join("carol")
 	want := `{"resourceId":"r1","users":[{"name":"Alice","email":"alice@x"},{"name":"Bob","email":"bob@x"},{"name":"Carol","email":"carol@x"}]}`
 	waitUntil(t, time.Minute, "alice's list with bob and carol", func() bool {
-		got := lists(alice)
+		got := queuedLists(alice)
 		return len(got) == 1 && strings.HasSuffix(got[0], ","+want+"]")
 	})
 	waitUntil(t, time.Minute, "carol's list", func() bool {
-		got := lists(carol)
+		got := queuedLists(carol)
 		return len(got) == 1 && strings.HasSuffix(got[0], ","+want+"]")
 	})
 }

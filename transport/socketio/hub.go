@@ -260,25 +260,11 @@ func (h *hub) schedulePresence(name string, joiner *socket) {
 			d.dirty = true
 			if d.interval > h.srv.presenceSettle {
 				d.lastChange = time.Now()
-				if !d.sarmed {
-					d.sarmed = true
-					if d.settle == nil {
-						d.settle = time.AfterFunc(h.srv.presenceSettle, func() { h.fireSettle(name, d) })
-					} else {
-						d.settle.Reset(h.srv.presenceSettle)
-					}
-				}
+				armOnce(&d.settle, &d.sarmed, h.srv.presenceSettle, func() { h.fireSettle(name, d) })
 			}
 			if joiner != nil {
 				d.joiners = append(d.joiners, joiner)
-				if !d.jarmed {
-					d.jarmed = true
-					if d.jtimer == nil {
-						d.jtimer = time.AfterFunc(h.srv.presenceWindow, func() { h.fireJoiners(name, d) })
-					} else {
-						d.jtimer.Reset(h.srv.presenceWindow)
-					}
-				}
+				armOnce(&d.jtimer, &d.jarmed, h.srv.presenceWindow, func() { h.fireJoiners(name, d) })
 			}
 		}
 		return
@@ -289,6 +275,21 @@ func (h *hub) schedulePresence(name string, joiner *socket) {
 	d := &presenceDue{}
 	h.due[name] = d
 	d.timer = time.AfterFunc(h.srv.presenceWindow, func() { h.fire(name, d) })
+}
+
+// armOnce starts *t to run f after wait unless it is pending (*armed),
+// making the timer on first use and reusing it after; the timer's function
+// clears *armed when it runs. Under dueMu.
+func armOnce(t **time.Timer, armed *bool, wait time.Duration, f func()) {
+	if *armed {
+		return
+	}
+	*armed = true
+	if *t == nil {
+		*t = time.AfterFunc(wait, f)
+	} else {
+		(*t).Reset(wait)
+	}
 }
 
 // fire ends d's window (send the list, then keep the room quiet for an
