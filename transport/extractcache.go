@@ -231,12 +231,6 @@ func (c *extractCache) lookup(s *cacheShard, h uint64, ver int, raw []byte) ([]b
 	if i := s.cur.find(h, ver, raw); i >= 0 {
 		return s.cur.value(i), true
 	}
-	return c.lookupPrev(s, h, ver, raw)
-}
-
-// lookupPrev is lookup in the previous generation only (the current one
-// missed).
-func (c *extractCache) lookupPrev(s *cacheShard, h uint64, ver int, raw []byte) ([]byte, bool) {
 	i := s.prev.find(h, ver, raw)
 	if i < 0 {
 		return nil, false
@@ -312,8 +306,7 @@ type cacheLookup struct {
 // answers found and the indices of the others, in order. Each shard is
 // locked once, however many of the scripts it holds; lookups is scratch
 // space, kept by the caller between calls. A page save looks up a hundred
-// scripts, so the per-script path is kept short: each key is sliced and
-// hashed once, and probed in the current generation inline.
+// scripts: each key is sliced and hashed once.
 func (c *extractCache) getAll(ver int, buf []byte, items []span, answers [][]byte, lookups *[]cacheLookup) (int, []int) {
 	n := len(items)
 	if cap(*lookups) < n {
@@ -325,13 +318,9 @@ func (c *extractCache) getAll(ver int, buf []byte, items []span, answers [][]byt
 	for i := range heads {
 		heads[i] = -1
 	}
-	salt := uint64(ver) * 0x9E3779B97F4A7C15
 	for i := n - 1; i >= 0; i-- { // backwards, so that each shard's list is in order
 		start, end := items[i].start+1, items[i].end-1
-		h := maphash.Bytes(c.seed, buf[start:end]) ^ salt
-		if h == 0 {
-			h = 1 // as hash does
-		}
+		h, _ := c.hash(ver, buf[start:end])
 		s := h % cacheShards
 		ls[i] = cacheLookup{hash: h, start: int32(start), end: int32(end), next: heads[s]}
 		heads[s] = int32(i)
@@ -345,14 +334,7 @@ func (c *extractCache) getAll(ver int, buf []byte, items []span, answers [][]byt
 		s.mu.Lock()
 		for i := head; i >= 0; {
 			l := &ls[i]
-			raw := buf[l.start:l.end]
-			v, ok := []byte(nil), false
-			if k := s.cur.find(l.hash, ver, raw); k >= 0 {
-				v, ok = s.cur.value(k), true
-			} else {
-				v, ok = c.lookupPrev(s, l.hash, ver, raw)
-			}
-			if ok {
+			if v, ok := c.lookup(s, l.hash, ver, buf[l.start:l.end]); ok {
 				answers[i] = v
 				size += len(v)
 				found++
