@@ -123,7 +123,9 @@ func equalValues(a, b any) bool {
 				continue
 			}
 			n++
-			if !equalValues(xv, y.Get(k)) {
+			// A member missing from b must not pass for one that is null.
+			yv := y.Get(k)
+			if yv == pagedsl.Undefined || !equalValues(xv, yv) {
 				return false
 			}
 		}
