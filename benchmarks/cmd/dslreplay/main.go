@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		timeout = fs.Duration("timeout", time.Minute, "per-request timeout")
 		secret  = fs.String("secret", os.Getenv("APPSMITH_RTS_SECRET"), "sent as header x-rts-secret (default $APPSMITH_RTS_SECRET)")
 		asJSON  = fs.Bool("json", false, "print one JSON object instead of the text block")
+		netHTTP = fs.Bool("nethttp", false, "send with net/http's client instead of the lean one (costs the client more CPU a request; see leanhttp.go)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: dslreplay [flags]\n\nSends every page DSL of the corpus to /rts-api/v1/dsl/migrate, one at a time.\n\n")
@@ -62,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	res, err := loadgen.ReplayDSL(ctx, loadgen.DSLReplayConfig{
-		URL: *base, Rounds: *rounds, Warmup: *warmup, Secret: *secret, Timeout: *timeout,
+		URL: *base, Rounds: *rounds, Warmup: *warmup, Secret: *secret, Timeout: *timeout, NetHTTP: *netHTTP,
 	}, cases)
 	if err != nil {
 		fmt.Fprintln(stderr, "dslreplay:", err)
