@@ -107,9 +107,10 @@ type fastFront struct {
 	date        atomic.Pointer[fastDate]
 	idleTimeout time.Duration
 	headTimeout time.Duration
-	// serving counts the fast requests being served: a connection waits
-	// for its next request without spinning while another is served.
-	serving atomic.Int32
+	// open counts the connections the fast path serves: a connection
+	// spins for its next request only when it is the only one (see
+	// idleSpin).
+	open atomic.Int32
 	// spins counts the waits that spun (for the tests).
 	spins atomic.Int64
 }
@@ -188,6 +189,7 @@ func (f *fastFront) acceptLoop() {
 		}
 		f.conns[fc] = struct{}{}
 		f.connsDone.Add(1)
+		f.open.Add(1)
 		f.mu.Unlock()
 		go fc.serve()
 	}
@@ -360,6 +362,7 @@ func (fc *fastConn) serve() {
 		f.mu.Lock()
 		delete(f.conns, fc)
 		f.mu.Unlock()
+		f.open.Add(-1)
 		f.connsDone.Done()
 	}()
 	first := true
@@ -404,7 +407,7 @@ func (fc *fastConn) serve() {
 			if fc.w == 0 && !first && idleSpin > 0 && fc.raw != nil {
 				if fc.spinSkip > 0 {
 					fc.spinSkip--
-				} else if f.serving.Load() == 0 {
+				} else if f.open.Load() == 1 {
 					spin, spinStart = idleSpin, monoClock()
 					f.spins.Add(1)
 				}
@@ -432,10 +435,7 @@ func (fc *fastConn) serve() {
 		}
 		first = false
 		fc.state.Store(connActive)
-		f.serving.Add(1)
-		keep := fc.serveOne(n)
-		f.serving.Add(-1)
-		if !keep || f.shutting.Load() {
+		if !fc.serveOne(n) || f.shutting.Load() {
 			return
 		}
 	}

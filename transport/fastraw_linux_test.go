@@ -171,16 +171,19 @@ func TestRawIOOnlySockets(t *testing.T) {
 
 // TestIdleConnectionDoesNotSpin: a client that pauses between requests
 // makes the fast path spin for its next request at most once in 1, 2, 4,
-// 8 ... waits (idleSpin), and every answer is right with or without spins.
+// 8 ... waits, a connection never spins while another is open (idleSpin),
+// and every answer is right with or without spins.
 func TestIdleConnectionDoesNotSpin(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		pause    time.Duration
+		other    bool  // a second connection stays open meanwhile
 		maxSpins int64 // -1: any
 	}{
-		{"pausing client", 2 * time.Millisecond, 4}, // waits 1, 3, 7, 15 of 19
-		{"quick client", 0, -1},
+		{"pausing client", 2 * time.Millisecond, false, 4}, // waits 1, 3, 7, 15 of 19
+		{"quick client", 0, false, -1},
+		{"quick client beside another", 0, true, 1}, // the other's one wait before the client connects
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -196,14 +199,8 @@ func TestIdleConnectionDoesNotSpin(t *testing.T) {
 				front.closeAll()
 				front.connsDone.Wait()
 			}()
-			c, err := net.Dial("tcp", srv.Listener.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			br := bufio.NewReader(c)
-			for i := range 20 {
-				body := fmt.Sprintf(`{"n":%d}`, i)
+			exchange := func(c net.Conn, br *bufio.Reader, body string) {
+				t.Helper()
 				fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n%s", PathSingleScript, len(body), body)
 				res, err := http.ReadResponse(br, nil)
 				if err != nil {
@@ -212,8 +209,26 @@ func TestIdleConnectionDoesNotSpin(t *testing.T) {
 				got, _ := io.ReadAll(res.Body)
 				res.Body.Close()
 				if string(got) != body {
-					t.Fatalf("answer %d: %q, want %q", i, got, body)
+					t.Fatalf("answer %q, want %q", got, body)
 				}
+			}
+			if tc.other {
+				// Answered, so the fast path serves it until it closes.
+				o, err := net.Dial("tcp", srv.Listener.Addr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer o.Close()
+				exchange(o, bufio.NewReader(o), "{}")
+			}
+			c, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for i := range 20 {
+				exchange(c, br, fmt.Sprintf(`{"n":%d}`, i))
 				time.Sleep(tc.pause)
 			}
 			if n := front.spins.Load(); tc.maxSpins >= 0 && n > tc.maxSpins {
