@@ -4,8 +4,9 @@
 // connection, for a number of rounds, and reports the total time,
 // requests per second, exact latency percentiles and its own CPU time —
 // so that the same command measures rts and Appsmith's Node RTS. It sends
-// with a lean HTTP/1.1 client (loadgen/leanhttp.go), whose cost a request
-// is a third of net/http's client's; -nethttp sends with net/http's.
+// with a lean HTTP/1.1 client (loadgen/leanhttp.go), which costs less
+// than half the CPU a request of net/http's client; -nethttp sends with
+// net/http's.
 //
 //	go run ./benchmarks/cmd/dslreplay -url http://127.0.0.1:8092 -rounds 3
 //
