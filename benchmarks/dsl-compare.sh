@@ -9,7 +9,10 @@
 # alone, pinned to CPU $SERVER_CPU (default 0), with dslreplay pinned to CPU
 # $WRK_CPU (default 1): $WARMUP unmeasured rounds (default 1), then ROUNDS
 # (default 3) measured. NICE (e.g. -10) runs servers and client at that
-# priority. Output: one markdown row per server (with the server's CPU
+# priority; CHRT (e.g. 10) runs them SCHED_FIFO at that priority instead,
+# so that neighbours on a shared machine delay their wake-ups less.
+# REPLAY_ARGS go to dslreplay (e.g. -nethttp: net/http's client instead
+# of the lean one, which costs the client side more time a request). Output: one markdown row per server (with the server's CPU
 # time over the measured rounds, which other work on a shared machine
 # disturbs less than wall time), then the ratios.
 # RTS_BIN measures that rts binary instead of building ./cmd/rts.
@@ -23,6 +26,8 @@ WRK_CPU=${WRK_CPU:-1}
 WARMUP=${WARMUP:-1}
 prio=()
 [ -n "${NICE:-}" ] && prio=(nice -n "$NICE")
+[ -n "${CHRT:-}" ] && prio=(chrt -f "$CHRT")
+read -r -a replay_args <<<"${REPLAY_ARGS:-}"
 RTS_PORT=${RTS_PORT:-18413}
 REF_PORT=${REF_PORT:-18414}
 
@@ -55,11 +60,11 @@ measure() {
   done
   if [ "$WARMUP" -gt 0 ]; then
     "${prio[@]}" taskset -c "$WRK_CPU" "$work/dslreplay" -url "http://127.0.0.1:$port" \
-      -rounds "$WARMUP" -warmup 0 >/dev/null || true
+      -rounds "$WARMUP" -warmup 0 "${replay_args[@]}" >/dev/null || true
   fi
   c0=$(cpu "$pid")
   "${prio[@]}" taskset -c "$WRK_CPU" "$work/dslreplay" -url "http://127.0.0.1:$port" \
-    -rounds "$ROUNDS" -warmup 0 -json >"$work/$name.json" || true
+    -rounds "$ROUNDS" -warmup 0 -json "${replay_args[@]}" >"$work/$name.json" || true
   c1=$(cpu "$pid")
   echo $(( c1 - c0 )) >"$work/$name.cpu"
   kill "$pid" 2>/dev/null || true
@@ -73,13 +78,13 @@ measure rts "$RTS_PORT" "$work/rts" serve --addr "127.0.0.1:$RTS_PORT" --no-stor
 echo "load after: $(uptime)"
 echo
 tck=$(getconf CLK_TCK)
-echo "| server | requests (failed) | total s | req/s | p50 ms | p99 ms | largest page median ms | server CPU s |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| server | requests (failed) | total s | req/s | p50 ms | p99 ms | largest page median ms | server CPU s | client CPU s |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for s in node rts; do
   node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const l = r.latency, cpu = Number(process.argv[3]) / Number(process.argv[4]);
-    console.log(`| ${process.argv[2]} | ${r.requests} (${r.failed}) | ${r.seconds.toFixed(2)} | ${r.reqPerSec.toFixed(0)} | ${l.p50Ms.toFixed(3)} | ${l.p99Ms.toFixed(3)} | ${r.largest.medianMs.toFixed(3)} | ${cpu.toFixed(2)} |`);
+    console.log(`| ${process.argv[2]} | ${r.requests} (${r.failed}) | ${r.seconds.toFixed(2)} | ${r.reqPerSec.toFixed(0)} | ${l.p50Ms.toFixed(3)} | ${l.p99Ms.toFixed(3)} | ${r.largest.medianMs.toFixed(3)} | ${cpu.toFixed(2)} | ${(r.clientCpuSeconds ?? 0).toFixed(2)} |`);
   ' "$work/$s.json" "$s" "$(cat "$work/$s.cpu")" "$tck"
 done
 node -e '

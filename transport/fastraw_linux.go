@@ -4,7 +4,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -25,13 +27,16 @@ type rawIO struct {
 	rc syscall.RawConn
 	// Arguments and results of the callbacks, kept here so that the
 	// callbacks (method values made once) allocate nothing per call.
-	p       []byte
-	iov     [2]syscall.Iovec
-	niov    int
-	n       int
-	errno   syscall.Errno
-	readFn  func(fd uintptr) bool
-	writeFn func(fd uintptr) bool
+	p     []byte
+	iov   [2]syscall.Iovec
+	niov  int
+	n     int
+	errno syscall.Errno
+	// spinUntil: until then (on monoClock) a read that finds no data
+	// tries again instead of waiting with the poller; 0: it waits at once.
+	spinUntil time.Duration
+	readFn    func(fd uintptr) bool
+	writeFn   func(fd uintptr) bool
 	// src and dst name the connection in errors, as net's do.
 	src, dst net.Addr
 }
@@ -60,6 +65,10 @@ func (r *rawIO) readOnce(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			if r.spinUntil != 0 && monoClock() < r.spinUntil {
+				runtime.Gosched() // any other goroutine first
+				continue
+			}
 			return false // wait with the poller
 		}
 		r.n, r.errno = int(n), e
@@ -68,15 +77,19 @@ func (r *rawIO) readOnce(fd uintptr) bool {
 }
 
 // read is net.Conn's Read: io.EOF when the peer closed, a *net.OpError
-// for a failure or a deadline.
-func (r *rawIO) read(p []byte) (int, error) {
+// for a failure or a deadline. When nothing has come yet it tries again
+// for up to spin before it waits with the poller (see idleSpin).
+func (r *rawIO) read(p []byte, spin time.Duration) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	r.p, r.n, r.errno = p, 0, 0
+	if spin > 0 {
+		r.spinUntil = monoClock() + spin
+	}
 	err := r.rc.Read(r.readFn)
 	n, e := r.n, r.errno
-	r.p = nil
+	r.p, r.spinUntil = nil, 0
 	switch {
 	case err != nil:
 		return 0, err

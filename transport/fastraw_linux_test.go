@@ -1,10 +1,15 @@
 package transport
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"syscall"
 	"testing"
@@ -128,21 +133,27 @@ func TestRawIOOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 16)
-	n, err := r.read(buf)
+	n, err := r.read(buf, 0)
 	if err != nil || string(buf[:n]) != "ping" {
 		t.Fatalf("read %q, %v", buf[:n], err)
+	}
+	// A spinning read gets what comes, during its spin or after it.
+	go func() { _, _ = client.Write([]byte("pong")) }()
+	n, err = r.read(buf, time.Millisecond)
+	if err != nil || string(buf[:n]) != "pong" {
+		t.Fatalf("spinning read %q, %v", buf[:n], err)
 	}
 	if err := server.SetReadDeadline(time.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+	if _, err := r.read(buf, time.Millisecond); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("read past the deadline: %v, want a timeout", err)
 	}
 	if err := server.SetReadDeadline(time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	client.Close()
-	if n, err := r.read(buf); n != 0 || err != io.EOF {
+	if n, err := r.read(buf, time.Millisecond); n != 0 || err != io.EOF {
 		t.Fatalf("read after close: %d, %v, want io.EOF", n, err)
 	}
 }
@@ -155,5 +166,74 @@ func TestRawIOOnlySockets(t *testing.T) {
 	defer b.Close()
 	if newRawIO(a) != nil {
 		t.Fatal("raw I/O for a pipe")
+	}
+}
+
+// TestIdleConnectionDoesNotSpin: a client that pauses between requests
+// makes the fast path spin for its next request at most once in 1, 2, 4,
+// 8 ... waits, a connection never spins while another is open (idleSpin),
+// and every answer is right with or without spins.
+func TestIdleConnectionDoesNotSpin(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		pause    time.Duration
+		other    bool  // a second connection stays open meanwhile
+		maxSpins int64 // -1: any
+	}{
+		{"pausing client", 2 * time.Millisecond, false, 4}, // waits 1, 3, 7, 15 of 19
+		{"quick client", 0, false, -1},
+		{"quick client beside another", 0, true, 1}, // the other's one wait before the client connects
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				w.Write(b)
+			}))
+			front := newFastFront(srv.Listener, srv.Config, slog.New(slog.DiscardHandler), DefaultFastPaths)
+			srv.Listener = front
+			srv.Start()
+			defer func() {
+				srv.Close()
+				front.closeAll()
+				front.connsDone.Wait()
+			}()
+			exchange := func(c net.Conn, br *bufio.Reader, body string) {
+				t.Helper()
+				fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n%s", PathSingleScript, len(body), body)
+				res, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if string(got) != body {
+					t.Fatalf("answer %q, want %q", got, body)
+				}
+			}
+			if tc.other {
+				// Answered, so the fast path serves it until it closes.
+				o, err := net.Dial("tcp", srv.Listener.Addr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer o.Close()
+				exchange(o, bufio.NewReader(o), "{}")
+			}
+			c, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for i := range 20 {
+				exchange(c, br, fmt.Sprintf(`{"n":%d}`, i))
+				time.Sleep(tc.pause)
+			}
+			if n := front.spins.Load(); tc.maxSpins >= 0 && n > tc.maxSpins {
+				t.Errorf("%d spins for 19 waits of %v, want at most %d", n, tc.pause, tc.maxSpins)
+			}
+		})
 	}
 }

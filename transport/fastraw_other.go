@@ -2,12 +2,15 @@
 
 package transport
 
-import "net"
+import (
+	"net"
+	"time"
+)
 
 // rawIO is the raw socket I/O of fastraw_linux.go; elsewhere the fast
 // path reads and writes through net.Conn.
 type rawIO struct{}
 
-func newRawIO(net.Conn) *rawIO          { return nil }
-func (*rawIO) read([]byte) (int, error) { panic("unreachable") }
-func (*rawIO) write(a, b []byte) error  { panic("unreachable") }
+func newRawIO(net.Conn) *rawIO                         { return nil }
+func (*rawIO) read([]byte, time.Duration) (int, error) { panic("unreachable") }
+func (*rawIO) write(a, b []byte) error                 { panic("unreachable") }

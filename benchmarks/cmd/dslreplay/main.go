@@ -2,8 +2,11 @@
 // (../shared/conformance/dsl.jsonl.gz) to a server's
 // POST /rts-api/v1/dsl/migrate, one request at a time over one keep-alive
 // connection, for a number of rounds, and reports the total time,
-// requests per second and exact latency percentiles — so that the same
-// command measures rts and Appsmith's Node RTS.
+// requests per second, exact latency percentiles and its own CPU time —
+// so that the same command measures rts and Appsmith's Node RTS. It sends
+// with a lean HTTP/1.1 client (loadgen/leanhttp.go), which costs less
+// than half the CPU a request of net/http's client; -nethttp sends with
+// net/http's.
 //
 //	go run ./benchmarks/cmd/dslreplay -url http://127.0.0.1:8092 -rounds 3
 //
@@ -44,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		timeout = fs.Duration("timeout", time.Minute, "per-request timeout")
 		secret  = fs.String("secret", os.Getenv("APPSMITH_RTS_SECRET"), "sent as header x-rts-secret (default $APPSMITH_RTS_SECRET)")
 		asJSON  = fs.Bool("json", false, "print one JSON object instead of the text block")
+		netHTTP = fs.Bool("nethttp", false, "send with net/http's client instead of the lean one (costs the client more CPU a request; see leanhttp.go)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: dslreplay [flags]\n\nSends every page DSL of the corpus to /rts-api/v1/dsl/migrate, one at a time.\n\n")
@@ -62,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	res, err := loadgen.ReplayDSL(ctx, loadgen.DSLReplayConfig{
-		URL: *base, Rounds: *rounds, Warmup: *warmup, Secret: *secret, Timeout: *timeout,
+		URL: *base, Rounds: *rounds, Warmup: *warmup, Secret: *secret, Timeout: *timeout, NetHTTP: *netHTTP,
 	}, cases)
 	if err != nil {
 		fmt.Fprintln(stderr, "dslreplay:", err)

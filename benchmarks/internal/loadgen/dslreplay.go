@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,9 +92,13 @@ type DSLReplayConfig struct {
 	// Timeout bounds each request (0: 60 s; the largest page takes Node
 	// tens of milliseconds, far more on a loaded machine).
 	Timeout time.Duration
-	// Client, when set, sends the requests; otherwise a keep-alive client
-	// with one connection is made and closed at the end.
-	Client *http.Client
+	// Client, when set, sends the requests; otherwise, with NetHTTP, a
+	// net/http keep-alive client with one connection is made and closed
+	// at the end, and without it the lean client (leanhttp.go), which
+	// costs the measuring side less time a request. An https URL always
+	// goes through net/http.
+	Client  *http.Client
+	NetHTTP bool
 }
 
 // DSLReplayResult is the outcome of a replay. Requests = OK + Failed.
@@ -108,6 +113,10 @@ type DSLReplayResult struct {
 	Seconds float64       `json:"seconds"`
 	// RoundSeconds is each measured round's wall time.
 	RoundSeconds []float64 `json:"roundSeconds"`
+	// ClientCPUSeconds is the replay's own CPU time (this process, user
+	// and system) over the measured rounds: the measuring side's share of
+	// the wall time (0 where it is not measured).
+	ClientCPUSeconds float64 `json:"clientCpuSeconds"`
 
 	Requests int64 `json:"requests"`
 	// OK: HTTP 200 with "success":true, or, for the cases where Appsmith's
@@ -148,12 +157,16 @@ func ReplayDSL(ctx context.Context, cfg DSLReplayConfig, cases []DSLCase) (*DSLR
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
-	client := cfg.Client
-	if client == nil {
-		client = NewClient(1, timeout)
-		defer client.CloseIdleConnections()
+	r := &dslReplayer{url: base + MigratePath, secret: cfg.Secret, client: cfg.Client}
+	if r.client == nil {
+		if u, _ := url.Parse(base); u.Scheme == "http" && !cfg.NetHTTP {
+			r.lean, r.path = newLeanClient(u.Host, timeout), u.Path+MigratePath
+			defer r.lean.close()
+		} else {
+			r.client = NewClient(1, timeout)
+			defer r.client.CloseIdleConnections()
+		}
 	}
-	r := &dslReplayer{url: base + MigratePath, secret: cfg.Secret, client: client}
 
 	res := &DSLReplayResult{URL: base, Cases: len(cases), Rounds: cfg.Rounds, Warmup: cfg.Warmup,
 		StatusCodes: map[string]int64{}}
@@ -185,7 +198,7 @@ func ReplayDSL(ctx context.Context, cfg DSLReplayConfig, cases []DSLCase) (*DSLR
 	lat := make([]time.Duration, 0, len(cases)*cfg.Rounds)
 	largestLat := make([]time.Duration, 0, cfg.Rounds)
 	res.Stopped = fmt.Sprintf("%d rounds", cfg.Rounds)
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 rounds:
 	for range cfg.Rounds {
 		roundStart := time.Now()
@@ -213,6 +226,7 @@ rounds:
 		res.RoundSeconds = append(res.RoundSeconds, math.Round(time.Since(roundStart).Seconds()*1e3)/1e3)
 	}
 	res.Elapsed = time.Since(start)
+	res.ClientCPUSeconds = math.Round((processCPU()-cpu0)*1e3) / 1e3
 	res.Seconds = math.Round(res.Elapsed.Seconds()*1e3) / 1e3
 	for code, n := range r.status {
 		res.StatusCodes[fmt.Sprint(code)] = n
@@ -232,6 +246,8 @@ rounds:
 type dslReplayer struct {
 	url, secret string
 	client      *http.Client
+	lean        *leanClient // instead of client
+	path        string      // the lean client's request target
 	buf         bytes.Buffer
 	status      map[int]int64
 	firstErr    string
@@ -245,6 +261,17 @@ var successTrue = []byte(`"success":true`)
 // case calls for. Only the envelope is checked: check.js in the reference
 // folder, or the conformance tests, compare the migrated DSL itself.
 func (r *dslReplayer) send(ctx context.Context, c *DSLCase) (time.Duration, bool) {
+	if r.lean != nil {
+		start := time.Now()
+		status, body, err := r.lean.post(ctx, r.path, r.secret, c.Body)
+		d := time.Since(start)
+		r.unreachable = status == 0
+		if err != nil {
+			r.fail(c, err.Error())
+			return d, false
+		}
+		return d, r.check(c, status, body)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url, bytes.NewReader(c.Body))
 	if err != nil {
 		r.fail(c, err.Error())
@@ -267,27 +294,32 @@ func (r *dslReplayer) send(ctx context.Context, c *DSLCase) (time.Duration, bool
 		r.fail(c, err.Error())
 		return d, false
 	}
+	return d, r.check(c, resp.StatusCode, r.buf.Bytes())
+}
+
+// check counts an answer's status and reports whether it is the one the
+// case calls for.
+func (r *dslReplayer) check(c *DSLCase, status int, body []byte) bool {
 	if r.status == nil {
 		r.status = map[int]int64{}
 	}
-	r.status[resp.StatusCode]++
-	body := r.buf.Bytes()
+	r.status[status]++
 	want := http.StatusOK
 	if c.WantError {
 		want = http.StatusInternalServerError
 	}
 	switch {
-	case resp.StatusCode != want:
-		r.fail(c, fmt.Sprintf("HTTP %d, want %d: %s", resp.StatusCode, want, clip(body, 200)))
-		return d, false
+	case status != want:
+		r.fail(c, fmt.Sprintf("HTTP %d, want %d: %s", status, want, clip(body, 200)))
+		return false
 	case !c.WantError && !bytes.Contains(body, successTrue):
 		r.fail(c, fmt.Sprintf("HTTP 200 without \"success\":true: %s", clip(body, 200)))
-		return d, false
+		return false
 	case c.WantError && !bytes.Contains(body, successFalse):
 		r.fail(c, fmt.Sprintf("HTTP 500 without \"success\":false: %s", clip(body, 200)))
-		return d, false
+		return false
 	}
-	return d, true
+	return true
 }
 
 func (r *dslReplayer) fail(c *DSLCase, msg string) {
@@ -325,6 +357,9 @@ func (r *DSLReplayResult) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "total       %.3fs, %.1f req/s; rounds", r.Elapsed.Seconds(), r.ReqPerSec)
 	for _, s := range r.RoundSeconds {
 		fmt.Fprintf(&b, " %.3fs", s)
+	}
+	if r.ClientCPUSeconds > 0 {
+		fmt.Fprintf(&b, "; this client's CPU %.3fs", r.ClientCPUSeconds)
 	}
 	b.WriteByte('\n')
 	l := r.Latency
