@@ -178,7 +178,7 @@ func TestIdleConnectionDoesNotSpin(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		pause    time.Duration
-		other    bool  // a second connection stays open meanwhile
+		other    bool // a second connection stays open meanwhile
 		minSpins int64
 		maxSpins int64 // -1: any
 	}{
