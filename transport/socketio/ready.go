@@ -23,7 +23,8 @@ const readyBatch = 64
 // write the socket cannot take at once (its buffer is full: a slow
 // reader) goes to the connection's own writer goroutine (conn.flush),
 // which blocks with WriteTimeout; the connection comes back to the queue
-// once that writer ends.
+// once that writer ends. On Linux the writes of a pass go out together,
+// in one io_uring_enter (batchWriter).
 type readyQueue struct {
 	mu    sync.Mutex
 	conns []*conn // conns[head:] are waiting
