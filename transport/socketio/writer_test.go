@@ -17,7 +17,7 @@ import (
 // must not outlive it (RawConn.Write fails at once with a deadline in the
 // past, which stopped the connection without a close frame).
 func TestWriterLeavesNoDeadline(t *testing.T) {
-	for _, p := range batchPaths(t)[:2] {
+	for _, p := range batchPaths()[:2] {
 		t.Run(p.name, func(t *testing.T) {
 			useBatchSender(t, p.use)
 			const timeout = 2 * time.Second // the drain under -race fits in it
