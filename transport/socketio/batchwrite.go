@@ -66,13 +66,13 @@ func (w *batchWriter) close() {
 // flush writes conns (as flushReady would each) and returns msgs, the
 // flusher's scratch.
 func (w *batchWriter) flush(conns []*conn, msgs []outMsg) []outMsg {
-	if w.s == nil { // given up: see batchFailLimit
-		for _, c := range conns {
-			msgs = c.flushReady(msgs[:0])
-		}
-		return msgs
-	}
 	for len(conns) > 0 {
+		if w.s == nil { // given up (batchFailLimit), maybe within this pass
+			for _, c := range conns {
+				msgs = c.flushReady(msgs[:0])
+			}
+			return msgs
+		}
 		k := min(len(conns), w.max)
 		msgs = w.flushSome(conns[:k], msgs)
 		conns = conns[k:]
