@@ -337,6 +337,14 @@ func (c *conn) flush() {
 			}
 			c.qmu.Lock()
 			if len(c.q) == 0 && !c.closing {
+				// The flushers write the connection from now on: no
+				// deadline of ours may outlive us, since RawConn.Write
+				// fails at once once it has passed. Under qmu: a stop
+				// sets its own deadline after it has set closing.
+				if !c.wdeadline.IsZero() {
+					c.wdeadline = time.Time{}
+					_ = c.netc.SetWriteDeadline(c.wdeadline)
+				}
 				c.writing = false
 				c.qmu.Unlock()
 				return

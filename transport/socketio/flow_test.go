@@ -180,12 +180,14 @@ func TestOneWritePerFlush(t *testing.T) {
 	}
 	e.srv.mu.Unlock()
 	// Take the writer role once the connection's writer has ended (it
-	// lingers after the CONNECT answer), as a writer busy with an earlier
-	// write holds it; then one writer flushes everything.
+	// lingers after the CONNECT answer) and no flusher holds it (a
+	// flusher counts its write after the client may have read it, and
+	// lets go of the connection after counting), as a writer busy with an
+	// earlier write holds it; then one writer flushes everything.
 	waitUntil(t, 10*time.Second, "the writer to end", func() bool {
 		sc.qmu.Lock()
 		defer sc.qmu.Unlock()
-		if sc.writing {
+		if sc.writing || sc.queued {
 			return false
 		}
 		sc.writing = true

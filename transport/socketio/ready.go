@@ -23,7 +23,8 @@ const readyBatch = 64
 // write the socket cannot take at once (its buffer is full: a slow
 // reader) goes to the connection's own writer goroutine (conn.flush),
 // which blocks with WriteTimeout; the connection comes back to the queue
-// once that writer ends.
+// once that writer ends. On Linux the writes of a pass go out together,
+// in one io_uring_enter (batchWriter).
 type readyQueue struct {
 	mu    sync.Mutex
 	conns []*conn // conns[head:] are waiting
@@ -85,6 +86,8 @@ func (q *readyQueue) pop(dst []*conn) []*conn {
 
 func (q *readyQueue) flusher() {
 	defer q.wg.Done()
+	w := newBatchWriter(readyBatch) // nil: one write per connection
+	defer w.close()
 	var conns []*conn
 	var msgs []outMsg
 	for {
@@ -97,10 +100,14 @@ func (q *readyQueue) flusher() {
 				return
 			}
 		}
-		for i, c := range conns {
-			msgs = c.flushReady(msgs[:0])
-			conns[i] = nil
+		if w != nil {
+			msgs = w.flush(conns, msgs)
+		} else {
+			for _, c := range conns {
+				msgs = c.flushReady(msgs[:0])
+			}
 		}
+		clear(conns)
 		clear(msgs)
 	}
 }
@@ -108,12 +115,39 @@ func (q *readyQueue) flusher() {
 // flushReady writes c's queue for a flusher (c.queued is set: no other
 // flusher writes c meanwhile). It returns msgs, the flusher's scratch.
 func (c *conn) flushReady(msgs []outMsg) []outMsg {
+	f, msgs, ok := c.takeReady(msgs)
+	if !ok {
+		return msgs
+	}
+	f.n, f.err = c.tryWrite(f.buf)
+	f.done()
+	return msgs
+}
+
+// readyFlush is one connection's part of a flusher pass: its queue framed
+// into buf (from Server.frames), and what writing buf did.
+type readyFlush struct {
+	c       *conn
+	bp      *[]byte // buf's pool entry
+	buf     []byte
+	msgs    int // messages in buf
+	payload int // their bytes, as counted in c.qbytes
+	n       int // bytes of buf the socket took
+	err     error
+}
+
+// takeReady moves c's queue into a framed buffer for a flusher (c.queued
+// is set: no other flusher takes c meanwhile); ok is false when there is
+// nothing for the flusher to write (the queue is empty, or a writer
+// goroutine has taken over). msgs is the flusher's scratch.
+func (c *conn) takeReady(msgs []outMsg) (f readyFlush, _ []outMsg, ok bool) {
 	c.qmu.Lock()
 	if c.closing || c.writing || len(c.q) == 0 {
 		c.queued = false // a writer goroutine took over, or nothing left
 		c.qmu.Unlock()
-		return msgs
+		return f, msgs, false
 	}
+	start := len(msgs)
 	msgs = append(msgs, c.q...)
 	clear(c.q)
 	c.q = c.q[:0]
@@ -126,35 +160,44 @@ func (c *conn) flushReady(msgs []outMsg) []outMsg {
 	if bp == nil {
 		bp = new([]byte)
 	}
-	buf := (*bp)[:0]
-	payload := 0
-	for _, m := range msgs {
-		buf = appendFrame(buf, m)
-		payload += len(m.b)
+	f = readyFlush{c: c, bp: bp, buf: (*bp)[:0], msgs: len(msgs) - start}
+	for _, m := range msgs[start:] {
+		f.buf = appendFrame(f.buf, m)
+		f.payload += len(m.b)
 	}
-	n, err := c.tryWrite(buf)
+	return f, msgs, true
+}
+
+// done settles a flush once f.n and f.err say what the write did: the
+// buffer goes back to the pool, an unwritten rest to the connection's
+// writer goroutine (which writes it before anything queued since), a
+// write error stops the connection, and a connection with more queued
+// meanwhile goes to the back of the ready queue.
+func (f *readyFlush) done() {
+	c := f.c
 	var rest []byte
-	if err == nil && n < len(buf) {
-		rest = append([]byte(nil), buf[n:]...) // the socket is full: the writer goroutine goes on
+	if f.err == nil && f.n < len(f.buf) {
+		rest = append([]byte(nil), f.buf[f.n:]...) // the socket is full: the writer goroutine goes on
 	}
-	if cap(buf) <= maxPooledFrameBuf {
-		*bp = buf[:0]
-		c.srv.frames.Put(bp)
+	if cap(f.buf) <= maxPooledFrameBuf {
+		*f.bp = f.buf[:0]
+		c.srv.frames.Put(f.bp)
 	}
-	if err != nil {
+	f.buf, f.bp = nil, nil
+	if f.err != nil {
 		c.qmu.Lock()
 		c.queued = false
 		c.qmu.Unlock()
 		c.stop(0, "")
-		return msgs
+		return
 	}
 	if rest == nil {
-		c.srv.m.sent.Add(float64(len(msgs)))
+		c.srv.m.sent.Add(float64(f.msgs))
 		c.srv.m.writes.Inc()
 	}
 	c.qmu.Lock()
 	if !c.closing {
-		c.qbytes -= payload
+		c.qbytes -= f.payload
 	}
 	switch {
 	case c.closing || c.writing: // stop took the writer role: it closes
@@ -163,7 +206,7 @@ func (c *conn) flushReady(msgs []outMsg) []outMsg {
 	case rest != nil:
 		c.queued = false
 		c.writing = true
-		c.pending, c.pendingMsgs = rest, len(msgs)
+		c.pending, c.pendingMsgs = rest, f.msgs
 		c.qmu.Unlock()
 		go c.flush()
 	case len(c.q) > 0: // more came meanwhile: back of the line
@@ -173,7 +216,6 @@ func (c *conn) flushReady(msgs []outMsg) []outMsg {
 		c.queued = false
 		c.qmu.Unlock()
 	}
-	return msgs
 }
 
 // tryWrite writes what the socket takes of buf now, without waiting, and
