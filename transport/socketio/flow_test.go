@@ -422,3 +422,66 @@ func TestStalledReaderDoesNotHoldUpOthers(t *testing.T) {
 		t.Errorf("%d connections: the stalled one must still be open (stuck, within WriteTimeout)", e.srv.ConnectionCount())
 	}
 }
+
+// A room of more than presenceBigRoom editors that only gained members
+// since its last list holds its room-wide list at the end of an interval
+// (its joiners get theirs): the list waits for the room to settle or for
+// the longest interval. A leave, or a smaller room, sends it as before; a
+// held list goes out once the room has been quiet for presenceSettle.
+func TestPresenceFillingRoomHolds(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		members int  // in the room when its first list went out
+		leave   bool // the first member leaves after the joiner joined
+		settle  time.Duration
+		held    bool
+	}{
+		{"big room filling", presenceBigRoom + 1, false, time.Hour, true},
+		{"small room", presenceBigRoom - 1, false, time.Hour, false},
+		{"big room with a leave", presenceBigRoom + 2, true, time.Hour, false},
+		{"big room settles", presenceBigRoom + 1, false, time.Millisecond, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.srv.presenceWindow = time.Millisecond
+			e.srv.presenceInterval = time.Hour // the test ends the interval (h.fire)
+			e.srv.presenceSettle = tc.settle
+			h := e.srv.root
+			room := h.prefix + "r1"
+			member := func(i int) *socket {
+				u := &User{Name: fmt.Sprint("U", i), Email: fmt.Sprintf("u%d@x", i)}
+				return &socket{c: heldConn(e.srv, u), h: h, id: fmt.Sprint("s", i), rooms: map[string]uint64{}, pushes: true}
+			}
+			var socks []*socket
+			for i := range tc.members {
+				socks = append(socks, member(i))
+				h.join(socks[i], room)
+			}
+			watcher := socks[len(socks)-1] // stays in the room
+			waitUntil(t, time.Minute, "the first list", func() bool { return len(queuedLists(watcher)) == 1 })
+			joiner := member(tc.members)
+			h.join(joiner, room)
+			waitUntil(t, time.Minute, "the joiner's list", func() bool { return len(queuedLists(joiner)) == 1 })
+			if tc.leave {
+				h.leave(socks[0], room)
+			}
+			h.dueMu.Lock()
+			d := h.due[room]
+			h.dueMu.Unlock()
+			h.fire(room, d) // the interval's end
+			// The room's list replaces the one still queued (conflation):
+			// the watcher's list has the joiner once the room's went out.
+			hasJoiner := func() bool {
+				got := queuedLists(watcher)
+				return len(got) == 1 && strings.Contains(got[0], fmt.Sprintf(`"u%d@x"`, tc.members))
+			}
+			if tc.held {
+				if hasJoiner() {
+					t.Fatalf("the room-wide list went out while the room was filling: %s", queuedLists(watcher))
+				}
+				return
+			}
+			waitUntil(t, time.Minute, "the room-wide list with the joiner", hasJoiner)
+		})
+	}
+}

@@ -120,11 +120,16 @@ type presenceDue struct {
 	jtimer  *time.Timer // fires fireJoiners; nil until first needed
 	jarmed  bool        // jtimer is pending
 	// lastChange is when the room last changed (dirty); settle checks,
-	// while the interval is longer than presenceSettle, whether the room
-	// has been quiet for that long (see presenceSettle).
+	// while the interval is longer than presenceSettle or the list is
+	// held (fillHold), whether the room has been quiet for that long (see
+	// presenceSettle).
 	lastChange time.Time
-	settle     *time.Timer // fires fireSettle; nil until first needed
-	sarmed     bool        // settle is pending
+	// lastSent is when the room-wide list last went out; left is set
+	// when a change since then was not a join (see fillHold).
+	lastSent time.Time
+	left     bool
+	settle   *time.Timer // fires fireSettle; nil until first needed
+	sarmed   bool        // settle is pending
 	// roomSize is the number of editors in the room's last list on
 	// every node (noteRoomSize; 0 on a single node): a room's interval
 	// grows with its whole size, and with the share of it on other
@@ -267,8 +272,9 @@ func (h *hub) schedulePresence(name string, joiner *socket) {
 	if d := h.due[name]; d != nil {
 		if d.sent {
 			d.dirty = true
+			d.left = d.left || joiner == nil
+			d.lastChange = time.Now()
 			if d.interval > h.srv.presenceSettle {
-				d.lastChange = time.Now()
 				armOnce(&d.settle, &d.sarmed, h.srv.presenceSettle, func() { h.fireSettle(name, d) })
 			}
 			if joiner != nil {
@@ -320,7 +326,14 @@ func (h *hub) fire(name string, d *presenceDue) {
 		return
 	}
 	if d.sent {
-		d.interval = min(2*d.interval, presenceNodeCap(h.srv.presenceInterval, members, d.roomSize))
+		limit := presenceNodeCap(h.srv.presenceInterval, members, d.roomSize)
+		if wait := h.fillHold(d, members, limit); wait > 0 {
+			d.timer.Reset(wait)
+			armOnce(&d.settle, &d.sarmed, h.srv.presenceSettle, func() { h.fireSettle(name, d) })
+			h.dueMu.Unlock()
+			return
+		}
+		d.interval = min(2*d.interval, limit)
 	} else {
 		d.interval = h.srv.presenceInterval
 	}
@@ -333,10 +346,30 @@ func (h *hub) fire(name string, d *presenceDue) {
 	}
 }
 
+// fillHold is how much longer the room-wide list of a room that is
+// filling waits, at the end of an interval, for the room to settle (0:
+// it goes out now). A room of more than presenceBigRoom editors (on every
+// node) that only gained members since its last list holds that list until
+// the room has been quiet for presenceSettle, or until limit (its longest
+// interval) has passed since the last one: its members see the others'
+// joins as often as the longest interval guarantees, and the intermediate
+// lists of a room still filling (each to every member) are not sent. Its
+// joiners get their own lists meanwhile. In a 10,000-editor join the
+// doubling intervals' lists at 1 s and 2 s of a room of 100 were sent when
+// it had a third and two thirds of its members, then the final list.
+// Under dueMu.
+func (h *hub) fillHold(d *presenceDue, members int, limit time.Duration) time.Duration {
+	if !d.dirty || d.left || max(members, d.roomSize) <= presenceBigRoom {
+		return 0
+	}
+	return limit - time.Since(d.lastSent)
+}
+
 // sentLocked records that the room's list goes out now: its joiners get
 // it, and the next interval starts. Under dueMu.
 func (h *hub) sentLocked(d *presenceDue) {
-	d.sent, d.dirty = true, false
+	d.sent, d.dirty, d.left = true, false, false
+	d.lastSent = time.Now()
 	clear(d.joiners)
 	d.joiners = d.joiners[:0] // this list reaches them
 	d.timer.Reset(d.interval)
