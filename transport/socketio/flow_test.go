@@ -485,3 +485,47 @@ func TestPresenceFillingRoomHolds(t *testing.T) {
 		})
 	}
 }
+
+// An editor whose connection joins a room in "/" and one in "/page/edit"
+// within a window gets both joiners' lists from one joiners' tick: both
+// are queued before a flusher writes the connection, so they go out in one
+// write. The rooms' other members wait for their intervals.
+func TestJoinersTickServesBothNamespaces(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.presenceWindow = time.Hour // the test runs the tick
+	e.srv.presenceInterval = time.Hour
+	e.srv.presenceSettle = time.Hour
+	alice, bob := testUsers["alice"], testUsers["bob"]
+	ac, bc := heldConn(e.srv, &alice), heldConn(e.srv, &bob)
+	for _, h := range []*hub{e.srv.root, e.srv.page} {
+		h.join(&socket{c: ac, h: h, id: "alice-" + h.nsp, rooms: map[string]uint64{}, pushes: true}, h.prefix+"r1")
+		h.dueMu.Lock()
+		d := h.due[h.prefix+"r1"]
+		h.dueMu.Unlock()
+		h.fire(h.prefix+"r1", d) // the window's end: alice's first list
+	}
+	if got := len(queued(ac)); got != 2 {
+		t.Fatalf("alice has %d packets queued, want her two first lists", got)
+	}
+	for _, h := range []*hub{e.srv.root, e.srv.page} {
+		h.join(&socket{c: bc, h: h, id: "bob-" + h.nsp, rooms: map[string]uint64{}, pushes: true}, h.prefix+"r1")
+	}
+	if got := queued(bc); len(got) != 0 {
+		t.Fatalf("bob was sent %q before the tick", got)
+	}
+	e.srv.joinersTick()
+	got := queued(bc)
+	if len(got) != 2 || !strings.HasPrefix(got[0], `42["collab:online_editors"`) || !strings.HasPrefix(got[1], `42/page/edit,["collab:online_editors"`) {
+		t.Fatalf("bob got %q after one tick, want the lists of both rooms", got)
+	}
+	for _, p := range got {
+		if !strings.Contains(p, "alice@x") || !strings.Contains(p, "bob@x") {
+			t.Fatalf("bob's list %s lacks alice or bob", p)
+		}
+	}
+	for _, p := range queued(ac) {
+		if strings.Contains(p, "bob@x") {
+			t.Fatalf("alice got a list with bob before the interval's end: %s", p)
+		}
+	}
+}

@@ -117,8 +117,7 @@ type presenceDue struct {
 	// instead of a room-wide list every 250 ms (each to up to 100
 	// members: most of a join's cost, for the server and the clients).
 	joiners []*socket
-	jtimer  *time.Timer // fires fireJoiners; nil until first needed
-	jarmed  bool        // jtimer is pending
+	jarmed  bool // the room waits in Server.joiners for the next joiners' tick
 	// lastChange is when the room last changed (dirty); settle checks,
 	// while the interval is longer than presenceSettle or the list is
 	// held (fillHold), whether the room has been quiet for that long (see
@@ -279,7 +278,10 @@ func (h *hub) schedulePresence(name string, joiner *socket) {
 			}
 			if joiner != nil {
 				d.joiners = append(d.joiners, joiner)
-				armOnce(&d.jtimer, &d.jarmed, h.srv.presenceWindow, func() { h.fireJoiners(name, d) })
+				if !d.jarmed {
+					d.jarmed = true
+					h.srv.joinersDue(h, name, d)
+				}
 			}
 		}
 		return
@@ -403,9 +405,6 @@ func (h *hub) fireSettle(name string, d *presenceDue) {
 // stopTimers stops d's timers (the room is forgotten). Under dueMu.
 func (d *presenceDue) stopTimers() {
 	d.timer.Stop()
-	if d.jtimer != nil {
-		d.jtimer.Stop()
-	}
 	if d.settle != nil {
 		d.settle.Stop()
 	}
@@ -430,6 +429,39 @@ func (h *hub) localMembers(name string) int {
 		return len(r.members)
 	}
 	return 0
+}
+
+// joinersDue queues room name of h for the next joiners' tick, which
+// starts presenceWindow after the first room queued since the last tick.
+// One tick for every room of both namespaces: an editor's connection
+// joins a room in "/" and one in "/page/edit" within a window, and gets
+// both joiners' lists in one pass, queued before a flusher writes the
+// connection (one write, one read for the client, where each room's own
+// timer made two). dueMu is held; jmu is a leaf.
+func (s *Server) joinersDue(h *hub, name string, d *presenceDue) {
+	s.jmu.Lock()
+	s.joiners = append(s.joiners, joinersEntry{h, name, d})
+	armOnce(&s.jtimer, &s.jarmed, s.presenceWindow, s.joinersTick)
+	s.jmu.Unlock()
+}
+
+// joinersEntry is a room waiting for the joiners' tick.
+type joinersEntry struct {
+	h    *hub
+	name string
+	d    *presenceDue
+}
+
+// joinersTick sends every queued room's list to its joiners.
+func (s *Server) joinersTick() {
+	s.jmu.Lock()
+	due := s.joiners
+	s.joiners = nil
+	s.jarmed = false
+	s.jmu.Unlock()
+	for _, e := range due {
+		e.h.fireJoiners(e.name, e.d)
+	}
 }
 
 // fireJoiners sends the room's list to the members who joined since its

@@ -50,6 +50,12 @@ type Server struct {
 	// starts: a test reacts within the timer's own goroutine, so what it
 	// checks does not depend on how soon the scheduler runs it.
 	presenceSent func(room string, interval time.Duration)
+	// joiners is the rooms, of both namespaces, whose joiners get their
+	// lists at the next joiners' tick (joinersDue); jtimer fires it.
+	jmu     sync.Mutex // a leaf; guards joiners, jtimer, jarmed
+	joiners []joinersEntry
+	jtimer  *time.Timer
+	jarmed  bool
 	// frames holds the buffers writers frame their batches into (*[]byte),
 	// borrowed for one write, so an idle connection holds none.
 	frames sync.Pool
@@ -468,6 +474,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.root.flushPresence()
 	s.page.flushPresence()
+	s.jmu.Lock()
+	if s.jtimer != nil {
+		s.jtimer.Stop()
+	}
+	s.joiners = nil
+	s.jmu.Unlock()
 	s.broker.close()
 	return err
 }
