@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding/json"
 	"hash/fnv"
 	"slices"
@@ -569,10 +570,14 @@ func (r *room) add(s *socket, order uint64) {
 	if r.list == nil || s.c.user == nil {
 		return
 	}
-	for m := range r.members {
-		if m != s && m.c.user != nil && m.c.user.Email == s.c.user.Email {
-			return // listed at its first join
-		}
+	// Listed already (at its first join)? The user's JSON ends with its
+	// email member, `,"email":"…"}`; encoding/json escapes every quote
+	// inside a string, so those bytes appear in the list only as that
+	// user's own member. One scan of the list instead of reading every
+	// member's user (a cache miss or more each: a tenth of a join's CPU
+	// in a room of 100).
+	if bytes.Contains(r.list, emailMember(s.c.userJSON)) {
+		return
 	}
 	// The packet ends with `]}]` (users, the payload, the event's
 	// arguments); the user goes before it, after a comma unless the list
@@ -586,6 +591,11 @@ func (r *room) add(s *socket, order uint64) {
 	}
 	list = append(list, s.c.userJSON...)
 	r.list = append(list, listTail...)
+}
+
+// emailMember is the `,"email":…}` end of a user's JSON (see User).
+func emailMember(userJSON []byte) []byte {
+	return userJSON[bytes.LastIndex(userJSON, []byte(`,"email":`)):]
 }
 
 // remove ends s's membership of r. The list is built again when next

@@ -199,7 +199,10 @@ func TestPresenceListKept(t *testing.T) {
 // Any sequence of joins and leaves, with second tabs and members who are
 // not signed in, leaves the kept list equal to the one built afresh.
 func TestPresenceListKeptRandom(t *testing.T) {
-	users := []*User{nil, {"A", "a@x"}, {"B", "b@x"}, {"C", "c@x"}, {`"D"`, "d@x"}}
+	// A name holding another user's email member, or its own: escaped,
+	// it must not count as that user being listed.
+	users := []*User{nil, {"A", "a@x"}, {"B", "b@x"}, {"C", "c@x"}, {`"D"`, "d@x"},
+		{`x","email":"e@x"}`, "f@x"}, {"E", "e@x"}, {"A2", "ba@x"}}
 	srv, r, _ := presenceRoom(t, "app1", nil)
 	h := srv.root
 	rng := rand.New(rand.NewPCG(1, 2))
