@@ -424,3 +424,110 @@ func TestStalledReaderDoesNotHoldUpOthers(t *testing.T) {
 		t.Errorf("%d connections: the stalled one must still be open (stuck, within WriteTimeout)", e.srv.ConnectionCount())
 	}
 }
+
+// A room of more than presenceBigRoom editors that only gained members
+// since its last list holds its room-wide list at the end of an interval
+// (its joiners get theirs): the list waits for the room to settle or for
+// the longest interval. A leave, or a smaller room, sends it as before; a
+// held list goes out once the room has been quiet for presenceSettle.
+func TestPresenceFillingRoomHolds(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		members int  // in the room when its first list went out
+		leave   bool // the first member leaves after the joiner joined
+		settle  time.Duration
+		held    bool
+	}{
+		{"big room filling", presenceBigRoom + 1, false, time.Hour, true},
+		{"small room", presenceBigRoom - 1, false, time.Hour, false},
+		{"big room with a leave", presenceBigRoom + 2, true, time.Hour, false},
+		{"big room settles", presenceBigRoom + 1, false, time.Millisecond, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.srv.presenceWindow = time.Millisecond
+			e.srv.presenceInterval = time.Hour // the test ends the interval (h.fire)
+			e.srv.presenceSettle = tc.settle
+			h := e.srv.root
+			room := h.prefix + "r1"
+			member := func(i int) *socket {
+				u := &User{Name: fmt.Sprint("U", i), Email: fmt.Sprintf("u%d@x", i)}
+				return &socket{c: heldConn(e.srv, u), h: h, id: fmt.Sprint("s", i), rooms: map[string]uint64{}, pushes: true}
+			}
+			var socks []*socket
+			for i := range tc.members {
+				socks = append(socks, member(i))
+				h.join(socks[i], room)
+			}
+			watcher := socks[len(socks)-1] // stays in the room
+			waitUntil(t, time.Minute, "the first list", func() bool { return len(queuedLists(watcher)) == 1 })
+			joiner := member(tc.members)
+			h.join(joiner, room)
+			waitUntil(t, time.Minute, "the joiner's list", func() bool { return len(queuedLists(joiner)) == 1 })
+			if tc.leave {
+				h.leave(socks[0], room)
+			}
+			h.dueMu.Lock()
+			d := h.due[room]
+			h.dueMu.Unlock()
+			h.fire(room, d) // the interval's end
+			// The room's list replaces the one still queued (conflation):
+			// the watcher's list has the joiner once the room's went out.
+			hasJoiner := func() bool {
+				got := queuedLists(watcher)
+				return len(got) == 1 && strings.Contains(got[0], fmt.Sprintf(`"u%d@x"`, tc.members))
+			}
+			if tc.held {
+				if hasJoiner() {
+					t.Fatalf("the room-wide list went out while the room was filling: %s", queuedLists(watcher))
+				}
+				return
+			}
+			waitUntil(t, time.Minute, "the room-wide list with the joiner", hasJoiner)
+		})
+	}
+}
+
+// An editor whose connection joins a room in "/" and one in "/page/edit"
+// within a window gets both joiners' lists from one joiners' tick: both
+// are queued before a flusher writes the connection, so they go out in one
+// write. The rooms' other members wait for their intervals.
+func TestJoinersTickServesBothNamespaces(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.presenceWindow = time.Hour // the test runs the tick
+	e.srv.presenceInterval = time.Hour
+	e.srv.presenceSettle = time.Hour
+	alice, bob := testUsers["alice"], testUsers["bob"]
+	ac, bc := heldConn(e.srv, &alice), heldConn(e.srv, &bob)
+	for _, h := range []*hub{e.srv.root, e.srv.page} {
+		h.join(&socket{c: ac, h: h, id: "alice-" + h.nsp, rooms: map[string]uint64{}, pushes: true}, h.prefix+"r1")
+		h.dueMu.Lock()
+		d := h.due[h.prefix+"r1"]
+		h.dueMu.Unlock()
+		h.fire(h.prefix+"r1", d) // the window's end: alice's first list
+	}
+	if got := len(queued(ac)); got != 2 {
+		t.Fatalf("alice has %d packets queued, want her two first lists", got)
+	}
+	for _, h := range []*hub{e.srv.root, e.srv.page} {
+		h.join(&socket{c: bc, h: h, id: "bob-" + h.nsp, rooms: map[string]uint64{}, pushes: true}, h.prefix+"r1")
+	}
+	if got := queued(bc); len(got) != 0 {
+		t.Fatalf("bob was sent %q before the tick", got)
+	}
+	e.srv.joinersTick()
+	got := queued(bc)
+	if len(got) != 2 || !strings.HasPrefix(got[0], `42["collab:online_editors"`) || !strings.HasPrefix(got[1], `42/page/edit,["collab:online_editors"`) {
+		t.Fatalf("bob got %q after one tick, want the lists of both rooms", got)
+	}
+	for _, p := range got {
+		if !strings.Contains(p, "alice@x") || !strings.Contains(p, "bob@x") {
+			t.Fatalf("bob's list %s lacks alice or bob", p)
+		}
+	}
+	for _, p := range queued(ac) {
+		if strings.Contains(p, "bob@x") {
+			t.Fatalf("alice got a list with bob before the interval's end: %s", p)
+		}
+	}
+}

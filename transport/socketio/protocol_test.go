@@ -178,17 +178,19 @@ func TestProtocolViolationsClose(t *testing.T) {
 	expectClose(t, c.ws, websocket.CloseMessageTooBig)
 	// No namespace within ConnectTimeout.
 	c = dialRaw(t, e, "", nil)
-	go func() {
+	// The goroutine gets its own copy of the connection: c is reassigned
+	// below while it may still run (the race detector saw it).
+	go func(ws *websocket.Conn) {
 		for { // answer pings so only the connect timeout applies
-			_, b, err := c.ws.ReadMessage()
+			_, b, err := ws.ReadMessage()
 			if err != nil {
 				return
 			}
 			if string(b) == "2" {
-				_ = c.ws.WriteMessage(websocket.TextMessage, []byte("3"))
+				_ = ws.WriteMessage(websocket.TextMessage, []byte("3"))
 			}
 		}
-	}()
+	}(c.ws)
 	waitUntil(t, 5*time.Second, "connect timeout", func() bool { return e.srv.ConnectionCount() == 0 })
 	// The Engine.IO close packet closes the connection.
 	c = dialRaw(t, e, "", nil)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -49,6 +50,12 @@ type Server struct {
 	// starts: a test reacts within the timer's own goroutine, so what it
 	// checks does not depend on how soon the scheduler runs it.
 	presenceSent func(room string, interval time.Duration)
+	// joiners is the rooms, of both namespaces, whose joiners get their
+	// lists at the next joiners' tick (joinersDue); jtimer fires it.
+	jmu     sync.Mutex // a leaf; guards joiners, jtimer, jarmed
+	joiners []joinersEntry
+	jtimer  *time.Timer
+	jarmed  bool
 	// frames holds the buffers writers frame their batches into (*[]byte),
 	// borrowed for one write, so an idle connection holds none.
 	frames sync.Pool
@@ -245,6 +252,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// connection then starts with its user settled (no pending joins).
 	user := s.auth.lookup(r.Context(), sessionCookie(r))
 
+	o := &s.opts
+	if key, ok := plainUpgrade(r); ok {
+		// The handshake's answer and the Engine.IO open packet go out in
+		// one write: the client reads both at once (one write and one
+		// read fewer per connection than the answer first and the open
+		// packet through the queue, and none of gorilla's per-connection
+		// state, which the connection drops anyway).
+		netc, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			s.m.rejected.WithLabelValues("upgrade").Inc()
+			return
+		}
+		if brw.Reader.Buffered() > 0 { // as gorilla: no frames before the answer
+			s.m.rejected.WithLabelValues("upgrade").Inc()
+			_ = netc.Close()
+			return
+		}
+		c := newConn(s, netc, user)
+		c.secretOK = s.secretMatches(r.Header.Get("X-Rts-Secret"))
+		// Written before the connection is registered: Shutdown's close
+		// frame can only follow it. net/http's deadlines are replaced by
+		// gorilla's bound on the handshake's write.
+		first := appendTextFrame(appendUpgradeAnswer(nil, key), encodeOpen(c.id, o.PingInterval.Milliseconds(), o.PingTimeout.Milliseconds(), o.MaxPayload))
+		_ = netc.SetDeadline(time.Now().Add(s.upgrader.HandshakeTimeout))
+		_, err = netc.Write(first)
+		_ = netc.SetWriteDeadline(time.Time{})
+		if err != nil {
+			s.m.rejected.WithLabelValues("upgrade").Inc()
+			_ = netc.Close()
+			return
+		}
+		if !s.register(c) {
+			_ = netc.SetWriteDeadline(time.Now().Add(closeGrace))
+			_, _ = netc.Write(appendCloseFrame(nil, CloseGoingAway, "server shutting down"))
+			_ = netc.Close()
+			return
+		}
+		s.m.accepted.Inc()
+		s.m.connections.Inc()
+		s.m.sent.Inc()
+		s.m.writes.Inc()
+		handedOff = true
+		c.start()
+		return
+	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.m.rejected.WithLabelValues("upgrade").Inc()
@@ -261,7 +313,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.m.accepted.Inc()
 	s.m.connections.Inc()
-	o := &s.opts
 	c.send(encodeOpen(c.id, o.PingInterval.Milliseconds(), o.PingTimeout.Milliseconds(), o.MaxPayload))
 	// This goroutine, and with it net/http's per-request state (buffers,
 	// headers, contexts), ends now: an idle connection keeps its state, a
@@ -423,6 +474,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.root.flushPresence()
 	s.page.flushPresence()
+	s.jmu.Lock()
+	if s.jtimer != nil {
+		s.jtimer.Stop()
+	}
+	s.joiners = nil
+	s.jmu.Unlock()
 	s.broker.close()
 	return err
 }
@@ -588,4 +645,65 @@ func (s *Server) PublishHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = fmt.Fprintf(w, "{\"seq\":%d}\n", seq)
 	})
+}
+
+// plainUpgrade reports whether r is a WebSocket handshake gorilla's
+// Upgrader (as configured in New: no subprotocols, no compression, any
+// origin) accepts, and returns its key: then ServeHTTP answers it itself,
+// with the open packet in the same write. Anything else goes to gorilla,
+// which refuses it with its own errors (or accepts one this stricter
+// check left to it).
+func plainUpgrade(r *http.Request) (key string, ok bool) {
+	if r.Method != http.MethodGet ||
+		!headerHasToken(r.Header, "Connection", "upgrade") ||
+		!headerHasToken(r.Header, "Upgrade", "websocket") ||
+		!headerHasToken(r.Header, "Sec-Websocket-Version", "13") {
+		return "", false
+	}
+	key = r.Header.Get("Sec-Websocket-Key")
+	if k, err := base64.StdEncoding.DecodeString(key); err != nil || len(k) != 16 {
+		return "", false
+	}
+	return key, true
+}
+
+// headerHasToken reports whether a comma-separated list of tokens in one
+// of the header's values holds token (ASCII case-insensitive, spaces and
+// tabs around items ignored). A value with anything else in it (which
+// gorilla's parser may read differently) reports false: gorilla decides.
+func headerHasToken(h http.Header, name, token string) bool {
+	found := false
+	for _, v := range h[name] {
+		for item := range strings.SplitSeq(v, ",") {
+			item = strings.Trim(item, " \t")
+			for i := 0; i < len(item); i++ {
+				if !isTokenByte(item[i]) {
+					return false
+				}
+			}
+			found = found || strings.EqualFold(item, token)
+		}
+	}
+	return found
+}
+
+// isTokenByte reports whether b may appear in an RFC 7230 token.
+func isTokenByte(b byte) bool {
+	switch {
+	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
+}
+
+// websocketGUID is RFC 6455's key suffix for Sec-WebSocket-Accept.
+const websocketGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// appendUpgradeAnswer appends the 101 answer gorilla writes for a
+// handshake with key (same status line, headers and order).
+func appendUpgradeAnswer(b []byte, key string) []byte {
+	sum := sha1.Sum([]byte(key + websocketGUID))
+	b = append(b, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
+	b = base64.StdEncoding.AppendEncode(b, sum[:])
+	return append(b, "\r\n\r\n"...)
 }
