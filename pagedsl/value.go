@@ -116,7 +116,7 @@ func (o *Object) find(k string) int {
 	if len(o.idx) == 0 {
 		if len(o.keys) < indexThreshold {
 			for i, kk := range o.keys {
-				if kk == k {
+				if sameString(kk, k) {
 					return i
 				}
 			}
@@ -130,7 +130,7 @@ func (o *Object) find(k string) int {
 		if p == 0 {
 			return -1
 		}
-		if o.keys[p-1] == k {
+		if sameString(o.keys[p-1], k) {
 			return int(p - 1)
 		}
 	}
