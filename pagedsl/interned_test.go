@@ -99,3 +99,66 @@ func TestInternedKeysShareLiterals(t *testing.T) {
 	}
 	Recycle(v)
 }
+
+// quickScalarAgrees checks quickScalar against the decoder on one JSON
+// text: nil, or the value decoding gives.
+func quickScalarAgrees(t *testing.T, text []byte) {
+	got := quickScalar(text)
+	if got == nil {
+		return
+	}
+	want, err := decodeEager(text)
+	if err != nil {
+		t.Fatalf("quickScalar(%q) = %#v, but it is not JSON: %v", text, got, err)
+	}
+	switch w := want.(type) {
+	case string:
+		if g, ok := got.(string); !ok || g != w {
+			t.Fatalf("quickScalar(%q) = %#v, want %q", text, got, w)
+		}
+	case float64:
+		if g, ok := got.(float64); !ok || g != w || (g == 0 && text[0] == '-') {
+			t.Fatalf("quickScalar(%q) = %#v, want %v", text, got, w)
+		}
+	default:
+		t.Fatalf("quickScalar(%q) = %#v, want %#v", text, got, want)
+	}
+}
+
+var quickScalarSeeds = []string{
+	`"type"`, `"TABLE_WIDGET_V2"`, `"TABLE_WIDGET_V3"`, `"children"`, `""`, `"a\"b"`, `"\u0074ype"`, `"typé"`,
+	`0`, `7`, `42`, `999`, `1000`, `-1`, `-0`, `01`, `1.5`, `1e2`, `true`, `null`, `"`, `"type`,
+	`"` + strings.Repeat("a", 65) + `"`,
+}
+
+func TestQuickScalar(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want any
+	}{
+		{`"type"`, "type"}, {`"CANVAS_WIDGET"`, "CANVAS_WIDGET"}, {`"not a literal"`, nil}, {`"typ\u0065"`, nil},
+		{`0`, 0.0}, {`999`, 999.0}, {`1000`, nil}, {`07`, nil}, {`-3`, nil}, {`2.5`, nil},
+	} {
+		if got := quickScalar([]byte(c.text)); got != c.want {
+			t.Errorf("quickScalar(%s) = %#v, want %#v", c.text, got, c.want)
+		}
+	}
+	for _, s := range quickScalarSeeds {
+		quickScalarAgrees(t, []byte(s))
+	}
+}
+
+func FuzzQuickScalar(f *testing.F) {
+	for _, s := range quickScalarSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		// quickScalar reads the text of deferred scalars only: valid,
+		// canonical JSON strings and numbers.
+		sc := tapeScanner{data: text}
+		if !sc.value(0) || sc.pos != len(text) || len(text) == 0 || (text[0] != '"' && text[0] != '-' && (text[0] < '0' || text[0] > '9')) {
+			return
+		}
+		quickScalarAgrees(t, text)
+	})
+}

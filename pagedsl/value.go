@@ -215,7 +215,11 @@ func (o *Object) valAt(i int) any {
 		o.vals[i] = v
 		return v
 	case rawScalar:
-		v := o.doc.scalarAt(o.spans[i])
+		sp := o.spans[i]
+		v := quickScalar(o.doc.data[sp.vs:sp.ve])
+		if v == nil {
+			v = o.doc.scalarAt(sp)
+		}
 		o.vals[i] = v
 		return v
 	}
