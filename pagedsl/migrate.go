@@ -170,7 +170,7 @@ func migrateRoot(m *migration, root *Object) *Object {
 		}
 		if match {
 			root = runStep(m, n, root)
-			root.Set("version", float64(n+1))
+			root.Set("version", smallNumbers[n+1]) // float64(n+1), boxed once
 			v = root.Get("version")
 		}
 	}
