@@ -523,7 +523,11 @@ func (d *decoder) strValue() any {
 func (d *decoder) cached(raw []byte, h uint32) *cacheEntry {
 	e := &d.cache[h&(cacheSlots-1)]
 	if e.s != string(raw) {
-		*e = cacheEntry{s: string(raw)}
+		if v, ok := interned[string(raw)]; ok {
+			*e = cacheEntry{s: v.(string), v: v}
+		} else {
+			*e = cacheEntry{s: string(raw)}
+		}
 	}
 	return e
 }

@@ -141,7 +141,25 @@ func cloneWith(v any, seen map[any]any) any {
 		if c, ok := seen[x]; ok {
 			return c
 		}
-		c := &Object{keys: append([]string(nil), x.keys...), vals: make([]any, len(x.vals)), nidx: x.nidx}
+		var c *Object
+		if doc := x.doc; doc != nil && doc.slabs.arena != nil {
+			// A copy of a page's widget is carved from the page's
+			// blocks like Clone's, and keeps the link to the page (not
+			// its spans: every value is copied) so that the children
+			// arrays later traversals give it are carved too (step 9
+			// deep-copies every widget of the oldest pages, which then
+			// run some 80 more steps).
+			s := &doc.slabs
+			c = s.newObject()
+			c.keys = s.takeStrings(x.keys, 0)
+			c.vals = s.takeValues(nil, len(x.vals))[:len(x.vals)]
+			c.nidx, c.doc = x.nidx, doc
+			if len(x.idx) != 0 {
+				c.idx = takeCopy(s, &s.ints, s.arena.ints(), kindInts, 16, x.idx, 0)
+			}
+		} else {
+			c = &Object{keys: append([]string(nil), x.keys...), vals: make([]any, len(x.vals)), nidx: x.nidx}
+		}
 		seen[x] = c
 		for i := range x.vals {
 			c.vals[i] = cloneWith(x.valAt(i), seen)

@@ -151,14 +151,16 @@ type notPorted int
 
 // looseSteps are the versions whose check in migrateDSL uses == instead of
 // ===, so a string version "78" matches.
-var looseSteps = map[int]bool{78: true, 79: true, 82: true, 83: true}
+var looseSteps = [LatestVersion]bool{78: true, 79: true, 82: true, 83: true}
 
 func migrateRoot(m *migration, root *Object) *Object {
 	if root.Get("version") == Undefined {
 		root = runStep(m, 0, root)
 	}
+	// The version changes only when a step runs: it is read again then,
+	// not for each of the 93 versions a step could start from.
+	v := root.Get("version")
 	for n := 1; n < len(steps); n++ {
-		v := root.Get("version")
 		var match bool
 		if looseSteps[n] {
 			match = LooseEq(v, float64(n))
@@ -168,7 +170,8 @@ func migrateRoot(m *migration, root *Object) *Object {
 		}
 		if match {
 			root = runStep(m, n, root)
-			root.Set("version", float64(n+1))
+			root.Set("version", smallNumbers[n+1]) // float64(n+1), boxed once
+			v = root.Get("version")
 		}
 	}
 	return root

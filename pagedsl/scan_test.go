@@ -2,6 +2,7 @@ package pagedsl
 
 import (
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,6 +81,22 @@ func TestHashStringAgrees(t *testing.T) {
 		doc := []byte(`"` + s + `":1}`)
 		if hashString(s) != hashIn(doc, 1, 1+n) {
 			t.Fatalf("hashString(%q) differs from hashIn in a document", s)
+		}
+	}
+	// Arbitrary bytes at every length and offset, the string at the very
+	// end of the data too (no closing quote after it).
+	rnd := rand.New(rand.NewPCG(1, 2))
+	data := make([]byte, 64)
+	for range 200 {
+		for i := range data {
+			data[i] = byte(rnd.Uint32())
+		}
+		for start := 0; start < len(data); start += 7 {
+			for end := start; end <= len(data); end++ {
+				if hashIn(data, start, end) != hashString(string(data[start:end])) {
+					t.Fatalf("hashIn(%q) differs from hashString", data[start:end])
+				}
+			}
 		}
 	}
 }

@@ -116,7 +116,7 @@ func (o *Object) find(k string) int {
 	if len(o.idx) == 0 {
 		if len(o.keys) < indexThreshold {
 			for i, kk := range o.keys {
-				if kk == k {
+				if sameString(kk, k) {
 					return i
 				}
 			}
@@ -130,7 +130,7 @@ func (o *Object) find(k string) int {
 		if p == 0 {
 			return -1
 		}
-		if o.keys[p-1] == k {
+		if sameString(o.keys[p-1], k) {
 			return int(p - 1)
 		}
 	}
@@ -215,7 +215,11 @@ func (o *Object) valAt(i int) any {
 		o.vals[i] = v
 		return v
 	case rawScalar:
-		v := o.doc.scalarAt(o.spans[i])
+		sp := o.spans[i]
+		v := quickScalar(o.doc.data[sp.vs:sp.ve])
+		if v == nil {
+			v = o.doc.scalarAt(sp)
+		}
 		o.vals[i] = v
 		return v
 	}

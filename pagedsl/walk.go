@@ -162,5 +162,5 @@ func mapUntilMatch(dsl *Object, match func(w *Object) bool, migrate func(w *Obje
 // isType reports w.type === t.
 func isType(w *Object, t string) bool {
 	s, ok := w.Get("type").(string)
-	return ok && s == t
+	return ok && sameString(s, t)
 }
