@@ -10,7 +10,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -56,9 +55,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if p := serveProcs(runtime.GOMAXPROCS(0), runtime.NumCPU(), os.Getenv("GOMAXPROCS")); p != runtime.GOMAXPROCS(0) {
-		runtime.GOMAXPROCS(p)
-	}
 	n, err := startNode(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "rts serve: %v\n", err)
@@ -74,28 +70,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("server stopped")
 	return 0
-}
-
-// serveProcs is the GOMAXPROCS rts serve runs with, given Go's own choice,
-// the CPUs the process may run on (its affinity) and the GOMAXPROCS
-// environment variable: 2 when the process may run on one CPU only, unless
-// the variable sets it. With one P, a goroutine in a socket write (on
-// loopback the write does the receiver's work too) holds the only P until
-// sysmon hands it off, and sysmon, finding one to retake every few writes,
-// wakes every 20 µs; with a second P the poller's readers and the flushers
-// run meanwhile. Pinned to one CPU (taskset -c 0, as side-by-side.sh runs
-// it), 10,000 editors joined in 2.6–4.0 s with 2 against 4.1–6.4 s with 1,
-// at 250–300 against 270–350 µs of CPU an editor (benchmarks/README, rt4).
-// A GOMAXPROCS of 1 that Go chose on more CPUs comes from a CPU quota
-// (a container limited to one CPU): there a second P would let two threads
-// run at once and spend the quota twice as fast, to be throttled for it,
-// so it stays. Setting it turns off the runtime's own updates of
-// GOMAXPROCS, which matter only when it was 1 here.
-func serveProcs(goDefault, cpus int, env string) int {
-	if env != "" || cpus > 1 {
-		return goDefault
-	}
-	return max(goDefault, 2)
 }
 
 // node is one running rts: the store and the live apps above it, the HTTP
