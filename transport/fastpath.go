@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/appsmith-rts/rts/internal/rawsock"
 )
 
 // The fast path. A page save is one POST of tens of KB answered from the
@@ -300,8 +302,8 @@ type fastConn struct {
 	// and whose deadlines do not change costs no timer updates.
 	rdl, wdl, rdlSet, wdlSet time.Time
 	// raw reads and writes the socket without waking sysmon
-	// (fastraw_linux.go); nil: through c.
-	raw *rawIO
+	// (internal/rawsock); nil: through c.
+	raw *rawsock.Conn
 	// spinSkip: waits for a request left to make without spinning;
 	// spinMisses: spins in a row that ended without one (see idleSpin).
 	spinSkip, spinMisses int
@@ -313,7 +315,7 @@ func (fc *fastConn) read(p []byte, spin time.Duration) (int, error) {
 		fc.rdlSet = fc.rdl
 	}
 	if fc.raw != nil {
-		return fc.raw.read(p, spin)
+		return fc.raw.Read(p, spin)
 	}
 	return fc.c.Read(p)
 }
@@ -321,7 +323,7 @@ func (fc *fastConn) read(p []byte, spin time.Duration) (int, error) {
 func (fc *fastConn) write(p []byte) error {
 	fc.applyWriteDeadline()
 	if fc.raw != nil {
-		return fc.raw.write(p, nil)
+		return fc.raw.Write(p, nil)
 	}
 	_, err := fc.c.Write(p)
 	return err
@@ -330,7 +332,7 @@ func (fc *fastConn) write(p []byte) error {
 func (fc *fastConn) writev(a, b []byte) error {
 	fc.applyWriteDeadline()
 	if fc.raw != nil {
-		return fc.raw.write(a, b)
+		return fc.raw.Write(a, b)
 	}
 	bufs := net.Buffers{a, b}
 	_, err := bufs.WriteTo(fc.c)
@@ -360,7 +362,7 @@ func (fc *fastConn) serve() {
 		// before the peer's read of it from net.Conn's own I/O (a
 		// test reading the server's logs after its answer relies on
 		// it); raw I/O would leave it blind there.
-		fc.raw = newRawIO(fc.c)
+		fc.raw = rawsock.New(fc.c)
 	}
 	defer func() {
 		cancel()

@@ -9,6 +9,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/appsmith-rts/rts/internal/rawsock"
 )
 
 // leanClient posts requests one at a time over one HTTP/1.1 keep-alive
@@ -34,7 +36,7 @@ type leanClient struct {
 	timeout time.Duration
 
 	conn net.Conn
-	raw  *leanRaw // conn's raw I/O (leanraw_linux.go); nil: through conn
+	raw  *rawsock.Conn // conn's raw I/O (internal/rawsock); nil: through conn
 	// reused: conn has carried an answer, so a failure before any byte
 	// of the next answer may be the server closing an idle connection;
 	// the request is then sent once more on a new one, as net/http does.
@@ -94,7 +96,7 @@ func (c *leanClient) once(ctx context.Context, path, secret string, body []byte)
 		if err != nil {
 			return 0, false, err
 		}
-		c.conn, c.raw = conn, newLeanRaw(conn)
+		c.conn, c.raw = conn, rawsock.New(conn)
 		// A cancel ends a request that waits for its answer at once.
 		c.stopWait = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	}
@@ -145,7 +147,7 @@ func (c *leanClient) once(ctx context.Context, path, secret string, body []byte)
 
 func (c *leanClient) read(p []byte) (int, error) {
 	if c.raw != nil {
-		return c.raw.read(p)
+		return c.raw.Read(p, 0)
 	}
 	return c.conn.Read(p)
 }
@@ -153,7 +155,7 @@ func (c *leanClient) read(p []byte) (int, error) {
 // write sends head and then body, in one writev when it can.
 func (c *leanClient) write(head, body []byte) error {
 	if c.raw != nil && len(body) > 0 {
-		return c.raw.write(head, body)
+		return c.raw.Write(head, body)
 	}
 	bufs := net.Buffers{head, body}
 	_, err := bufs.WriteTo(c.conn)

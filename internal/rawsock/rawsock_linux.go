@@ -1,4 +1,6 @@
-package transport
+//go:build linux
+
+package rawsock
 
 import (
 	"io"
@@ -10,7 +12,12 @@ import (
 	"unsafe"
 )
 
-// Raw socket I/O for the fast path. A read or write through net.Conn is a
+// clockBase and clock: a monotonic clock for the spins.
+var clockBase = time.Now()
+
+func clock() time.Duration { return time.Since(clockBase) }
+
+// Why raw: a read or write through net.Conn is a
 // syscall the runtime brackets with entersyscall/exitsyscall, and
 // entersyscall wakes the runtime's sysmon thread whenever it sleeps (it
 // does whenever the server waits for its next request). A woken sysmon
@@ -22,8 +29,9 @@ import (
 // RawConn's Read and Write, which wait with the poller and keep the
 // deadlines as net.Conn does.
 
-// rawIO reads and writes one connection's socket.
-type rawIO struct {
+// Conn reads and writes one connection's socket. It is used by one
+// goroutine at a time, as net.Conn's Read and Write each are.
+type Conn struct {
 	rc syscall.RawConn
 	// Arguments and results of the callbacks, kept here so that the
 	// callbacks (method values made once) allocate nothing per call.
@@ -32,7 +40,7 @@ type rawIO struct {
 	niov  int
 	n     int
 	errno syscall.Errno
-	// spinUntil: until then (on monoClock) a read that finds no data
+	// spinUntil: until then (on clock) a read that finds no data
 	// tries again instead of waiting with the poller; 0: it waits at once.
 	spinUntil time.Duration
 	readFn    func(fd uintptr) bool
@@ -41,9 +49,9 @@ type rawIO struct {
 	src, dst net.Addr
 }
 
-// newRawIO returns the raw I/O of c, or nil when c is not a socket the
+// New returns the raw I/O of c, or nil when c is not a socket the
 // runtime polls (a test's pipe, a TLS connection): c is then used as is.
-func newRawIO(c net.Conn) *rawIO {
+func New(c net.Conn) *Conn {
 	switch c.(type) {
 	case *net.TCPConn, *net.UnixConn:
 	default:
@@ -53,19 +61,19 @@ func newRawIO(c net.Conn) *rawIO {
 	if err != nil {
 		return nil
 	}
-	r := &rawIO{rc: rc, src: c.LocalAddr(), dst: c.RemoteAddr()}
+	r := &Conn{rc: rc, src: c.LocalAddr(), dst: c.RemoteAddr()}
 	r.readFn, r.writeFn = r.readOnce, r.writeOnce
 	return r
 }
 
-func (r *rawIO) readOnce(fd uintptr) bool {
+func (r *Conn) readOnce(fd uintptr) bool {
 	for {
 		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.p[0])), uintptr(len(r.p)))
 		switch e {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
-			if r.spinUntil != 0 && monoClock() < r.spinUntil {
+			if r.spinUntil != 0 && clock() < r.spinUntil {
 				runtime.Gosched() // any other goroutine first
 				continue
 			}
@@ -76,16 +84,17 @@ func (r *rawIO) readOnce(fd uintptr) bool {
 	}
 }
 
-// read is net.Conn's Read: io.EOF when the peer closed, a *net.OpError
+// Read is net.Conn's Read: io.EOF when the peer closed, a *net.OpError
 // for a failure or a deadline. When nothing has come yet it tries again
-// for up to spin before it waits with the poller (see idleSpin).
-func (r *rawIO) read(p []byte, spin time.Duration) (int, error) {
+// for up to spin (0: not at all), letting other goroutines run between
+// tries, before it waits with the poller.
+func (r *Conn) Read(p []byte, spin time.Duration) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	r.p, r.n, r.errno = p, 0, 0
 	if spin > 0 {
-		r.spinUntil = monoClock() + spin
+		r.spinUntil = clock() + spin
 	}
 	err := r.rc.Read(r.readFn)
 	n, e := r.n, r.errno
@@ -101,7 +110,7 @@ func (r *rawIO) read(p []byte, spin time.Duration) (int, error) {
 	return n, nil
 }
 
-func (r *rawIO) writeOnce(fd uintptr) bool {
+func (r *Conn) writeOnce(fd uintptr) bool {
 	for r.niov > 0 {
 		first := 2 - r.niov
 		n, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&r.iov[first])), uintptr(r.niov))
@@ -121,7 +130,7 @@ func (r *rawIO) writeOnce(fd uintptr) bool {
 }
 
 // consume drops n written bytes from the front of the iovecs.
-func (r *rawIO) consume(n int) {
+func (r *Conn) consume(n int) {
 	for n > 0 && r.niov > 0 {
 		v := &r.iov[2-r.niov]
 		if l := int(v.Len); n < l {
@@ -138,8 +147,9 @@ func (r *rawIO) consume(n int) {
 	}
 }
 
-// write writes a and then b, all of both unless it fails.
-func (r *rawIO) write(a, b []byte) error {
+// Write writes a and then b (either may be empty) with writev, all of
+// both unless it fails.
+func (r *Conn) Write(a, b []byte) error {
 	r.iov = [2]syscall.Iovec{}
 	r.niov, r.errno = 0, 0
 	for _, p := range [2][]byte{a, b} {
