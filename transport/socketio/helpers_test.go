@@ -508,13 +508,19 @@ type rawClient struct {
 // dialRaw opens a WebSocket, reads the open packet and connects to "/".
 func dialRaw(t testing.TB, e *testEnv, cookie string, hdr http.Header) *rawClient {
 	t.Helper()
+	return dialRawWith(t, websocket.DefaultDialer, e, cookie, hdr)
+}
+
+// dialRawWith is dialRaw through d.
+func dialRawWith(t testing.TB, d *websocket.Dialer, e *testEnv, cookie string, hdr http.Header) *rawClient {
+	t.Helper()
 	if hdr == nil {
 		hdr = http.Header{}
 	}
 	if cookie != "" {
 		hdr.Set("Cookie", cookie)
 	}
-	ws, resp, err := websocket.DefaultDialer.Dial(e.wsURL(), hdr)
+	ws, resp, err := d.Dial(e.wsURL(), hdr)
 	if err != nil {
 		t.Fatalf("dial: %v (%v)", err, resp)
 	}

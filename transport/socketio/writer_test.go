@@ -3,7 +3,6 @@ package socketio
 import (
 	"errors"
 	"net"
-	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,17 +70,5 @@ func dialSmallBuffer(t *testing.T, e *testEnv, cookie string) *rawClient {
 		err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 32<<10) })
 		return errors.Join(err, serr)
 	}}).DialContext}
-	ws, resp, err := d.Dial(e.wsURL(), http.Header{"Cookie": {cookie}})
-	if err != nil {
-		t.Fatalf("dial: %v (%v)", err, resp)
-	}
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
-	c := &rawClient{t: t, ws: ws}
-	t.Cleanup(func() { ws.Close() })
-	if open := c.read(); !strings.HasPrefix(open, "0{") {
-		t.Fatalf("first frame %q is not an open packet", open)
-	}
-	return c
+	return dialRawWith(t, &d, e, cookie, nil)
 }
