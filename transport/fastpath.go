@@ -76,11 +76,6 @@ var DefaultFastPaths = []string{PathMultipleScript, PathSingleScript, PathEntity
 // from run to run).
 const idleSpin = 100 * time.Microsecond
 
-// monoBase and monoClock: a monotonic clock for the spins.
-var monoBase = time.Now()
-
-func monoClock() time.Duration { return time.Since(monoBase) }
-
 // fastBufBytes is a fast connection's read buffer: a request head and the
 // body of an average page save (14 KB) in one read.
 const fastBufBytes = 32 << 10
@@ -414,18 +409,19 @@ func (fc *fastConn) serve() {
 					fc.rdl = headStart.Add(f.headTimeout)
 				}
 			}
-			var spin, spinStart time.Duration
+			var spin time.Duration
+			var spinStart time.Time
 			if fc.w == 0 && !first && idleSpin > 0 && fc.raw != nil {
 				if fc.spinSkip > 0 {
 					fc.spinSkip--
 				} else if f.open.Load() == 1 {
-					spin, spinStart = idleSpin, monoClock()
+					spin, spinStart = idleSpin, time.Now()
 					f.spins.Add(1)
 				}
 			}
 			m, err := fc.read(fc.buf[fc.w:], spin)
 			if spin > 0 {
-				if monoClock()-spinStart < spin {
+				if time.Since(spinStart) < spin {
 					fc.spinMisses = 0
 				} else {
 					fc.spinMisses = min(fc.spinMisses+1, 6)

@@ -64,10 +64,11 @@ func (w *batchWriter) close() {
 }
 
 // flush writes conns (as flushReady would each) and returns msgs, the
-// flusher's scratch.
+// flusher's scratch. A nil w (no batchSender here) writes each connection
+// with flushReady.
 func (w *batchWriter) flush(conns []*conn, msgs []outMsg) []outMsg {
 	for len(conns) > 0 {
-		if w.s == nil { // given up (batchFailLimit), maybe within this pass
+		if w == nil || w.s == nil { // none here, or given up (batchFailLimit), maybe within this pass
 			for _, c := range conns {
 				msgs = c.flushReady(msgs[:0])
 			}

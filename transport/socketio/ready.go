@@ -100,13 +100,7 @@ func (q *readyQueue) flusher() {
 				return
 			}
 		}
-		if w != nil {
-			msgs = w.flush(conns, msgs)
-		} else {
-			for _, c := range conns {
-				msgs = c.flushReady(msgs[:0])
-			}
-		}
+		msgs = w.flush(conns, msgs)
 		clear(conns)
 		clear(msgs)
 	}
