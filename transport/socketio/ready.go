@@ -103,6 +103,11 @@ func (q *readyQueue) flusher() {
 		msgs = w.flush(conns, msgs)
 		clear(conns)
 		clear(msgs)
+		// A backlog keeps this loop runnable for as long as it lasts,
+		// and the runtime preempts it only every 10 ms: on one P the
+		// readers (which conflate what waits here) and the handshakes
+		// would wait that long. A pass is at most readyBatch writes.
+		runtime.Gosched()
 	}
 }
 
