@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // poller waits for every connection's socket to become readable on one
@@ -61,6 +62,12 @@ func newPoller() (*poller, error) {
 		return nil, err
 	}
 	ep := os.NewFile(uintptr(epfd), "socketio-epoll")
+	// Fails unless ep is in the netpoller (deadlines are the netpoller's):
+	// run could not wait then, and no reader would ever start.
+	if err := ep.SetReadDeadline(time.Time{}); err != nil {
+		_ = ep.Close()
+		return nil, err
+	}
 	rc, err := ep.SyscallConn()
 	if err != nil {
 		_ = ep.Close()
