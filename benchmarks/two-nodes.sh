@@ -1,23 +1,28 @@
 #!/bin/bash
-# Two rts nodes over Redis under siobench, with no relay of our own: an nftables DNAT rule on the
-# output hook sends each connection to the front port to one of the nodes at random (numgen random),
-# so every room of 100 has members on both nodes and the kernel does the forwarding.
+# Two rts nodes over Redis under siobench, with no relay of our own: nftables rules on the output
+# hook rewrite the ports of each connection to the front port so that it reaches one of the nodes
+# (chosen by a hash of the client's port), so every room of 100 has members on both nodes and the
+# kernel does the forwarding. The rewrite is stateless (no conntrack, no NAT): client-to-front
+# packets get the node's port, node-to-127.0.0.1 packets from a node's port get the front port
+# back, so the script reaches the nodes itself from 127.0.0.2. NAT=dnat uses a conntrack DNAT
+# (numgen random) instead: it cost the nodes' core 1.3-2.5 us a delivery (benchmarks/README).
 # Both nodes on CPU 0 (as side-by-side.sh pins its one server), siobench and its stand-in
 # /users/me on CPU 1, redis-server wherever it runs. NODES=1 sends every connection to node A
-# through the same rule (the control: the DNAT's conntrack cost without a second node); NODES=1 NAT=0
-# connects siobench to node A itself, and USE_REDIS=0 runs node A without Redis (side-by-side.sh's
-# rts half). PERF=1 records CPU 0 with perf (call graphs) for the pointer phase into $OUT/$TAG-perf.data.
+# through the same rules; NODES=1 NAT=0 connects siobench to node A itself, and USE_REDIS=0 runs
+# node A without Redis (side-by-side.sh's rts half). PERF=1 records CPU 0 with perf (call graphs)
+# for the pointer phase into $OUT/$TAG-perf.data.
 #
 # usage: benchmarks/two-nodes.sh RTS_BINARY N [POINTER_SECONDS]     (root: nft needs CAP_NET_ADMIN)
-# env:   OUT (default /tmp/rts-two-nodes), TAG (run name), NODES (2), BENCH (siobench binary, built
-#        from ../shared/tools/sio-anchor/siobench when missing), FRONT, PORT_A, PORT_B, BPORT (ports),
+# env:   OUT (default /tmp/rts-two-nodes), TAG (run name), NODES (2), NAT (1: stateless rewrite,
+#        dnat, 0: none), USE_REDIS (1), PERF (0), BENCH (siobench binary, built from
+#        ../shared/tools/sio-anchor/siobench when missing), FRONT, PORT_A, PORT_B, BPORT (ports),
 #        GOMAXPROCS (passed to the nodes only), REDIS_CLI (default "redis-cli": 127.0.0.1:6379).
 # Deletes the keys rts:* before and after the run (the nodes' default prefix). Prints one summary;
 # siobench's JSON, its log, the nodes' logs, metrics and CPU samples land in $OUT/$TAG-*.
 set -u
 RTS=$1; N=${2:-2000}; SECS=${3:-15}
 NODES=${NODES:-2}; NAT=${NAT:-1}; USE_REDIS=${USE_REDIS:-1}; PERF=${PERF:-0}
-[ "$NODES" = 2 ] && { NAT=1; USE_REDIS=1; }
+[ "$NODES" = 2 ] && { [ "$NAT" = 0 ] && NAT=1; USE_REDIS=1; }
 FRONT=${FRONT:-18490}; PORT_A=${PORT_A:-18491}; PORT_B=${PORT_B:-18492}; BPORT=${BPORT:-18499}
 OUT=${OUT:-/tmp/rts-two-nodes}; TAG=${TAG:-n$NODES-$N}
 BENCH=${BENCH:-/tmp/siobench}
@@ -32,6 +37,7 @@ ulimit -n "$(ulimit -Hn)"
 TABLE=rts_two_nodes_$$
 PIDS=()
 cleanup() {
+	trap '' INT TERM # a second signal must not cut the cleanup short (rules and keys left behind)
 	for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2> /dev/null; done
 	nft delete table ip "$TABLE" 2> /dev/null
@@ -43,20 +49,18 @@ trap 'exit 130' INT TERM
 $REDIS_CLI --scan --pattern 'rts:*' | xargs -r $REDIS_CLI del > /dev/null
 
 TARGET=$FRONT
+if [ "$NODES" = 2 ]; then NODEPORTS="$PORT_A, $PORT_B"; else NODEPORTS="$PORT_A"; fi
 if [ "$NAT" = 0 ]; then
 	TARGET=$PORT_A
-elif [ "$NODES" = 2 ]; then
-	MAP="numgen random mod 2 map { 0 : $PORT_A, 1 : $PORT_B }"
-else
-	MAP="$PORT_A"
-fi
-# Only the front port's connections are tracked (the NAT needs conntrack); the nodes' Redis and
-# /users/me traffic is not, so it costs what it costs without the rule.
-[ "$NAT" = 0 ] || nft -f - << EOF || exit 1
+elif [ "$NAT" = dnat ]; then
+	if [ "$NODES" = 2 ]; then MAP="numgen random mod 2 map { 0 : $PORT_A, 1 : $PORT_B }"; else MAP="$PORT_A"; fi
+	# Only the front port's connections are tracked (the NAT needs conntrack); the nodes' Redis
+	# and /users/me traffic is not.
+	nft -f - << EOF || exit 1
 table ip $TABLE {
 	chain raw_out {
 		type filter hook output priority -300; policy accept;
-		ip daddr 127.0.0.1 tcp dport != { $FRONT, $PORT_A, $PORT_B } tcp sport != { $FRONT, $PORT_A, $PORT_B } notrack
+		ip daddr 127.0.0.1 tcp dport != { $FRONT, $NODEPORTS } tcp sport != { $FRONT, $NODEPORTS } notrack
 	}
 	chain nat_out {
 		type nat hook output priority -100; policy accept;
@@ -64,6 +68,18 @@ table ip $TABLE {
 	}
 }
 EOF
+else
+	if [ "$NODES" = 2 ]; then MAP="jhash tcp sport mod 2 map { 0 : $PORT_A, 1 : $PORT_B }"; else MAP="$PORT_A"; fi
+	nft -f - << EOF || exit 1
+table ip $TABLE {
+	chain out {
+		type filter hook output priority -300; policy accept;
+		ip saddr 127.0.0.1 ip daddr 127.0.0.1 tcp dport $FRONT tcp dport set $MAP
+		ip saddr 127.0.0.1 ip daddr 127.0.0.1 tcp sport { $NODEPORTS } tcp sport set $FRONT
+	}
+}
+EOF
+fi
 
 GOMAXPROCS=1 taskset -c 1 "$BENCH" -backend "$BPORT" -n 0 > "$P-backend.log" 2>&1 &
 BE=$!; PIDS+=("$BE")
@@ -78,7 +94,7 @@ start_node "$PORT_A" "$P-node-a.log"; A=$LAST
 B=0
 if [ "$NODES" = 2 ]; then start_node "$PORT_B" "$P-node-b.log"; B=$LAST; fi
 for port in "$PORT_A" $([ "$NODES" = 2 ] && echo "$PORT_B"); do
-	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/metrics" > /dev/null && break; sleep 0.1; done
+	for _ in $(seq 100); do curl -sf --interface 127.0.0.2 "http://127.0.0.1:$port/metrics" > /dev/null && break; sleep 0.1; done
 done
 sleep 2
 
@@ -86,7 +102,7 @@ sleep 2
 # JOIN and RESULT lines, each node's metrics and how each room's editors are spread over the nodes.
 REDIS_PID=$(pgrep -x redis-server | head -n1)
 taskset -c 1 python3 - "$P" "$A" "$B" "$PORT_A" "$PORT_B" "${REDIS_PID:-0}" "$SECS" "$REDIS_CLI" "$PERF" << 'PY' &
-import json, os, re, subprocess, sys, time, urllib.request
+import http.client, json, os, re, subprocess, sys, time
 prefix, pa, pb, porta, portb, rpid, secs, rcli, perf = sys.argv[1:10]
 secs = float(secs)
 procs = {"a": int(pa), "b": int(pb), "redis": int(rpid)}
@@ -101,7 +117,10 @@ KEEP = ("rts_ws_connections ", "rts_ws_sockets", "rts_redis_errors_total", "rts_
         "rts_ws_writes_total", "rts_ws_conflated_messages_total", "rts_ws_slow_consumers_total", "rts_ws_pointer_events_dropped_total")
 def metrics(port):
     try:
-        body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5).read().decode()
+        c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5, source_address=("127.0.0.2", 0))
+        c.request("GET", "/metrics")
+        body = c.getresponse().read().decode()
+        c.close()
     except Exception as e:
         return {"error": str(e)}
     out = {}
@@ -188,7 +207,9 @@ W=$!; PIDS+=("$W")
 
 uptime > "$P-uptime.txt"
 echo "START $(date +%s.%N)" > "$P-siobench.log"
-GOMAXPROCS=1 taskset -c 1 "$BENCH" -n "$N" -port "$TARGET" -pid "$A" -ptrsecs "$SECS" -out "$P.json" -cookie >> "$P-siobench.log" 2>&1
+GOMAXPROCS=1 taskset -c 1 "$BENCH" -n "$N" -port "$TARGET" -pid "$A" -ptrsecs "$SECS" -out "$P.json" -cookie >> "$P-siobench.log" 2>&1 &
+SB=$!; PIDS+=("$SB")
+wait "$SB"
 echo "END $(date +%s.%N)" >> "$P-siobench.log"
 wait "$W"
 uptime >> "$P-uptime.txt"
