@@ -48,6 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		secret  = fs.String("secret", os.Getenv("APPSMITH_RTS_SECRET"), "sent as header x-rts-secret (default $APPSMITH_RTS_SECRET)")
 		asJSON  = fs.Bool("json", false, "print one JSON object instead of the text block")
 		netHTTP = fs.Bool("nethttp", false, "send with net/http's client instead of the lean one (costs the client more CPU a request; see leanhttp.go)")
+		spin    = fs.Duration("spin", 0, "lean client: wait for each answer spinning up to this long (at most 10ms) before the poller, so that the client's core does not halt (to measure the machine's wake-up time)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: dslreplay [flags]\n\nSends every page DSL of the corpus to /rts-api/v1/dsl/migrate, one at a time.\n\n")
@@ -67,6 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := loadgen.ReplayDSL(ctx, loadgen.DSLReplayConfig{
 		URL: *base, Rounds: *rounds, Warmup: *warmup, Secret: *secret, Timeout: *timeout, NetHTTP: *netHTTP,
+		Spin: *spin,
 	}, cases)
 	if err != nil {
 		fmt.Fprintln(stderr, "dslreplay:", err)

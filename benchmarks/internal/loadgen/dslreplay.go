@@ -99,7 +99,17 @@ type DSLReplayConfig struct {
 	// goes through net/http.
 	Client  *http.Client
 	NetHTTP bool
+	// Spin (lean client only, 0..MaxSpin): after sending a request, read
+	// its socket again for up to this long before waiting with the
+	// poller, so that the client's core does not halt while the server
+	// works. It shows how much of a fast server's time a request is the
+	// client's wake-up on this machine (see benchmarks/README.md, dsl7);
+	// the default, 0, waits as any client does.
+	Spin time.Duration
 }
+
+// MaxSpin bounds DSLReplayConfig.Spin.
+const MaxSpin = 10 * time.Millisecond
 
 // DSLReplayResult is the outcome of a replay. Requests = OK + Failed.
 type DSLReplayResult struct {
@@ -150,6 +160,9 @@ func ReplayDSL(ctx context.Context, cfg DSLReplayConfig, cases []DSLCase) (*DSLR
 	if cfg.Rounds < 1 || cfg.Rounds > MaxRounds || cfg.Warmup < 0 || cfg.Warmup > MaxRounds {
 		return nil, fmt.Errorf("rounds must be within 1..%d and warm-up rounds within 0..%d", MaxRounds, MaxRounds)
 	}
+	if cfg.Spin < 0 || cfg.Spin > MaxSpin {
+		return nil, fmt.Errorf("spin must be within 0..%v", MaxSpin)
+	}
 	if len(cases) == 0 {
 		return nil, errors.New("no DSL cases to send")
 	}
@@ -161,6 +174,7 @@ func ReplayDSL(ctx context.Context, cfg DSLReplayConfig, cases []DSLCase) (*DSLR
 	if r.client == nil {
 		if u, _ := url.Parse(base); u.Scheme == "http" && !cfg.NetHTTP {
 			r.lean, r.path = newLeanClient(u.Host, timeout), u.Path+MigratePath
+			r.lean.spin = cfg.Spin
 			defer r.lean.close()
 		} else {
 			r.client = NewClient(1, timeout)

@@ -275,6 +275,8 @@ func TestReplayDSLBadConfig(t *testing.T) {
 		{"negative warm-up", DSLReplayConfig{URL: "http://127.0.0.1:1", Rounds: 1, Warmup: -1}, cases, "rounds must be within"},
 		{"bad URL", DSLReplayConfig{URL: "ftp://x", Rounds: 1}, cases, "scheme must be http"},
 		{"no cases", DSLReplayConfig{URL: "http://127.0.0.1:1", Rounds: 1}, nil, "no DSL cases"},
+		{"negative spin", DSLReplayConfig{URL: "http://127.0.0.1:1", Rounds: 1, Spin: -1}, cases, "spin must be within"},
+		{"long spin", DSLReplayConfig{URL: "http://127.0.0.1:1", Rounds: 1, Spin: MaxSpin + 1}, cases, "spin must be within"},
 		{"unreachable", DSLReplayConfig{URL: closed.URL, Rounds: 1}, cases, "did not answer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,6 +49,9 @@ type leanClient struct {
 	body []byte // the last answer's body
 	// nread counts the bytes read, to tell whether an attempt got any.
 	nread int64
+	// spin: how long a raw read tries again before it waits with the
+	// poller (DSLReplayConfig.Spin).
+	spin time.Duration
 }
 
 // errLeanProtocol is an answer the lean client cannot read.
@@ -147,7 +150,7 @@ func (c *leanClient) once(ctx context.Context, path, secret string, body []byte)
 
 func (c *leanClient) read(p []byte) (int, error) {
 	if c.raw != nil {
-		return c.raw.Read(p, 0)
+		return c.raw.Read(p, c.spin)
 	}
 	return c.conn.Read(p)
 }

@@ -214,14 +214,17 @@ func FuzzLeanAnswer(f *testing.F) {
 // counts and sends the same requests.
 func TestReplayDSLClients(t *testing.T) {
 	t.Parallel()
-	for _, netHTTP := range []bool{false, true} {
+	for _, tc := range []struct {
+		netHTTP bool
+		spin    time.Duration
+	}{{false, 0}, {true, 0}, {false, time.Millisecond}} {
 		srv := newMigrateServer(t, nil)
-		res, err := ReplayDSL(context.Background(), DSLReplayConfig{URL: srv.URL, Rounds: 2, Secret: "s", NetHTTP: netHTTP}, mustLoad(t, threeDSLs...))
+		res, err := ReplayDSL(context.Background(), DSLReplayConfig{URL: srv.URL, Rounds: 2, Secret: "s", NetHTTP: tc.netHTTP, Spin: tc.spin}, mustLoad(t, threeDSLs...))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.OK != 6 || res.Failed != 0 || srv.conns.Load() != 1 || srv.secret.Load() != "s" {
-			t.Errorf("netHTTP %v: ok %d failed %d (%s), %d connections", netHTTP, res.OK, res.Failed, res.FirstError, srv.conns.Load())
+			t.Errorf("netHTTP %v, spin %v: ok %d failed %d (%s), %d connections", tc.netHTTP, tc.spin, res.OK, res.Failed, res.FirstError, srv.conns.Load())
 		}
 		if !bytes.Contains([]byte(res.Stopped), []byte("2 rounds")) {
 			t.Errorf("stopped %q", res.Stopped)
