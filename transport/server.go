@@ -83,7 +83,7 @@ func (s *Server) Listen() error {
 	if s.ln != nil {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.addr)
+	ln, err := listenConfig.Listen(context.Background(), "tcp", s.addr)
 	if err != nil {
 		return err
 	}
