@@ -481,6 +481,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.joiners = nil
 	s.jmu.Unlock()
 	s.broker.close()
+	s.auth.close()
 	return err
 }
 
