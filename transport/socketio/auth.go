@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // User is an authenticated Appsmith user.
@@ -41,6 +43,8 @@ type authenticator struct {
 	ttl     time.Duration
 	log     *slog.Logger
 	m       *metrics
+	// The auth counters of every sign-in, looked up once.
+	okC, cachedC prometheus.Counter
 	// lean, when set, makes the calls instead of client (see authConns).
 	lean *authConns
 
@@ -62,6 +66,7 @@ type authJob struct {
 type authEntry struct {
 	done    chan struct{} // closed when user/expires are set
 	user    *User
+	json    []byte // user's {"name","email"} (editor lists), nil with user
 	expires time.Time
 }
 
@@ -76,6 +81,8 @@ func newAuthenticator(ctx context.Context, o *Options, m *metrics) *authenticato
 		m:       m,
 		cache:   make(map[[32]byte]*authEntry),
 		jobs:    make(chan authJob),
+		okC:     m.auth.WithLabelValues("ok"),
+		cachedC: m.auth.WithLabelValues("cached"),
 	}
 	if o.defaultClient && a.base != "" {
 		a.lean = newAuthConns(a.base + "/users/me")
@@ -95,9 +102,16 @@ func sessionCookie(r *http.Request) string {
 // lookup returns the user of the cookie, or nil when unauthenticated
 // (no cookie, no API base, anonymousUser, missing email, or any failure).
 func (a *authenticator) lookup(ctx context.Context, cookie string) *User {
+	u, _ := a.lookupJSON(ctx, cookie)
+	return u
+}
+
+// lookupJSON is lookup, with the user's JSON for editor lists (nil with a
+// nil user).
+func (a *authenticator) lookupJSON(ctx context.Context, cookie string) (*User, []byte) {
 	if cookie == "" || a.base == "" {
 		a.m.auth.WithLabelValues("no_cookie").Inc()
-		return nil
+		return nil, nil
 	}
 	key := sha256.Sum256([]byte(cookie))
 	now := time.Now()
@@ -108,8 +122,8 @@ func (a *authenticator) lookup(ctx context.Context, cookie string) *User {
 		case <-e.done:
 			if now.Before(e.expires) {
 				a.mu.Unlock()
-				a.m.auth.WithLabelValues("cached").Inc()
-				return e.user
+				a.cachedC.Inc()
+				return e.user, e.json
 			}
 			ok = false // expired: fetch again
 		default: // in flight: wait for it below
@@ -128,9 +142,9 @@ func (a *authenticator) lookup(ctx context.Context, cookie string) *User {
 	}
 	select {
 	case <-e.done:
-		return e.user
+		return e.user, e.json
 	case <-ctx.Done():
-		return nil
+		return nil, nil
 	}
 }
 
@@ -186,8 +200,14 @@ func (a *authenticator) worker(j authJob) {
 // waiting on j.e.
 func (a *authenticator) settle(j authJob) {
 	user, ttl := a.fetch(a.ctx, j.cookie)
+	var js []byte
+	if user != nil {
+		// Encoded here, on the worker's grown stack, rather than on the
+		// connection's new handshake goroutine (encoding/json runs deep).
+		js, _ = jsonMarshal(user)
+	}
 	a.mu.Lock()
-	j.e.user, j.e.expires = user, time.Now().Add(ttl)
+	j.e.user, j.e.json, j.e.expires = user, js, time.Now().Add(ttl)
 	close(j.e.done)
 	a.mu.Unlock()
 }
@@ -277,7 +297,7 @@ func (a *authenticator) attempt(ctx context.Context, cookie string) (*User, time
 		a.m.auth.WithLabelValues("anonymous").Inc()
 		return nil, a.ttl, nil
 	}
-	a.m.auth.WithLabelValues("ok").Inc()
+	a.okC.Inc()
 	return u, a.ttl, nil
 }
 
