@@ -298,12 +298,12 @@ type fastConn struct {
 	// write it bounds, so that a request whose body came with its head
 	// and whose deadlines do not change costs no timer updates.
 	rdl, wdl, rdlSet, wdlSet time.Time
-	// raw reads and writes the socket without waking sysmon
-	// (internal/rawsock); nil: through c.
-	raw *rawsock.Conn
 	// hijacked: a WebSocket handshake's handler took the connection
 	// (fastupgrade.go).
 	hijacked bool
+	// raw reads and writes the socket without waking sysmon
+	// (internal/rawsock); nil: through c.
+	raw *rawsock.Conn
 	// spinSkip: waits for a request left to make without spinning;
 	// spinMisses: spins in a row that ended without one (see idleSpin).
 	spinSkip, spinMisses int
