@@ -1,9 +1,12 @@
 package socketio
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 )
 
 // On one P, a goroutine that becomes runnable while a flusher works
@@ -44,4 +47,55 @@ func readyWaiting(q *readyQueue) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.conns) - q.head
+}
+
+// On one P, a pointer that arrives while a flusher works through a
+// backlog is read between its passes, and replaces the sender's older
+// pointer still waiting for the receiver: the receiver gets the newest
+// position, not the stale one first. The poller waits in the runtime's
+// netpoller, which the scheduler consults only once nothing else is
+// runnable (or from sysmon every 10 ms), so a flusher that stays
+// runnable used to leave the pointer unread until the whole backlog was
+// written.
+func TestFlusherReadsBetweenPasses(t *testing.T) {
+	for _, p := range batchPaths()[:2] { // io_uring where there is one, and one write per connection
+		t.Run(p.name, func(t *testing.T) {
+			useBatchSender(t, p.use)
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+			e := newEnv(t, nil) // one flusher
+			if e.srv.poll == nil {
+				t.Skip("no epoll here: every connection has its own reader")
+			}
+			e.srv.presenceInterval = time.Hour // no room-wide list joins the backlog
+			page := func(user string) (*rawClient, string) {
+				c := dialRaw(t, e, "SESSION="+user, nil)
+				c.write("40/page/edit,")
+				var ack struct{ Sid string }
+				if err := json.Unmarshal([]byte(strings.TrimPrefix(c.readUntil("40/page/edit,{"), "40/page/edit,")), &ack); err != nil || ack.Sid == "" {
+					t.Fatalf("page CONNECT answer: %v", err)
+				}
+				c.write(`42/page/edit,["collab:start_edit","p1"]`)
+				c.readUntil(`42/page/edit,["collab:online_editors"`)
+				return c, ack.Sid
+			}
+			sender, sid := page("bob")
+			receiver, _ := page("carol")
+			const n = 3 * readyBatch
+			for i := range n {
+				joinApp(t, e, "alice", fmt.Sprintf("app%d", i))
+			}
+			for i := range n {
+				e.publish(fmt.Sprintf("app:app%d", i), "graph:changed", map[string]any{"i": i})
+			}
+			// The sender's older pointer, queued behind the backlog as
+			// the relay queues one.
+			old := encodeEvent(nspPage, EventMousePointer, []byte(`{"data":{"x":1,"y":1},"pageId":"p1","socketId":"`+sid+`"}`))
+			e.srv.page.broadcast("page:p1", outMsg{b: old, key: sid})
+			sender.write(`42/page/edit,["collab:mouse_pointer",{"data":{"x":2,"y":1},"pageId":"p1"}]`)
+			f := receiver.readUntil(`42/page/edit,["collab:mouse_pointer"`)
+			if !strings.Contains(f, `"x":2`) {
+				t.Fatalf("the receiver got the stale pointer first: %.80q", f)
+			}
+		})
+	}
 }

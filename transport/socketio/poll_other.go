@@ -15,5 +15,8 @@ func (p *poller) rearm(*conn) error { return errors.New("socketio: no poller") }
 func (p *poller) remove(*conn)      {}
 func (p *poller) close()            {}
 func (p *poller) watching() int     { return 0 }
+func (p *poller) pollNow(*pollBuf)  {}
+
+type pollBuf struct{}
 
 var errNoEpoll = errors.New("socketio: no epoll on this system")

@@ -30,8 +30,11 @@ type readyQueue struct {
 	conns []*conn // conns[head:] are waiting
 	head  int
 	wake  chan struct{} // cap 1: "something was pushed"
-	stop  chan struct{} // closed by Shutdown: the flushers end
-	wg    sync.WaitGroup
+	// poll, when set, starts the readers of readable sockets between a
+	// backlog's passes (poller.pollNow); set before the flushers start.
+	poll *poller
+	stop chan struct{} // closed by Shutdown: the flushers end
+	wg   sync.WaitGroup
 }
 
 func newReadyQueue() *readyQueue {
@@ -67,6 +70,13 @@ func (q *readyQueue) push(c *conn) {
 	}
 }
 
+// waiting reports whether connections wait in the queue.
+func (q *readyQueue) waiting() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.head < len(q.conns)
+}
+
 // pop moves up to readyBatch waiting connections to dst.
 func (q *readyQueue) pop(dst []*conn) []*conn {
 	q.mu.Lock()
@@ -90,6 +100,7 @@ func (q *readyQueue) flusher() {
 	defer w.close()
 	var conns []*conn
 	var msgs []outMsg
+	var pb pollBuf
 	for {
 		conns = q.pop(conns[:0])
 		if len(conns) == 0 {
@@ -103,6 +114,12 @@ func (q *readyQueue) flusher() {
 		msgs = w.flush(conns, msgs)
 		clear(conns)
 		clear(msgs)
+		if q.poll != nil && q.waiting() {
+			// More passes follow at once: read what the clients sent
+			// meanwhile (their pointers conflate into this backlog)
+			// rather than after it.
+			q.poll.pollNow(&pb)
+		}
 		// A backlog keeps this loop runnable for as long as it lasts,
 		// and the runtime preempts it only every 10 ms: on one P the
 		// readers (which conflate what waits here) and the handshakes

@@ -137,6 +137,7 @@ func New(opts Options) (*Server, error) {
 		s.log.Warn("sockets: no epoll, one reader goroutine per connection", "err", err)
 	}
 	go s.janitor()
+	s.ready.poll = s.poll
 	s.ready.startFlushers()
 	return s, nil
 }
