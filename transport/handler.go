@@ -169,6 +169,7 @@ type exchange struct {
 	answersBuf [][]byte
 	lookups    []cacheLookup
 	spans      []int32 // the answer's scripts for the saved pages (see savedPage.spans)
+	clen       [1]string
 }
 
 // answers returns a slice of n nil answers, reusing the exchange's.
@@ -511,7 +512,8 @@ func (x *exchange) send(status int) {
 		_, _ = x.w.Write(x.out)
 		return
 	}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(x.out))}
+	x.clen[0] = strconv.Itoa(len(x.out))
+	hdr["Content-Length"] = x.clen[:] // servers copy it at WriteHeader, as net/http does
 	cc := corkOf(x.r)
 	if cc != nil {
 		cc.cork()

@@ -61,12 +61,12 @@ func (e *savedPage) size() int { return cap(e.body) + cap(e.answer) + 4*cap(e.sp
 // a larger body or answer would crowd the others out (the largest real
 // page, 455 scripts, answers 170 KB).
 const (
-	savedSlots      = 32
+	savedSlots      = 128
 	savedMinScripts = 8
 	savedMaxBody    = 256 << 10
 	savedMaxAnswer  = 256 << 10
-	// DefaultSavedPagesBytes bounds the bodies and answers kept: 32 average
-	// pages take about 1 MB.
+	// DefaultSavedPagesBytes bounds the bodies and answers kept: an average
+	// page takes about 30 KB, so the 128 slots hold about 4 MB.
 	DefaultSavedPagesBytes = 4 << 20
 	// sigBytes is how much of a body's start and of its end names the page:
 	// a kept save is compared with a new body when one of them is the same.
@@ -179,11 +179,14 @@ func (m *pageMemo) put(x *exchange, e *savedPage, body []byte, ver, at, close in
 	}
 	e.head, e.tail, e.ver, e.at, e.close = head, tail, ver, at, close
 	if len(x.in) > 0 && &body[0] == &x.in[0] {
-		e.body, x.in = body, e.body[:0]
+		keepBytes(&e.body, &x.in, len(body))
 	} else {
+		if !fits(cap(e.body), len(body)) {
+			e.body = make([]byte, 0, len(body))
+		}
 		e.body = append(e.body[:0], body...)
 	}
-	e.answer, x.out = x.out, e.answer[:0]
+	keepBytes(&e.answer, &x.out, len(x.out))
 	e.spans, x.spans = x.spans, e.spans[:0]
 	m.clock++
 	e.used = m.clock
@@ -198,6 +201,25 @@ func (m *pageMemo) put(x *exchange, e *savedPage, body []byte, ver, at, close in
 	m.slots[slot] = e
 	m.bytes += e.size()
 }
+
+// keepBytes moves the first n bytes of the exchange's buffer *src into
+// the entry's *dst: by swapping the two buffers when *src is not much
+// larger than n, else by copying into *dst (made to measure if it does not
+// fit), the exchange keeping its large buffer. An exchange's buffers grow
+// to the largest request it served; kept as they are, a few of them would
+// fill the memo's bytes with unused capacity.
+func keepBytes(dst, src *[]byte, n int) {
+	if fits(cap(*src), n) {
+		*dst, *src = (*src)[:n], (*dst)[:0]
+		return
+	}
+	if !fits(cap(*dst), n) {
+		*dst = make([]byte, 0, n)
+	}
+	*dst = append((*dst)[:0], (*src)[:n]...)
+}
+
+func fits(c, n int) bool { return c >= n && c <= n+n/4+4096 }
 
 // oldest is the slot of the entry used longest ago, or -1 when all are
 // empty.
