@@ -68,6 +68,10 @@ const (
 	// DefaultSavedPagesBytes bounds the bodies and answers kept: an average
 	// page takes about 30 KB, so the 128 slots hold about 4 MB.
 	DefaultSavedPagesBytes = 4 << 20
+	// savedCandidates bounds the kept saves a body is compared with: pages
+	// of one app may start alike, but a body like many kept ones must not
+	// cost a comparison with each.
+	savedCandidates = 4
 	// sigBytes is how much of a body's start and of its end names the page:
 	// a kept save is compared with a new body when one of them is the same.
 	sigBytes = 128
@@ -126,14 +130,25 @@ func (m *pageMemo) take(body []byte) (e *savedPage, p, s int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	best, shared := -1, len(body)/2
-	for i, c := range m.slots {
-		if c == nil || c.head != head && c.tail != tail {
-			continue
+	// Those with both ends alike first (an edit inside the page), then
+	// those with one.
+	for pass := range 2 {
+		compared := 0
+		for i, c := range m.slots {
+			if c == nil || (pass == 0) != (c.head == head && c.tail == tail) || c.head != head && c.tail != tail {
+				continue
+			}
+			if compared++; compared > savedCandidates {
+				break
+			}
+			cp := commonPrefix(body, c.body)
+			cs := commonSuffix(body[cp:], c.body[cp:])
+			if cp+cs > shared {
+				best, shared, p, s = i, cp+cs, cp, cs
+			}
 		}
-		cp := commonPrefix(body, c.body)
-		cs := commonSuffix(body[cp:], c.body[cp:])
-		if cp+cs > shared {
-			best, shared, p, s = i, cp+cs, cp, cs
+		if best >= 0 {
+			break
 		}
 	}
 	if best < 0 {

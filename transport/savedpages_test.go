@@ -307,3 +307,30 @@ func FuzzSavedPages(f *testing.F) {
 		}
 	})
 }
+
+// TestSavedPagesAlike: many kept saves with the same start and end (pages
+// of one app) are compared with a new body a few at a time, and each
+// answer is still the plain handler's.
+func TestSavedPagesAlike(t *testing.T) {
+	t.Parallel()
+	plain, _ := newDirect(t, Options{ExtractCacheBytes: -1, SavedPagesBytes: -1})
+	h, reg := newDirect(t, Options{})
+	page := func(p, edit int) string {
+		scripts := append([]string(nil), pageScripts...)
+		scripts[6] = fmt.Sprintf(`"Page%d.data"`, p)
+		scripts[7] = fmt.Sprintf(`"Page%d.edit%d"`, p, edit)
+		return pageBody(scripts, `,"evalVersion":2`)
+	}
+	for edit := range 3 {
+		for p := range 20 {
+			body := page(p, edit)
+			_, want := direct(plain, body)
+			if st, got := direct(h, body); st != http.StatusOK || got != want {
+				t.Fatalf("page %d edit %d: %d %s, want %s", p, edit, st, got, want)
+			}
+		}
+	}
+	if counterValue(t, reg, "rts_saved_page_hits_total") == 0 {
+		t.Error("no save was read against a kept one")
+	}
+}
