@@ -43,8 +43,10 @@ import (
 // does not do: a request's context is not cancelled when its client goes
 // away in the middle of it (net/http's watching goroutine is what this
 // saves); deadlines still bound it. Handlers of the fast routes must not
-// use Hijack, Flush, trailers or Transfer-Encoding: the routes are the
-// analysis routes, whose handler does not.
+// use Hijack, Flush, trailers or Transfer-Encoding, nor keep the request,
+// its headers or the ResponseWriter once they have returned (a connection
+// reuses them for its next request): the routes are the analysis routes,
+// whose handler does none of that.
 
 // DefaultFastPaths are the routes served by the fast path unless
 // ServerOptions.FastPaths says otherwise: the POST routes the Java
