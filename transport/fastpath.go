@@ -32,8 +32,9 @@ import (
 // read for a head and a body that fit the buffer and one write for the
 // answer. The first request that is anything else hands the connection,
 // with what was read of it, to net/http for the rest of its life, so
-// everything else (GETs, WebSockets, chunked bodies, 100-continue,
-// malformed requests and their errors) is net/http's as before.
+// everything else (GETs, chunked bodies, 100-continue, malformed requests
+// and their errors) is net/http's as before; a WebSocket handshake to the
+// Socket.IO endpoint is the exception, served here too (fastupgrade.go).
 //
 // The answer is what net/http writes for the same handler's calls, header
 // for header (TestFastPathMatchesNetHTTP): the handler's headers sorted,
@@ -101,6 +102,7 @@ type fastFront struct {
 	hs          *http.Server
 	log         *slog.Logger
 	paths       []string
+	upgrades    []string // path prefixes of handshakes served here (fastupgrade.go)
 	handoff     chan net.Conn
 	acceptErr   chan error
 	closed      chan struct{}
@@ -299,6 +301,9 @@ type fastConn struct {
 	// write it bounds, so that a request whose body came with its head
 	// and whose deadlines do not change costs no timer updates.
 	rdl, wdl, rdlSet, wdlSet time.Time
+	// hijacked: a WebSocket handshake's handler took the connection
+	// (fastupgrade.go).
+	hijacked bool
 	// raw reads and writes the socket without waking sysmon
 	// (internal/rawsock); nil: through c.
 	raw *rawsock.Conn
@@ -393,6 +398,14 @@ func (fc *fastConn) serve() {
 	for {
 		n, ok := parseHead(fc.buf[fc.r:fc.w], f.paths, &fc.head)
 		if !ok {
+			if served, keep := fc.serveUpgrade(); served {
+				handed = fc.hijacked
+				if keep && !f.shutting.Load() {
+					first = false
+					continue
+				}
+				return
+			}
 			handed = fc.handOver()
 			return
 		}
@@ -694,6 +707,7 @@ type fastResponse struct {
 	pend        []byte // body bytes before the head is done
 	closeAfter  bool
 	err         error
+	upgrade     bool // a WebSocket handshake: Hijack is allowed
 }
 
 func (w *fastResponse) Header() http.Header { return w.hdr }

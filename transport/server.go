@@ -27,6 +27,10 @@ type ServerOptions struct {
 	// DefaultFastPaths, empty: none. Handler must answer them without
 	// Hijack, Flush, trailers or a Transfer-Encoding of its own.
 	FastPaths []string
+	// UpgradePaths are the path prefixes whose WebSocket handshakes the
+	// fast path hands to Handler itself (see fastupgrade.go), when there
+	// are FastPaths; nil: DefaultUpgradePaths, empty: none.
+	UpgradePaths []string
 }
 
 // Server is the HTTP listener of `rts serve`, with the timeouts Appsmith's
@@ -38,6 +42,7 @@ type Server struct {
 	addr     string
 	ln       net.Listener
 	paths    []string
+	upgrades []string
 	front    *fastFront // nil: net/http serves every connection
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when Shutdown has finished
@@ -58,8 +63,13 @@ func NewServer(o ServerOptions) *Server {
 	if paths == nil {
 		paths = DefaultFastPaths
 	}
+	upgrades := o.UpgradePaths
+	if upgrades == nil {
+		upgrades = DefaultUpgradePaths
+	}
 	return &Server{
-		paths: paths,
+		paths:    paths,
+		upgrades: upgrades,
 		hs: &http.Server{
 			Handler: o.Handler,
 			// Appsmith sets keepAliveTimeout 60 s so that its keep-alive
@@ -83,7 +93,7 @@ func (s *Server) Listen() error {
 	if s.ln != nil {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.addr)
+	ln, err := listenConfig.Listen(context.Background(), "tcp", s.addr)
 	if err != nil {
 		return err
 	}
@@ -111,6 +121,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var ln net.Listener = s.ln
 	if len(s.paths) > 0 {
 		s.front = newFastFront(s.ln, s.hs, s.log, s.paths)
+		s.front.upgrades = s.upgrades
 		ln = s.front
 	}
 	go func() { served <- s.hs.Serve(corkListener{ln}) }()

@@ -12,7 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // User is an authenticated Appsmith user.
@@ -40,19 +43,35 @@ type authenticator struct {
 	ttl     time.Duration
 	log     *slog.Logger
 	m       *metrics
+	// The auth counters of every sign-in, looked up once.
+	okC, cachedC prometheus.Counter
+	// lean, when set, makes the calls instead of client (see authConns).
+	lean *authConns
 
 	mu    sync.Mutex
 	cache map[[32]byte]*authEntry
+
+	// jobs hands a call to an idle worker (unbuffered: a send succeeds
+	// only when one waits); workers counts the workers running.
+	jobs    chan authJob
+	workers atomic.Int32
+}
+
+// authJob is one /users/me call for the entry e.
+type authJob struct {
+	e      *authEntry
+	cookie string
 }
 
 type authEntry struct {
 	done    chan struct{} // closed when user/expires are set
 	user    *User
+	json    []byte // user's {"name","email"} (editor lists), nil with user
 	expires time.Time
 }
 
 func newAuthenticator(ctx context.Context, o *Options, m *metrics) *authenticator {
-	return &authenticator{
+	a := &authenticator{
 		ctx:     ctx,
 		base:    strings.TrimRight(o.APIBaseURL, "/"),
 		client:  o.HTTPClient,
@@ -61,7 +80,14 @@ func newAuthenticator(ctx context.Context, o *Options, m *metrics) *authenticato
 		log:     o.Logger,
 		m:       m,
 		cache:   make(map[[32]byte]*authEntry),
+		jobs:    make(chan authJob),
+		okC:     m.auth.WithLabelValues("ok"),
+		cachedC: m.auth.WithLabelValues("cached"),
 	}
+	if o.defaultClient && a.base != "" {
+		a.lean = newAuthConns(a.base + "/users/me")
+	}
+	return a
 }
 
 // sessionCookie returns the SESSION cookie of r, or "".
@@ -76,9 +102,16 @@ func sessionCookie(r *http.Request) string {
 // lookup returns the user of the cookie, or nil when unauthenticated
 // (no cookie, no API base, anonymousUser, missing email, or any failure).
 func (a *authenticator) lookup(ctx context.Context, cookie string) *User {
+	u, _ := a.lookupJSON(ctx, cookie)
+	return u
+}
+
+// lookupJSON is lookup, with the user's JSON for editor lists (nil with a
+// nil user).
+func (a *authenticator) lookupJSON(ctx context.Context, cookie string) (*User, []byte) {
 	if cookie == "" || a.base == "" {
 		a.m.auth.WithLabelValues("no_cookie").Inc()
-		return nil
+		return nil, nil
 	}
 	key := sha256.Sum256([]byte(cookie))
 	now := time.Now()
@@ -89,8 +122,8 @@ func (a *authenticator) lookup(ctx context.Context, cookie string) *User {
 		case <-e.done:
 			if now.Before(e.expires) {
 				a.mu.Unlock()
-				a.m.auth.WithLabelValues("cached").Inc()
-				return e.user
+				a.cachedC.Inc()
+				return e.user, e.json
 			}
 			ok = false // expired: fetch again
 		default: // in flight: wait for it below
@@ -103,20 +136,80 @@ func (a *authenticator) lookup(ctx context.Context, cookie string) *User {
 		e = &authEntry{done: make(chan struct{})}
 		a.cache[key] = e
 		a.mu.Unlock()
-		user, ttl := a.fetch(a.ctx, cookie)
-		a.mu.Lock()
-		e.user, e.expires = user, time.Now().Add(ttl)
-		close(e.done)
+		a.dispatch(authJob{e: e, cookie: cookie})
+	} else {
 		a.mu.Unlock()
-		return user
 	}
-	a.mu.Unlock()
 	select {
 	case <-e.done:
-		return e.user
+		return e.user, e.json
 	case <-ctx.Done():
-		return nil
+		return nil, nil
 	}
+}
+
+// authWorkerLinger is how long an auth worker waits for its next call
+// before it ends: a burst of sign-ins keeps its workers, a quiet server
+// has none.
+const authWorkerLinger = time.Second
+
+// dispatch makes the /users/me call of j on a worker goroutine, which
+// settles j.e: an idle worker, a new one while there are fewer than
+// authMaxConns, or else the caller's own goroutine (as many calls wait
+// for a backend connection then anyway). A call runs deep (net/http's
+// client, a context with a deadline, encoding/json's reflection), and a
+// worker keeps the stack it grew for the next call: made on the
+// connection's own handshake goroutine, new for each connection, every
+// call grew that goroutine's stack, copying it several times (7 % of the
+// server's CPU in a 10,000-editor join, runtime.newstack under the
+// handshake, issue 15).
+func (a *authenticator) dispatch(j authJob) {
+	select {
+	case a.jobs <- j:
+		return
+	default:
+	}
+	if a.workers.Add(1) <= authMaxConns {
+		go a.worker(j)
+		return
+	}
+	a.workers.Add(-1)
+	a.settle(j)
+}
+
+// worker settles j, then the calls handed to it, until it has waited
+// authWorkerLinger for one or the server shuts down.
+func (a *authenticator) worker(j authJob) {
+	defer a.workers.Add(-1)
+	idle := time.NewTimer(authWorkerLinger)
+	defer idle.Stop()
+	for {
+		a.settle(j)
+		idle.Reset(authWorkerLinger)
+		select {
+		case j = <-a.jobs:
+		case <-idle.C:
+			return
+		case <-a.ctx.Done():
+			return
+		}
+	}
+}
+
+// settle calls /users/me for j and publishes the answer to every lookup
+// waiting on j.e.
+func (a *authenticator) settle(j authJob) {
+	user, ttl := a.fetch(a.ctx, j.cookie)
+	var js []byte
+	if user != nil {
+		// Encoded here, on the worker's grown stack, rather than on the
+		// connection's new handshake goroutine (encoding/json runs deep).
+		js, _ = jsonMarshal(user)
+	}
+	a.mu.Lock()
+	j.e.user, j.e.json, j.e.expires = user, js, time.Now().Add(ttl)
+	close(j.e.done)
+	a.mu.Unlock()
 }
 
 // authRetryPause is the wait before the one retry of a failed /users/me
@@ -165,37 +258,25 @@ func (e errAuthStatus) Error() string { return "status " + strconv.Itoa(int(e)) 
 // retry (no answer, a 5xx); a definite answer (a user, a refusal, an
 // anonymous or malformed body) has err nil.
 func (a *authenticator) attempt(ctx context.Context, cookie string) (*User, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/users/me", nil)
+	status, body, err := a.get(ctx, cookie)
 	if err != nil {
 		a.m.auth.WithLabelValues("error").Inc()
-		return nil, failureCacheTTL, nil // a bad base URL does not heal
-	}
-	req.Header.Set("Cookie", (&http.Cookie{Name: "SESSION", Value: cookie}).String())
-	req.Header.Set("Accept", "application/json")
-	resp, err := a.client.Do(req)
-	if err != nil {
-		a.m.auth.WithLabelValues("error").Inc()
-		return nil, failureCacheTTL, errors.New(redactURLError(err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAuthBody))
-	if err != nil {
-		a.m.auth.WithLabelValues("error").Inc()
-		return nil, failureCacheTTL, fmt.Errorf("reading the answer: %w", err)
+		if errors.Is(err, errBadBase) {
+			return nil, failureCacheTTL, nil // a bad base URL does not heal
+		}
+		return nil, failureCacheTTL, err
 	}
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		a.m.auth.WithLabelValues("unauthorized").Inc()
-		a.log.Info("socket auth: /users/me refused the session", "status", resp.StatusCode)
+		a.log.Info("socket auth: /users/me refused the session", "status", status)
 		return nil, min(a.ttl, failureCacheTTL), nil
-	case resp.StatusCode >= 500:
+	case status >= 500:
 		a.m.auth.WithLabelValues("error").Inc()
-		return nil, min(a.ttl, failureCacheTTL), errAuthStatus(resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
+		return nil, min(a.ttl, failureCacheTTL), errAuthStatus(status)
+	case status != http.StatusOK:
 		a.m.auth.WithLabelValues("error").Inc()
-		a.log.Error("socket auth: /users/me answered an error", "status", resp.StatusCode)
+		a.log.Error("socket auth: /users/me answered an error", "status", status)
 		return nil, min(a.ttl, failureCacheTTL), nil
 	}
 	var env struct {
@@ -216,13 +297,57 @@ func (a *authenticator) attempt(ctx context.Context, cookie string) (*User, time
 		a.m.auth.WithLabelValues("anonymous").Inc()
 		return nil, a.ttl, nil
 	}
-	a.m.auth.WithLabelValues("ok").Inc()
+	a.okC.Inc()
 	return u, a.ttl, nil
+}
+
+// close releases the kept backend connections (Shutdown).
+func (a *authenticator) close() {
+	if a.lean != nil {
+		a.lean.close()
+	}
+}
+
+// errBadBase is a request that cannot be made (a malformed base URL).
+var errBadBase = errors.New("socketio: bad API base URL")
+
+// get is one GET /users/me with the cookie: the answer's status and body
+// (at most maxAuthBody bytes), or an error when none came (redacted:
+// never the URL's query, never the cookie).
+func (a *authenticator) get(ctx context.Context, cookie string) (int, []byte, error) {
+	if a.lean != nil {
+		status, body, err := a.lean.get(ctx, cookie, a.timeout)
+		if err != nil {
+			return 0, nil, errors.New(redactURLError(err))
+		}
+		return status, body, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/users/me", nil)
+	if err != nil {
+		return 0, nil, errBadBase
+	}
+	req.Header.Set("Cookie", (&http.Cookie{Name: "SESSION", Value: cookie}).String())
+	req.Header.Set("Accept", "application/json")
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return 0, nil, errors.New(redactURLError(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAuthBody))
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	return resp.StatusCode, body, nil
 }
 
 // prune drops expired entries (all settled entries when full is set and the
 // cache is still over its bound).
 func (a *authenticator) prune(now time.Time) {
+	if a.lean != nil {
+		a.lean.prune(now)
+	}
 	a.mu.Lock()
 	a.pruneLocked(now, false)
 	a.mu.Unlock()

@@ -1,11 +1,13 @@
 package socketio
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -160,5 +162,74 @@ func TestAuthClientReusesConnections(t *testing.T) {
 	defer mu.Unlock()
 	if dialed > authMaxConns {
 		t.Errorf("%d connections dialed for %d calls, want at most %d", dialed, 3*authMaxConns, authMaxConns)
+	}
+}
+
+// Calls run on at most authMaxConns worker goroutines; a sign-in beyond
+// them still calls the backend at once (on its own goroutine) rather than
+// waiting for a worker: here the backend answers only once it holds more
+// calls than there are workers.
+func TestAuthCallsBeyondTheWorkers(t *testing.T) {
+	const want = authMaxConns + 8
+	var mu sync.Mutex
+	var inflight, maxWorkers int
+	release := make(chan struct{})
+	var a *authenticator
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inflight++
+		maxWorkers = max(maxWorkers, int(a.workers.Load()))
+		if inflight == want {
+			close(release)
+		}
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-time.After(time.Minute): // the calls beyond the workers never came: fail below, not hang
+		}
+		c, _ := r.Cookie("SESSION")
+		_, _ = io.WriteString(w, `{"data":{"email":"`+c.Value+`@x","name":"`+c.Value+`"}}`)
+	}))
+	t.Cleanup(backend.Close)
+	o := Options{
+		APIBaseURL: backend.URL + "/api/v1",
+		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: want}},
+	}
+	if err := o.fill(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := newMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a = newAuthenticator(ctx, &o, m)
+	var wg sync.WaitGroup
+	for i := range want {
+		wg.Go(func() {
+			cookie := fmt.Sprintf("u%d", i)
+			if u := a.lookup(t.Context(), cookie); u == nil || u.Email != cookie+"@x" {
+				t.Errorf("lookup(%s) = %+v", cookie, u)
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	if inflight != want {
+		t.Errorf("the backend saw %d calls, want %d", inflight, want)
+	}
+	select {
+	case <-release:
+	default:
+		t.Errorf("the backend never held %d calls at once: sign-ins beyond the %d workers waited", want, authMaxConns)
+	}
+	if maxWorkers > authMaxConns {
+		t.Errorf("%d auth workers ran, want at most %d", maxWorkers, authMaxConns)
+	}
+	mu.Unlock()
+	// The workers end with the server.
+	cancel()
+	for a.workers.Load() != 0 {
+		runtime.Gosched()
 	}
 }

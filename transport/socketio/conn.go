@@ -109,7 +109,9 @@ type conn struct {
 	userJSON []byte
 }
 
-func newConn(srv *Server, netc net.Conn, user *User) *conn {
+// newConn returns the connection of user (nil: unauthenticated), whose
+// JSON is userJSON (nil: encoded here).
+func newConn(srv *Server, netc net.Conn, user *User, userJSON []byte) *conn {
 	c := &conn{
 		srv:        srv,
 		netc:       netc,
@@ -120,7 +122,7 @@ func newConn(srv *Server, netc net.Conn, user *User) *conn {
 		writerDone: make(chan struct{}),
 		sockets:    make(map[string]*socket, 2),
 	}
-	if user != nil {
+	if c.userJSON = userJSON; user != nil && userJSON == nil {
 		c.userJSON, _ = jsonMarshal(user)
 	}
 	if sc, ok := c.netc.(syscall.Conn); ok {

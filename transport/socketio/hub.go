@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // numShards is the number of independently locked parts of a hub. A room
@@ -97,6 +99,9 @@ type hub struct {
 	nsp    string // "/" or "/page/edit"
 	prefix string // presence is broadcast for rooms with this prefix ("app:", "page:")
 	shards [numShards]shard
+	// sockets is rts_ws_sockets{namespace=nsp}, looked up once rather
+	// than per socket (the label lookup hashes and locks).
+	sockets prometheus.Gauge
 
 	dueMu      sync.Mutex              // a leaf: guards due and dueStopped
 	due        map[string]*presenceDue // rooms whose editor list is due or just went out
@@ -180,7 +185,7 @@ type histEntry struct {
 }
 
 func newHub(srv *Server, nsp, prefix string) *hub {
-	h := &hub{srv: srv, nsp: nsp, prefix: prefix}
+	h := &hub{srv: srv, nsp: nsp, prefix: prefix, sockets: srv.m.sockets.WithLabelValues(nsp)}
 	for i := range h.shards {
 		h.shards[i].rooms = make(map[string]*room)
 	}

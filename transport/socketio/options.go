@@ -58,6 +58,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// HTTPClient calls /users/me; nil uses a client with AuthTimeout.
 	HTTPClient *http.Client
+	// defaultClient: HTTPClient is fill's, so the calls may take
+	// authConns instead (plain HTTP, no proxy).
+	defaultClient bool
 
 	PingInterval time.Duration // server ping period (Engine.IO pingInterval)
 	PingTimeout  time.Duration // Engine.IO pingTimeout
@@ -203,6 +206,7 @@ func (o *Options) fill() error {
 		tr.MaxIdleConnsPerHost = authMaxConns
 		tr.MaxConnsPerHost = authMaxConns
 		tr.MaxIdleConns = authMaxConns
+		o.defaultClient = true
 		o.HTTPClient = &http.Client{
 			Transport: tr,
 			Timeout:   o.AuthTimeout,

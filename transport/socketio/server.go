@@ -250,7 +250,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// Authenticate before the upgrade: the answer is usually cached, and a
 	// connection then starts with its user settled (no pending joins).
-	user := s.auth.lookup(r.Context(), sessionCookie(r))
+	user, userJSON := s.auth.lookupJSON(r.Context(), sessionCookie(r))
 
 	o := &s.opts
 	if key, ok := plainUpgrade(r); ok {
@@ -269,7 +269,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_ = netc.Close()
 			return
 		}
-		c := newConn(s, netc, user)
+		c := newConn(s, netc, user, userJSON)
 		c.secretOK = s.secretMatches(r.Header.Get("X-Rts-Secret"))
 		// Written before the connection is registered: Shutdown's close
 		// frame can only follow it. net/http's deadlines are replaced by
@@ -304,7 +304,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// The WebSocket is ours from here (wsread.go, conn.go): gorilla's
 	// Conn, with its read buffer, is dropped.
-	c := newConn(s, ws.UnderlyingConn(), user)
+	c := newConn(s, ws.UnderlyingConn(), user, userJSON)
 	c.secretOK = s.secretMatches(r.Header.Get("X-Rts-Secret"))
 	if !s.register(c) {
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseGoingAway, "server shutting down"), time.Now().Add(closeGrace))
@@ -481,6 +481,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.joiners = nil
 	s.jmu.Unlock()
 	s.broker.close()
+	s.auth.close()
 	return err
 }
 

@@ -160,7 +160,7 @@ func (c *conn) onConnect(p sioPacket) {
 func (c *conn) addSocket(s *socket) {
 	c.sockets[s.h.nsp] = s
 	c.namespaces.Add(1)
-	c.srv.m.sockets.WithLabelValues(s.h.nsp).Inc()
+	s.h.sockets.Inc()
 }
 
 // closeSocket leaves every room of s (presence goes to the rooms) and, when
@@ -180,7 +180,7 @@ func (c *conn) closeSocket(s *socket, persist bool) {
 	s.rooms = nil
 	delete(c.sockets, s.h.nsp)
 	c.namespaces.Add(-1)
-	c.srv.m.sockets.WithLabelValues(s.h.nsp).Dec()
+	s.h.sockets.Dec()
 }
 
 func (s *socket) sendResync(appID string) {
