@@ -170,10 +170,19 @@ func answerTooLarge(limit int) string {
 }
 
 func (h *Handler) serveMultiple(x *exchange) {
+	in, ok := h.readRaw(x)
+	if !ok {
+		return
+	}
+	if h.saved != nil && len(in) > 0 {
+		if e, p, s := h.saved.take(in); e != nil && h.serveSaved(x, in, e, p, s) {
+			return
+		}
+	}
 	var b body
 	scan := &x.scan
 	scan.limit = h.maxScripts
-	if !h.readJSONScan(x, &b, scan) {
+	if !parseJSONScan(x, in, &b, scan) {
 		return
 	}
 	items, lazy := scan.lazyItems(&b)
@@ -204,33 +213,128 @@ func (h *Handler) serveMultiple(x *exchange) {
 			return
 		}
 	}
-	answers, size, err := h.extractAll(x, &b, items, b.evalVersionOf(), lazy)
-	switch err {
-	case nil:
-	case errAnswerBig:
-		h.tooLarge(x, "answer_bytes", answerTooLarge(h.maxAnswer))
-		return
-	case errMalformed:
-		if x.strict(&b) {
-			panic("transport: the strict reader accepts a script the lazy one found malformed")
-		}
-		return
-	case errAnswered:
-		return
-	default:
-		x.timedOut(http.StatusServiceUnavailable)
+	ver := b.evalVersionOf()
+	answers, size, err := h.extractAll(x, b.buf, items, ver, lazy, 0)
+	if !h.extracted(x, &b, err) {
 		return
 	}
+	keep := lazy && h.saved != nil && len(items) >= savedMinScripts
 	out := slices.Grow(x.out[:0], size+len(`{"success":true,"data":[]}`))
 	out = append(out, `{"success":true,"data":[`...)
+	spans := x.spans[:0]
 	for i, a := range answers {
 		if i > 0 {
 			out = append(out, ',')
 		}
+		if keep {
+			spans = append(spans, int32(items[i].start), int32(items[i].end), int32(len(out)), int32(len(out)+len(a)))
+		}
 		out = append(out, a...)
 	}
-	x.out = append(out, "]}"...)
+	x.out, x.spans = append(out, "]}"...), spans
 	x.send(http.StatusOK)
+	if keep {
+		h.saved.put(x, nil, in, ver, scan.at, scan.close)
+	}
+}
+
+// extracted answers the errors of extractAll; it reports whether there
+// was none.
+func (h *Handler) extracted(x *exchange, b *body, err error) bool {
+	switch err {
+	case nil:
+		return true
+	case errAnswerBig:
+		h.tooLarge(x, "answer_bytes", answerTooLarge(h.maxAnswer))
+	case errMalformed:
+		if x.strict(b) {
+			panic("transport: the strict reader accepts a script the lazy one found malformed")
+		}
+	case errAnswered:
+	default:
+		x.timedOut(http.StatusServiceUnavailable)
+	}
+	return false
+}
+
+// serveSaved answers a multiple-script-data request from e, the kept save
+// sharing its first p and last s bytes with the body in (see savedPage),
+// reading and looking up only the scripts between. It reports false, and
+// gives e back, when the body is not a save e can answer; the request is
+// then read as any other.
+func (h *Handler) serveSaved(x *exchange, in []byte, e *savedPage, p, s int) bool {
+	items, first, last, ok := e.resync(in, p, s, h.maxScripts, x.scan.items[:0])
+	x.scan.items = items[:0]
+	if !ok {
+		h.saved.giveBack(e)
+		return false
+	}
+	n, delta := e.scripts(), len(in)-len(e.body)
+	// The kept answers: scripts [0, first) and [last, n) of e, each a
+	// block of e's answer, commas included.
+	var head, tail []byte
+	if first > 0 {
+		head = e.answer[e.ansStart(0):e.ansEnd(first-1)]
+	}
+	if last < n {
+		tail = e.answer[e.ansStart(last):e.ansEnd(n-1)]
+	}
+	known := len(head) + len(tail)
+	if groups := bool2int(len(head) > 0) + bool2int(len(items) > 0) + bool2int(len(tail) > 0); groups > 1 {
+		known += groups - 1
+	}
+	answers, size, err := h.extractAll(x, in, items, e.ver, true, known)
+	if b := (body{buf: in}); !h.extracted(x, &b, err) {
+		h.saved.giveBack(e)
+		return true
+	}
+	h.saved.hits.Inc()
+	h.saved.scripts.Add(float64(first + n - last))
+	out := slices.Grow(x.out[:0], size+len(`{"success":true,"data":[]}`))
+	out = append(out, `{"success":true,"data":[`...)
+	spans := slices.Grow(x.spans[:0], 4*(first+len(items)+n-last))
+	if first > 0 {
+		shift := int32(len(out) - e.ansStart(0))
+		spans = append(spans, e.spans[:4*first]...)
+		for k := 2; k < len(spans); k += 4 {
+			spans[k] += shift
+			spans[k+1] += shift
+		}
+		out = append(out, head...)
+	}
+	for i, a := range answers {
+		if len(out) > len(`{"success":true,"data":[`) {
+			out = append(out, ',')
+		}
+		spans = append(spans, int32(items[i].start), int32(items[i].end), int32(len(out)), int32(len(out)+len(a)))
+		out = append(out, a...)
+	}
+	if last < n {
+		if len(out) > len(`{"success":true,"data":[`) {
+			out = append(out, ',')
+		}
+		shift := int32(len(out) - e.ansStart(last))
+		from := len(spans)
+		spans = append(spans, e.spans[4*last:]...)
+		for k := from; k < len(spans); k += 4 {
+			spans[k] += int32(delta)
+			spans[k+1] += int32(delta)
+			spans[k+2] += shift
+			spans[k+3] += shift
+		}
+		out = append(out, tail...)
+	}
+	x.out, x.spans = append(out, "]}"...), spans
+	x.send(http.StatusOK)
+	h.saved.put(x, e, in, e.ver, e.at, e.close+delta)
+	return true
+}
+
+func bool2int(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // arrayItems lists the elements of an array span, at most limit of them,

@@ -229,15 +229,21 @@ func TestConformanceThroughCache(t *testing.T) {
 		}
 		return answers
 	}
-	uncached := run(newTestServer(t, Options{ExtractCacheBytes: -1}))
-	cachedSrv := newTestServer(t, Options{})
+	uncached := run(newTestServer(t, Options{ExtractCacheBytes: -1, SavedPagesBytes: -1}))
+	cachedSrv := newTestServer(t, Options{SavedPagesBytes: -1})
 	cold := run(cachedSrv)
 	warm := run(cachedSrv)
+	// The same requests again with the saved pages: the second time each is
+	// answered from the kept copy of the first (every batch under its size
+	// bound).
+	savedSrv := newTestServer(t, Options{SavedPagesBytes: 64 << 20})
+	run(savedSrv)
+	saved := run(savedSrv)
 
 	same, compared := 0, 0
 	for i, c := range cases {
-		if !bytes.Equal(cold[i], uncached[i]) || !bytes.Equal(warm[i], uncached[i]) {
-			t.Fatalf("case %d (%.100q): uncached %s, cold cache %s, warm cache %s", i, c.Input.Script, uncached[i], cold[i], warm[i])
+		if !bytes.Equal(cold[i], uncached[i]) || !bytes.Equal(warm[i], uncached[i]) || !bytes.Equal(saved[i], uncached[i]) {
+			t.Fatalf("case %d (%.100q): uncached %s, cold cache %s, warm cache %s, saved %s", i, c.Input.Script, uncached[i], cold[i], warm[i], saved[i])
 		}
 		if len(c.Input.InvalidIdentifiers) == 0 && c.Quirk == "" {
 			compared++
@@ -258,6 +264,10 @@ func TestConformanceThroughCache(t *testing.T) {
 	metrics := get(t, cachedSrv.Server, PathMetrics)
 	if !strings.Contains(metrics, fmt.Sprintf("rts_extract_cache_hits_total %d\n", len(cases))) {
 		t.Errorf("the warm pass is not all hits:\n%s", grepLines(metrics, "rts_extract_cache"))
+	}
+	metrics = get(t, savedSrv.Server, PathMetrics)
+	if !strings.Contains(metrics, fmt.Sprintf("rts_saved_page_scripts_total %d\n", len(cases))) {
+		t.Errorf("the second pass is not all from the saved pages:\n%s", grepLines(metrics, "rts_saved_page"))
 	}
 }
 

@@ -40,10 +40,11 @@ const chunk = 16
 // It stops early with errAnswerBig past the answer limit and with
 // errTimeout when the request's time is up or its client went away. The
 // answers point into the cache: the caller clears them once written.
-func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int, unchecked bool) ([][]byte, int, error) {
+// known is the size of the rest of the answer, answered otherwise (a kept
+// save's scripts), which counts towards the limits.
+func (h *Handler) extractAll(x *exchange, buf []byte, items []span, ver int, unchecked bool, known int) ([][]byte, int, error) {
 	answers := x.answers(len(items))
-	raw := func(i int) []byte { return b.buf[items[i].start+1 : items[i].end-1] }
-	size := len(items) - 1
+	size := max(len(items)-1, 0) + known
 	var misses []int
 	if h.cache == nil {
 		misses = make([]int, len(items))
@@ -52,13 +53,13 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int, unchec
 		}
 	} else {
 		var found int
-		found, misses = h.cache.getAll(ver, b.buf, items, answers, &x.lookups)
+		found, misses = h.cache.getAll(ver, buf, items, answers, &x.lookups)
 		size += found
 	}
 	h.cache.count(len(items)-len(misses), len(misses))
 	if unchecked {
 		for _, i := range misses {
-			if !checkString(b.buf, items[i]) {
+			if !checkString(buf, items[i]) {
 				return nil, 0, errMalformed
 			}
 		}
@@ -75,6 +76,19 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int, unchec
 	if len(misses) == 0 {
 		return answers, size, nil
 	}
+	size, err := h.extractMisses(x, buf, items, ver, misses, answers, size)
+	if err != nil {
+		return nil, 0, err
+	}
+	return answers, size, nil
+}
+
+// extractMisses is extractAll's analysis of the scripts items[misses],
+// into answers; size is the answer's size without them. It is a function
+// of its own so that the closures the helpers run are made only for a
+// request that has something to analyse.
+func (h *Handler) extractMisses(x *exchange, buf []byte, items []span, ver int, misses []int, answers [][]byte, size int) (int, error) {
+	raw := func(i int) []byte { return buf[items[i].start+1 : items[i].end-1] }
 	var dups [][2]int // a repeated script and its first occurrence
 	if len(misses) > 1 {
 		first := make(map[string]int, len(misses))
@@ -94,7 +108,7 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int, unchec
 	total.Store(int64(size))
 	err := h.analyse(x, len(misses), func(k int, scratch *[]byte) error {
 		i := misses[k]
-		info := h.extract(b.str(items[i]), ver, nil)
+		info := h.extract(decodeString(raw(i), false), ver, nil)
 		*scratch = appendInfo((*scratch)[:0], &info)
 		enc := h.cache.put(ver, raw(i), *scratch)
 		if enc == nil { // not cached: too large, or no cache
@@ -107,7 +121,7 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int, unchec
 		return nil
 	})
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	size = int(total.Load())
 	for _, d := range dups {
@@ -115,9 +129,9 @@ func (h *Handler) extractAll(x *exchange, b *body, items []span, ver int, unchec
 		size += len(answers[d[1]])
 	}
 	if size > h.maxAnswer {
-		return nil, 0, errAnswerBig
+		return 0, errAnswerBig
 	}
-	return answers, size, nil
+	return size, nil
 }
 
 // lightAnswerBytes: a multiple-script-data request answered from the cache

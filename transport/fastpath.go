@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -43,8 +44,10 @@ import (
 // does not do: a request's context is not cancelled when its client goes
 // away in the middle of it (net/http's watching goroutine is what this
 // saves); deadlines still bound it. Handlers of the fast routes must not
-// use Hijack, Flush, trailers or Transfer-Encoding: the routes are the
-// analysis routes, whose handler does not.
+// use Hijack, Flush, trailers or Transfer-Encoding, nor keep the request,
+// its headers or the ResponseWriter once they have returned (a connection
+// reuses them for its next request): the routes are the analysis routes,
+// whose handler does none of that.
 
 // DefaultFastPaths are the routes served by the fast path unless
 // ServerOptions.FastPaths says otherwise: the POST routes the Java
@@ -307,6 +310,20 @@ type fastConn struct {
 	// spinSkip: waits for a request left to make without spinning;
 	// spinMisses: spins in a row that ended without one (see idleSpin).
 	spinSkip, spinMisses int
+	// What a request's reading and answering need, reused by the next
+	// request of the connection: the fast routes' handler keeps neither
+	// the request, its body, its headers nor the answer's once it has
+	// returned. sent and sentVals hold the answer's headers as they were
+	// at WriteHeader.
+	ex                    fastExchange
+	reqHdr, respHdr, sent http.Header
+	reqVals, sentVals     []string
+}
+
+type fastExchange struct {
+	body fastBody
+	resp fastResponse
+	url  url.URL
 }
 
 func (fc *fastConn) read(p []byte, spin time.Duration) (int, error) {
@@ -483,8 +500,9 @@ func (fc *fastConn) serveOne(n int) (keep bool) {
 	head := string(hb) // the header values are substrings of this one copy
 	fc.r += n
 	h := &fc.head
-	hdr := make(http.Header, len(h.lines))
-	vals := make([]string, len(h.lines))
+	hdr := reuseHeader(&fc.reqHdr)
+	vals := slices.Grow(fc.reqVals[:0], len(h.lines))[:len(h.lines)]
+	fc.reqVals = vals
 	for k, l := range h.lines {
 		name := hb[l[0]:l[1]]
 		var key string
@@ -507,12 +525,8 @@ func (fc *fastConn) serveOne(n int) (keep bool) {
 			hdr["Cache-Control"] = []string{"no-cache"}
 		}
 	}
-	// One allocation for what a request's reading and answering need.
-	x := &struct {
-		body fastBody
-		resp fastResponse
-		url  url.URL
-	}{body: fastBody{fc: fc, remain: h.contentLength}, url: url.URL{Path: h.path}}
+	x := &fc.ex
+	*x = fastExchange{body: fastBody{fc: fc, remain: h.contentLength}, url: url.URL{Path: h.path}}
 	body := &x.body
 	r := (&http.Request{
 		Method:        http.MethodPost,
@@ -531,7 +545,7 @@ func (fc *fastConn) serveOne(n int) (keep bool) {
 		r.Body = http.NoBody
 	}
 	w := &x.resp
-	*w = fastResponse{fc: fc, req: r, body: body, hdr: http.Header{}, clen: -1}
+	*w = fastResponse{fc: fc, req: r, body: body, hdr: reuseHeader(&fc.respHdr), clen: -1}
 	fc.out = fc.out[:0]
 	if !fc.runHandler(w, r) {
 		return false
@@ -551,6 +565,40 @@ func (fc *fastConn) serveOne(n int) (keep bool) {
 		_ = body.Close()
 	}
 	return body.remain == 0 && body.err == nil && !body.early
+}
+
+// reuseHeader empties *h for a new request, making it the first time.
+func reuseHeader(h *http.Header) http.Header {
+	if *h == nil {
+		*h = make(http.Header, 8)
+	} else {
+		clear(*h)
+	}
+	return *h
+}
+
+// snapshot is h.Clone() into the connection's reused map and values.
+func (fc *fastConn) snapshot(h http.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	n := 0
+	for _, v := range h {
+		n += len(v)
+	}
+	sent := reuseHeader(&fc.sent)
+	vals := slices.Grow(fc.sentVals[:0], n) // no growing below: the slices stay the values'
+	for k, v := range h {
+		if v == nil {
+			sent[k] = nil // as Clone keeps it
+			continue
+		}
+		start := len(vals)
+		vals = append(vals, v...)
+		sent[k] = vals[start:len(vals):len(vals)]
+	}
+	fc.sentVals = vals
+	return sent
 }
 
 // runHandler calls the handler as net/http's conn.serve does: a panic is
@@ -684,7 +732,7 @@ func (w *fastResponse) WriteHeader(code int) {
 	// As net/http does: the copy is taken first, and an invalid length is
 	// dropped from the handler's map only (the copy keeps it, and the
 	// answer goes chunked without it).
-	w.sent = w.hdr.Clone()
+	w.sent = w.fc.snapshot(w.hdr)
 	if cl := getHeader(w.hdr, "Content-Length"); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
 		if err == nil && v >= 0 {
@@ -830,6 +878,8 @@ func (w *fastResponse) writeHead(first []byte, done bool) {
 			if b.remain != 0 || b.err != nil {
 				w.closeAfter = true
 			}
+		case b.remain == 0 && b.err == nil:
+			b.closed = true // what reading it to its end and closing it would do
 		case b.remain >= maxPostHandlerReadBytes:
 			tooBig = true
 		default:

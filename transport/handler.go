@@ -76,6 +76,9 @@ type Options struct {
 	// ExtractCacheBytes bounds the cache of extraction answers
 	// (0: DefaultExtractCacheBytes, negative: no cache).
 	ExtractCacheBytes int64
+	// SavedPagesBytes bounds the page saves kept to read the next save of
+	// each page against (0: DefaultSavedPagesBytes, negative: none).
+	SavedPagesBytes int64
 }
 
 // Handler serves Appsmith's RTS HTTP API and /metrics. It is safe for
@@ -94,6 +97,7 @@ type Handler struct {
 	gate       *heavyGate
 	pool       *workPool
 	cache      *extractCache // nil: no caching
+	saved      *pageMemo     // nil: no saves kept
 	renamer    refactor.Renamer
 	// The analyses the AST routes run: analysis.Extract and
 	// renamer.Script, unless a test of this handler makes them block or
@@ -164,6 +168,8 @@ type exchange struct {
 	scan       scriptScan
 	answersBuf [][]byte
 	lookups    []cacheLookup
+	spans      []int32 // the answer's scripts for the saved pages (see savedPage.spans)
+	clen       [1]string
 }
 
 // answers returns a slice of n nil answers, reusing the exchange's.
@@ -225,6 +231,12 @@ func NewHandler(o Options) (*Handler, error) {
 	case o.ExtractCacheBytes > 0:
 		h.cache = newExtractCache(o.ExtractCacheBytes)
 	}
+	switch {
+	case o.SavedPagesBytes == 0:
+		h.saved = newPageMemo(DefaultSavedPagesBytes)
+	case o.SavedPagesBytes > 0:
+		h.saved = newPageMemo(o.SavedPagesBytes)
+	}
 	if h.timeout <= 0 {
 		h.timeout = DefaultRequestTimeout
 	}
@@ -277,6 +289,9 @@ func NewHandler(o Options) (*Handler, error) {
 	}, func() float64 { return float64(len(h.gate.run)) })}
 	if h.cache != nil {
 		own = append(own, h.cache.collectors()...)
+	}
+	if h.saved != nil {
+		own = append(own, h.saved.collectors()...)
 	}
 	for _, c := range append(own,
 		collectors.NewGoCollector(),
@@ -449,7 +464,8 @@ func (h *Handler) finish(x *exchange, id routeID, start time.Time) {
 	clear(x.answersBuf)
 	x.answersBuf = x.answersBuf[:0]
 	if cap(x.in) <= keepBuffer && cap(x.out) <= keepBuffer &&
-		cap(x.scan.items) <= keepItems && cap(x.answersBuf) <= keepItems && cap(x.lookups) <= keepItems {
+		cap(x.scan.items) <= keepItems && cap(x.answersBuf) <= keepItems && cap(x.lookups) <= keepItems &&
+		cap(x.spans) <= 4*keepItems {
 		exchanges.Put(x)
 	}
 }
@@ -496,7 +512,8 @@ func (x *exchange) send(status int) {
 		_, _ = x.w.Write(x.out)
 		return
 	}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(x.out))}
+	x.clen[0] = strconv.Itoa(len(x.out))
+	hdr["Content-Length"] = x.clen[:] // servers copy it at WriteHeader, as net/http does
 	cc := corkOf(x.r)
 	if cc != nil {
 		cc.cork()
@@ -580,6 +597,12 @@ func (h *Handler) readJSONScan(x *exchange, b *body, scan *scriptScan) bool {
 	if !ok {
 		return false
 	}
+	return parseJSONScan(x, in, b, scan)
+}
+
+// parseJSONScan is readJSONScan's reading of the body in, which readRaw
+// returned.
+func parseJSONScan(x *exchange, in []byte, b *body, scan *scriptScan) bool {
 	if in == nil {
 		*b = body{}
 		if scan != nil {

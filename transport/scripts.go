@@ -27,6 +27,7 @@ type scriptScan struct {
 	limit   int
 	count   int  // elements, all of them
 	at      int  // where the array whose elements are listed starts; -1: none
+	close   int  // where it ends (its ']')
 	arrays  int  // "scripts" arrays read (a repeated key makes more than one)
 	strings bool // every element is a string
 }
@@ -42,6 +43,7 @@ func (s *scriptScan) array(b []byte, i int) (int, error) {
 	s.items, s.count, s.at, s.strings = s.items[:0], 0, i, true
 	i = skipWS(b, i+1)
 	if i < len(b) && b[i] == ']' {
+		s.close = i
 		return i + 1, nil
 	}
 	for {
@@ -70,6 +72,7 @@ func (s *scriptScan) array(b []byte, i int) (int, error) {
 		}
 		switch b[i] {
 		case ']':
+			s.close = i
 			return i + 1, nil
 		case ',':
 			i = skipWS(b, i+1)

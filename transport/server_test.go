@@ -282,13 +282,13 @@ func TestExtractAllStopsAtTheDeadline(t *testing.T) {
 		}
 		items, _ := b.arrayItems(b.scripts, n)
 		x := &exchange{r: httptest.NewRequest("POST", "/", nil), deadline: time.Now().Add(-time.Second)}
-		if _, _, err := h.extractAll(x, &b, items, 2, false); !errors.Is(err, errTimeout) {
+		if _, _, err := h.extractAll(x, b.buf, items, 2, false, 0); !errors.Is(err, errTimeout) {
 			t.Errorf("%d scripts past the deadline: %v", n, err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		x = &exchange{r: httptest.NewRequest("POST", "/", nil).WithContext(ctx), deadline: time.Now().Add(time.Hour)}
-		if _, _, err := h.extractAll(x, &b, items, 2, false); !errors.Is(err, errTimeout) {
+		if _, _, err := h.extractAll(x, b.buf, items, 2, false, 0); !errors.Is(err, errTimeout) {
 			t.Errorf("%d scripts, client gone: %v", n, err)
 		}
 	}

@@ -180,7 +180,8 @@ func handlerOptions(cfg config.Config, o transport.Options) transport.Options {
 	o.MaxHeavy, o.HeavyQueue = l.MaxHeavy, l.HeavyQueue
 	o.ExtractCacheBytes = int64(l.ExtractCacheMB) << 20
 	if l.NoExtractCache {
-		o.ExtractCacheBytes = -1
+		// The kept page saves are a cache of answers too.
+		o.ExtractCacheBytes, o.SavedPagesBytes = -1, -1
 	}
 	return o
 }
