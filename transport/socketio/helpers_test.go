@@ -99,7 +99,7 @@ type nodeClient struct {
 	t      testing.TB
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	stderr bytes.Buffer
+	stderr syncBuffer // written by exec's copying goroutine while a failing wait reads it
 	done   chan struct{}
 
 	mu      sync.Mutex
