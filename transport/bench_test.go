@@ -3,7 +3,6 @@ package transport
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -108,15 +107,7 @@ func startBenchServer(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	srv := NewServer(ServerOptions{Addr: "127.0.0.1:0", Handler: h})
-	if err := srv.Listen(); err != nil {
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	b.Cleanup(func() { stop(); <-done })
-	return srv.Addr().String()
+	return runUntilCleanup(b, NewServer(ServerOptions{Addr: "127.0.0.1:0", Handler: h}))
 }
 
 // latencies collects the duration of every request of a benchmark run.

@@ -200,14 +200,7 @@ func TestFastPathMatchesNetHTTP(t *testing.T) {
 	var servers [2]string
 	for i, paths := range [][]string{nil, {}} {
 		srv := NewServer(ServerOptions{Addr: "127.0.0.1:0", Handler: h, FastPaths: paths})
-		if err := srv.Listen(); err != nil {
-			t.Fatal(err)
-		}
-		ctx, stop := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- srv.Run(ctx) }()
-		t.Cleanup(func() { stop(); <-done })
-		servers[i] = srv.Addr().String()
+		servers[i] = runUntilCleanup(t, srv)
 	}
 	post := func(path, body string, extra ...string) string {
 		return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-rts-secret: s3\r\nContent-Type: application/json\r\n" +
@@ -348,14 +341,7 @@ func TestFastResponseHeaders(t *testing.T) {
 	var servers [2]string
 	for i, paths := range [][]string{{"/p"}, {}} {
 		srv := NewServer(ServerOptions{Addr: "127.0.0.1:0", Handler: mux, FastPaths: paths})
-		if err := srv.Listen(); err != nil {
-			t.Fatal(err)
-		}
-		ctx, stop := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- srv.Run(ctx) }()
-		t.Cleanup(func() { stop(); <-done })
-		servers[i] = srv.Addr().String()
+		servers[i] = runUntilCleanup(t, srv)
 	}
 	names := make([]string, 0, len(handlers))
 	for k := range handlers {

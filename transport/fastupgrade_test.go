@@ -2,7 +2,6 @@ package transport
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -75,14 +74,7 @@ func TestFastUpgradeMatchesNetHTTP(t *testing.T) {
 				netHTTPConns[i].Add(1)
 			}
 		}
-		if err := srv.Listen(); err != nil {
-			t.Fatal(err)
-		}
-		ctx, stop := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- srv.Run(ctx) }()
-		t.Cleanup(func() { stop(); <-done })
-		servers[i] = srv.Addr().String()
+		servers[i] = runUntilCleanup(t, srv)
 	}
 	handshake := "GET /rts/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nCookie: SESSION=abc\r\nx-a: 1\r\nX-A: 2\r\n\r\n"

@@ -31,6 +31,20 @@ func startServer(t *testing.T, ctx context.Context, h http.Handler, shutdown tim
 	return srv, "http://" + srv.Addr().String(), done
 }
 
+// runUntilCleanup listens with srv and runs it until the test ends; it
+// returns the address it listens on.
+func runUntilCleanup(tb testing.TB, srv *Server) string {
+	tb.Helper()
+	if err := srv.Listen(); err != nil {
+		tb.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	tb.Cleanup(func() { stop(); <-done })
+	return srv.Addr().String()
+}
+
 // blocking delegates to h, first waiting for release when the request
 // carries X-Block, so that a test holds a request in flight.
 func blocking(h http.Handler, entered chan<- struct{}, release <-chan struct{}) http.Handler {
