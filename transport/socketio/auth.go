@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,10 +50,8 @@ type authenticator struct {
 	mu    sync.Mutex
 	cache map[[32]byte]*authEntry
 
-	// jobs hands a call to an idle worker (unbuffered: a send succeeds
-	// only when one waits); workers counts the workers running.
-	jobs    chan authJob
-	workers atomic.Int32
+	// workers make the /users/me calls (see dispatch).
+	workers *lingerPool[authJob]
 }
 
 // authJob is one /users/me call for the entry e.
@@ -80,10 +77,10 @@ func newAuthenticator(ctx context.Context, o *Options, m *metrics) *authenticato
 		log:     o.Logger,
 		m:       m,
 		cache:   make(map[[32]byte]*authEntry),
-		jobs:    make(chan authJob),
 		okC:     m.auth.WithLabelValues("ok"),
 		cachedC: m.auth.WithLabelValues("cached"),
 	}
+	a.workers = newLingerPool(a.settle, authWorkerLinger, authMaxConns, ctx.Done())
 	if o.defaultClient && a.base != "" {
 		a.lean = newAuthConns(a.base + "/users/me")
 	}
@@ -157,42 +154,14 @@ const authWorkerLinger = time.Second
 // settles j.e: an idle worker, a new one while there are fewer than
 // authMaxConns, or else the caller's own goroutine (as many calls wait
 // for a backend connection then anyway). A call runs deep (net/http's
-// client, a context with a deadline, encoding/json's reflection), and a
-// worker keeps the stack it grew for the next call: made on the
-// connection's own handshake goroutine, new for each connection, every
-// call grew that goroutine's stack, copying it several times (7 % of the
-// server's CPU in a 10,000-editor join, runtime.newstack under the
-// handshake, issue 15).
+// client, a context with a deadline, encoding/json's reflection); made
+// on the connection's own handshake goroutine, new for each connection,
+// every call grew that goroutine's stack, copying it several times (7 %
+// of the server's CPU in a 10,000-editor join, runtime.newstack under
+// the handshake, issue 15).
 func (a *authenticator) dispatch(j authJob) {
-	select {
-	case a.jobs <- j:
-		return
-	default:
-	}
-	if a.workers.Add(1) <= authMaxConns {
-		go a.worker(j)
-		return
-	}
-	a.workers.Add(-1)
-	a.settle(j)
-}
-
-// worker settles j, then the calls handed to it, until it has waited
-// authWorkerLinger for one or the server shuts down.
-func (a *authenticator) worker(j authJob) {
-	defer a.workers.Add(-1)
-	idle := time.NewTimer(authWorkerLinger)
-	defer idle.Stop()
-	for {
+	if !a.workers.start(j) {
 		a.settle(j)
-		idle.Reset(authWorkerLinger)
-		select {
-		case j = <-a.jobs:
-		case <-idle.C:
-			return
-		case <-a.ctx.Done():
-			return
-		}
 	}
 }
 

@@ -178,7 +178,7 @@ func TestAuthCallsBeyondTheWorkers(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		inflight++
-		maxWorkers = max(maxWorkers, int(a.workers.Load()))
+		maxWorkers = max(maxWorkers, int(a.workers.running()))
 		if inflight == want {
 			close(release)
 		}
@@ -229,7 +229,7 @@ func TestAuthCallsBeyondTheWorkers(t *testing.T) {
 	mu.Unlock()
 	// The workers end with the server.
 	cancel()
-	for a.workers.Load() != 0 {
+	for a.workers.running() != 0 {
 		runtime.Gosched()
 	}
 }

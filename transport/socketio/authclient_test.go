@@ -136,7 +136,7 @@ func TestAuthShutdownEndsACall(t *testing.T) {
 	if u := <-done; u != nil {
 		t.Errorf("lookup = %+v after shutdown, want nil", u)
 	}
-	for a.workers.Load() != 0 {
+	for a.workers.running() != 0 {
 		<-time.After(time.Millisecond)
 	}
 }

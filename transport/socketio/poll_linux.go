@@ -40,11 +40,10 @@ type poller struct {
 	next   uint64           // the last token given; guarded by mu
 	closed bool             // guarded by mu
 	done   chan struct{}    // closed when run has ended
-	// work hands a readable connection to an idle reader (unbuffered: a
-	// send succeeds only when one waits); quit, closed by close, ends
-	// the idle readers.
-	work chan *conn
-	quit chan struct{}
+	// readers run readReady for readable connections; quit, closed by
+	// close, ends the idle ones.
+	readers *lingerPool[*conn]
+	quit    chan struct{}
 }
 
 // readerLinger is how long a reader goroutine waits for the next readable
@@ -84,7 +83,8 @@ func newPoller() (*poller, error) {
 		return nil, err
 	}
 	p := &poller{epfd: epfd, ep: ep, rc: rc, conns: make(map[uint64]*conn), done: make(chan struct{}),
-		work: make(chan *conn), quit: make(chan struct{})}
+		quit: make(chan struct{})}
+	p.readers = newLingerPool((*conn).readReady, readerLinger, 0, p.quit)
 	go p.run()
 	return p, nil
 }
@@ -164,36 +164,10 @@ func (p *poller) close() {
 // startReader has c's bytes read by an idle reader goroutine, or a new
 // one when none is idle; it never waits. A reader handles a client's
 // packets (JSON decoding, joins, editor lists), which grow its stack to
-// several KB: a goroutine per readable socket grew a new stack, copying it
-// each time (a 10,000-editor join spent 3-5 % of the server's CPU in
-// runtime.copystack under readReady), where a reader that goes on to the
-// next socket keeps it.
-func (p *poller) startReader(c *conn) {
-	select {
-	case p.work <- c:
-	default:
-		go p.reader(c)
-	}
-}
-
-// reader runs readReady for c, then for the connections handed to it,
-// until it has waited readerLinger for one or the poller is closed.
-func (p *poller) reader(c *conn) {
-	c.readReady()
-	idle := time.NewTimer(readerLinger)
-	defer idle.Stop()
-	for {
-		select {
-		case c = <-p.work:
-			c.readReady()
-			idle.Reset(readerLinger)
-		case <-idle.C:
-			return
-		case <-p.quit:
-			return
-		}
-	}
-}
+// several KB: a goroutine per readable socket copied a new stack each
+// time (a 10,000-editor join spent 3-5 % of the server's CPU in
+// runtime.copystack under readReady).
+func (p *poller) startReader(c *conn) { p.readers.start(c) }
 
 func (p *poller) run() {
 	defer close(p.done)
