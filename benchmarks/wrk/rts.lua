@@ -63,35 +63,62 @@ local scripts, refactors, pages
 local fixed -- the whole request, for the modes that repeat one
 local page_index, saves_left
 
+-- raw is a whole POST request, as wrk.format would give it, built with one
+-- concatenation: wrk runs every thread's Lua on the load core, and on the
+-- fast modes its string building, not the server, set the pace.
+local head -- "Host: …\r\n" and the fixed headers
+local function raw_prefix(path)
+  return "POST " .. path .. " HTTP/1.1\r\n" .. head .. "Content-Length: "
+end
+local function raw(path, body)
+  return raw_prefix(path) .. #body .. "\r\n\r\n" .. body
+end
+
 function init(args)
   local id = thread_id or 1
+  head = "Host: " .. wrk.headers["Host"] .. "\r\n"
+  for name, value in pairs(headers) do head = head .. name .. ": " .. value .. "\r\n" end
   if mode == "health" then
     fixed = wrk.format("GET", "/rts-api/v1/health-check", headers)
   elseif mode == "single-same" then
     scripts = read_lines("scripts.txt")
     -- A real binding from the middle of the corpus (a table column, 190 bytes).
-    fixed = wrk.format("POST", SINGLE, headers, '{"script":' .. scripts[math.floor(#scripts / 2) + 1] .. '}')
+    fixed = raw(SINGLE, '{"script":' .. scripts[math.floor(#scripts / 2) + 1] .. '}')
   elseif mode == "multiple-same" then
     scripts = read_lines("scripts.txt")
     local part = {}
     local step = math.floor(#scripts / batch) -- spread over the corpus
     for i = 1, batch do part[i] = scripts[(i - 1) * step + 1] end
-    fixed = wrk.format("POST", MULTIPLE, headers, '{"scripts":[' .. table.concat(part, ",") .. '],"evalVersion":2}')
+    fixed = raw(MULTIPLE, '{"scripts":[' .. table.concat(part, ",") .. '],"evalVersion":2}')
   elseif mode == "single-fresh" or mode == "multiple-fresh" then
     scripts = read_lines("scripts.txt")
   elseif mode == "refactor" then
-    refactors = read_lines("refactor.txt")
+    -- Whole requests, built once: the corpus is sent in turn, unchanged.
+    refactors = {}
+    for i, body in ipairs(read_lines("refactor.txt")) do refactors[i] = raw(REFACTOR, body) end
   elseif mode == "pagesave" then
+    -- A page is kept as the pieces of its whole request, the request line
+    -- and headers first ({head, '{"scripts":[', s1, ',', s2, …, tail}), so
+    -- that a save swaps one script and concatenates once; script i is at
+    -- 2i + 1. size is the body's length with no script edited.
     pages = {}
     local cur
+    local function close()
+      if cur then cur.parts[#cur.parts] = '],"evalVersion":2}' end
+    end
     for _, l in ipairs(read_lines("pages.txt")) do
       if l:sub(1, 2) == "# " then
-        cur = {}
+        close()
+        cur = { parts = { "", '{"scripts":[' }, n = 0, size = #'{"scripts":[],"evalVersion":2}' - 1 }
         pages[#pages + 1] = cur
       else
-        cur[#cur + 1] = l
+        cur.n = cur.n + 1
+        cur.parts[#cur.parts + 1] = l
+        cur.parts[#cur.parts + 1] = ","
+        cur.size = cur.size + #l + 1
       end
     end
+    close()
     page_index = ((id - 1) * 7) % #pages + 1 -- threads start on different pages
     saves_left = saves
   else
@@ -107,16 +134,16 @@ function request()
   end
   if mode == "single-fresh" then
     local s = scripts[counter % #scripts + 1]
-    return wrk.format("POST", SINGLE, headers, '{"script":' .. edited(s, counter) .. '}')
+    return raw(SINGLE, '{"script":' .. edited(s, counter) .. '}')
   elseif mode == "multiple-fresh" then
     local part = {}
     local start = counter * batch
     for i = 1, batch do
       part[i] = edited(scripts[(start + i) % #scripts + 1], counter .. "." .. i)
     end
-    return wrk.format("POST", MULTIPLE, headers, '{"scripts":[' .. table.concat(part, ",") .. '],"evalVersion":2}')
+    return raw(MULTIPLE, '{"scripts":[' .. table.concat(part, ",") .. '],"evalVersion":2}')
   elseif mode == "refactor" then
-    return wrk.format("POST", REFACTOR, headers, refactors[counter % #refactors + 1])
+    return refactors[counter % #refactors + 1]
   else -- pagesave
     if saves_left == 0 then
       page_index = page_index % #pages + 1
@@ -124,11 +151,14 @@ function request()
     end
     saves_left = saves_left - 1
     local page = pages[page_index]
-    local k = counter % #page + 1
-    local original = page[k]
-    page[k] = edited(original, counter)
-    local body = '{"scripts":[' .. table.concat(page, ",") .. '],"evalVersion":2}'
-    page[k] = original
-    return wrk.format("POST", MULTIPLE, headers, body)
+    local parts = page.parts
+    local at = 2 * (counter % page.n + 1) + 1
+    local original = parts[at]
+    local changed = edited(original, counter)
+    parts[at] = changed
+    parts[1] = raw_prefix(MULTIPLE) .. (page.size + #changed - #original) .. "\r\n\r\n"
+    local request = table.concat(parts)
+    parts[at] = original
+    return request
   end
 end
