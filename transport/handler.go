@@ -169,6 +169,8 @@ type exchange struct {
 	answersBuf [][]byte
 	lookups    []cacheLookup
 	spans      []int32 // the answer's scripts for the saved pages (see savedPage.spans)
+	misses     []int   // the scripts the cache did not answer
+	scratch    []byte  // one analysed script's answer, before the cache copies it
 	clen       [1]string
 }
 
@@ -465,7 +467,7 @@ func (h *Handler) finish(x *exchange, id routeID, start time.Time) {
 	x.answersBuf = x.answersBuf[:0]
 	if cap(x.in) <= keepBuffer && cap(x.out) <= keepBuffer &&
 		cap(x.scan.items) <= keepItems && cap(x.answersBuf) <= keepItems && cap(x.lookups) <= keepItems &&
-		cap(x.spans) <= 4*keepItems {
+		cap(x.spans) <= 4*keepItems && cap(x.misses) <= keepItems && cap(x.scratch) <= keepBuffer {
 		exchanges.Put(x)
 	}
 }
