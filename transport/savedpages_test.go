@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -183,6 +184,47 @@ func TestSavedPagesUsed(t *testing.T) {
 	// original, k edited): two lookups a save, the first save's one.
 	if want := float64(2*len(base) - 1); lookups != want || reused != float64(len(base)*len(base))-want {
 		t.Errorf("%v cache lookups and %v scripts from the kept save; want %v and %v", lookups, reused, want, float64(len(base)*len(base))-want)
+	}
+}
+
+// TestSavedPagesKeptBetween: when a page's edit moves from one end to the
+// other (a page saved again after others were), the scripts between the
+// two edits, unchanged, are answered from the kept save: the cache is
+// asked only for the two that differ, and the answer is the plain
+// handler's.
+func TestSavedPagesKeptBetween(t *testing.T) {
+	t.Parallel()
+	base := append(append([]string(nil), pageScripts...), pageScripts...) // edits more than sigBytes from either end
+	n := len(base)
+	tail := `,"evalVersion":2`
+	plain, _ := newDirect(t, Options{ExtractCacheBytes: -1, SavedPagesBytes: -1})
+	for _, tc := range []struct {
+		name          string
+		first, second []string
+		lookups, kept float64 // cache lookups and scripts from the kept save, for the second save
+	}{
+		{"edit moves", edited(base, 4, `"Input1.text"`), edited(base, n-6, `"Input2.text"`), 2, float64(n - 2)},
+		{"two edits", edited(base, 4, `"a"`), edited(edited(base, 4, `"b"`), n-6, `"c"`), 2, float64(n - 2)},
+		// Counts differ: no pairing, the scripts between are looked up.
+		{"one inserted", edited(base, 4, `"a"`), slices.Insert(edited(base, 4, `"b"`), n-6, `"c"`), float64(n - 9), 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, reg := newDirect(t, Options{})
+			direct(h, pageBody(tc.first, tail))
+			lookups := func() float64 {
+				return counterValue(t, reg, "rts_extract_cache_hits_total") + counterValue(t, reg, "rts_extract_cache_misses_total")
+			}
+			before := lookups()
+			body := pageBody(tc.second, tail)
+			wantStatus, want := direct(plain, body)
+			if st, got := direct(h, body); st != wantStatus || got != want {
+				t.Fatalf("%d %s\nwant %d %s", st, got, wantStatus, want)
+			}
+			if got, kept := lookups()-before, counterValue(t, reg, "rts_saved_page_scripts_total"); got != tc.lookups || kept != tc.kept {
+				t.Errorf("%v cache lookups and %v scripts from the kept save; want %v and %v", got, kept, tc.lookups, tc.kept)
+			}
+		})
 	}
 }
 
