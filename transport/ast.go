@@ -170,6 +170,9 @@ func answerTooLarge(limit int) string {
 }
 
 func (h *Handler) serveMultiple(x *exchange) {
+	if h.saved != nil && x.r.ContentLength > 0 && x.r.ContentLength < savedMaxBody {
+		x.in = h.saved.bufs.fit(x.in, int(x.r.ContentLength)+1) // +1: readBody's room to see the end
+	}
 	in, ok := h.readRaw(x)
 	if !ok {
 		return
@@ -219,6 +222,9 @@ func (h *Handler) serveMultiple(x *exchange) {
 		return
 	}
 	keep := lazy && h.saved != nil && len(items) >= savedMinScripts
+	if keep {
+		x.out = h.saved.bufs.fit(x.out, size+len(`{"success":true,"data":[]}`))
+	}
 	out := slices.Grow(x.out[:0], size+len(`{"success":true,"data":[]}`))
 	out = append(out, `{"success":true,"data":[`...)
 	spans := x.spans[:0]
@@ -306,6 +312,7 @@ func (h *Handler) serveSaved(x *exchange, in []byte, e *savedPage, p, s int) boo
 	}
 	h.saved.hits.Inc()
 	h.saved.scripts.Add(float64(first + n - last + reused))
+	x.out = h.saved.bufs.fit(x.out, size+len(`{"success":true,"data":[]}`))
 	out := slices.Grow(x.out[:0], size+len(`{"success":true,"data":[]}`))
 	out = append(out, `{"success":true,"data":[`...)
 	spans := slices.Grow(x.spans[:0], 4*(first+len(items)+n-last))

@@ -93,6 +93,8 @@ type pageMemo struct {
 	bytes int // size() of the entries in slots
 
 	hits, scripts prometheus.Counter
+
+	bufs bufPool
 }
 
 func newPageMemo(limit int64) *pageMemo {
@@ -255,6 +257,69 @@ func keepBytes(dst, src *[]byte, n int) {
 }
 
 func fits(c, n int) bool { return c >= n && c <= n+n/4+4096 }
+
+// bufPool holds the buffers of page-sized bodies and answers that an
+// exchange gave up, by size. put swaps an exchange's body and answer
+// buffers into the kept save only when their capacity fits (keepBytes);
+// one exchange serves saves of pages of every size, so after a save of a
+// large page its buffers did not fit the next, smaller one, and put copied
+// the body and the answer (and after a small one, the next large body was
+// read into a new buffer). fit gives a request buffers of its size class
+// first, so that put swaps.
+type bufPool struct {
+	mu    sync.Mutex
+	free  [bufClasses][][]byte
+	bytes int
+}
+
+// Size classes grow by a quarter, as fits allows: class k holds buffers
+// of at least bufClassSize[k] bytes.
+const (
+	bufClasses   = 20 // 4 KB * 1.25^19 is past savedMaxBody and savedMaxAnswer
+	bufPoolBytes = 1 << 20
+	bufPerClass  = 8
+)
+
+var bufClassSize = func() (sz [bufClasses]int) {
+	n := 4096.0
+	for k := range sz {
+		sz[k] = (int(n) + 511) &^ 511
+		n *= 1.25
+	}
+	return sz
+}()
+
+// fit returns buf emptied when its capacity fits n bytes, else a pooled or
+// new buffer that does, keeping buf for another request.
+func (p *bufPool) fit(buf []byte, n int) []byte {
+	if fits(cap(buf), n) || n > bufClassSize[bufClasses-1] {
+		return buf[:0]
+	}
+	k := 0
+	for bufClassSize[k] < n {
+		k++
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := cap(buf); c >= bufClassSize[0] && p.bytes+c <= bufPoolBytes {
+		j := 0
+		for j+1 < bufClasses && bufClassSize[j+1] <= c {
+			j++
+		}
+		if len(p.free[j]) < bufPerClass {
+			p.free[j] = append(p.free[j], buf[:0])
+			p.bytes += c
+		}
+	}
+	if f := p.free[k]; len(f) > 0 && fits(cap(f[len(f)-1]), n) {
+		got := f[len(f)-1]
+		f[len(f)-1] = nil
+		p.free[k] = f[:len(f)-1]
+		p.bytes -= cap(got)
+		return got
+	}
+	return make([]byte, 0, bufClassSize[k])
+}
 
 // oldest is the slot of the entry used longest ago, or -1 when all are
 // empty.
