@@ -376,3 +376,45 @@ func TestSavedPagesAlike(t *testing.T) {
 		t.Error("no save was read against a kept one")
 	}
 }
+
+// TestBufPoolFit: fit hands back a buffer whose capacity put will swap
+// rather than copy (fits), keeps what it is given up for a later request
+// of that size, and holds at most bufPoolBytes.
+func TestBufPoolFit(t *testing.T) {
+	t.Parallel()
+	var p bufPool
+	for _, tc := range []struct {
+		name string
+		had  int // capacity of the buffer given
+		n    int
+	}{
+		{"empty", 0, 100},
+		{"small fits", 4096, 3000},
+		{"too large", 64 << 10, 14 << 10},
+		{"too small", 4096, 30 << 10},
+		{"class edge", 0, bufClassSize[5]},
+		{"past the classes", 0, bufClassSize[bufClasses-1] + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := p.fit(make([]byte, min(7, tc.had), tc.had), tc.n)
+			if len(got) != 0 {
+				t.Errorf("len %d, want 0", len(got))
+			}
+			if tc.n <= bufClassSize[bufClasses-1] && !fits(cap(got), tc.n) {
+				t.Errorf("cap %d does not fit %d", cap(got), tc.n)
+			}
+		})
+	}
+	// A buffer given up comes back for a request of its size.
+	given := make([]byte, 0, bufClassSize[8])
+	p.fit(given, 100)
+	if got := p.fit(nil, bufClassSize[8]); cap(got) != cap(given) || &got[:1][0] != &given[:1][0] {
+		t.Errorf("the buffer given up was not reused (cap %d)", cap(got))
+	}
+	for range 1000 {
+		p.fit(make([]byte, 0, bufClassSize[bufClasses-1]), 100)
+	}
+	if p.bytes > bufPoolBytes {
+		t.Errorf("%d bytes pooled, limit %d", p.bytes, bufPoolBytes)
+	}
+}
