@@ -263,11 +263,7 @@ func (c *extractCache) store(s *cacheShard, h uint64, ver int, raw, value []byte
 		if s.prev.n > 0 {
 			c.evictions.Add(float64(s.prev.n))
 		}
-		// The new generation starts as large as the full one: it will
-		// most likely fill as fast, and growing its arena and table from
-		// their first sizes again would allocate and copy each step.
-		full := s.cur
-		s.prev, s.cur = full, cacheGen{slots: make([]cacheSlot, len(full.slots)), arena: make([]byte, 0, cap(full.arena))}
+		s.prev, s.cur = s.cur, c.newGen()
 	}
 	return s.cur.add(h, ver, raw, value, c.genBytes)
 }
