@@ -170,6 +170,9 @@ func answerTooLarge(limit int) string {
 }
 
 func (h *Handler) serveMultiple(x *exchange) {
+	if h.saved != nil && x.r.ContentLength > 0 && x.r.ContentLength < savedMaxBody {
+		x.in = h.saved.bufs.fit(x.in, int(x.r.ContentLength)+1) // +1: readBody's room to see the end
+	}
 	in, ok := h.readRaw(x)
 	if !ok {
 		return
@@ -219,6 +222,9 @@ func (h *Handler) serveMultiple(x *exchange) {
 		return
 	}
 	keep := lazy && h.saved != nil && len(items) >= savedMinScripts
+	if keep {
+		x.out = h.saved.bufs.fit(x.out, size+len(`{"success":true,"data":[]}`))
+	}
 	out := slices.Grow(x.out[:0], size+len(`{"success":true,"data":[]}`))
 	out = append(out, `{"success":true,"data":[`...)
 	spans := x.spans[:0]
@@ -283,13 +289,30 @@ func (h *Handler) serveSaved(x *exchange, in []byte, e *savedPage, p, s int) boo
 	if groups := bool2int(len(head) > 0) + bool2int(len(items) > 0) + bool2int(len(tail) > 0); groups > 1 {
 		known += groups - 1
 	}
-	answers, size, err := h.extractAll(x, in, items, e.ver, true, known)
+	// A script between that is e's script at the same place, byte for
+	// byte, has e's answer there: when a page comes back after saves of
+	// others, the scripts between the edits of its last save and of this
+	// one are many, and the cache may have dropped them meanwhile.
+	kept, rest, reused := x.keptAnswers(in, e, items, first, last)
+	if reused > 0 {
+		for i, a := range kept {
+			if a != nil {
+				known += len(a)
+			}
+			if i > 0 {
+				known++ // the comma before it
+			}
+		}
+		known -= max(len(rest)-1, 0) // extractAll counts the commas between the rest
+	}
+	answers, size, err := h.extractAll(x, in, rest, e.ver, true, known)
 	if b := (body{buf: in}); !h.extracted(x, &b, err) {
 		h.saved.giveBack(e)
 		return true
 	}
 	h.saved.hits.Inc()
-	h.saved.scripts.Add(float64(first + n - last))
+	h.saved.scripts.Add(float64(first + n - last + reused))
+	x.out = h.saved.bufs.fit(x.out, size+len(`{"success":true,"data":[]}`))
 	out := slices.Grow(x.out[:0], size+len(`{"success":true,"data":[]}`))
 	out = append(out, `{"success":true,"data":[`...)
 	spans := slices.Grow(x.spans[:0], 4*(first+len(items)+n-last))
@@ -302,11 +325,17 @@ func (h *Handler) serveSaved(x *exchange, in []byte, e *savedPage, p, s int) boo
 		}
 		out = append(out, head...)
 	}
-	for i, a := range answers {
+	for i, it := range items {
+		var a []byte
+		if reused > 0 && kept[i] != nil {
+			a = kept[i]
+		} else {
+			a, answers = answers[0], answers[1:]
+		}
 		if len(out) > len(`{"success":true,"data":[`) {
 			out = append(out, ',')
 		}
-		spans = append(spans, int32(items[i].start), int32(items[i].end), int32(len(out)), int32(len(out)+len(a)))
+		spans = append(spans, int32(it.start), int32(it.end), int32(len(out)), int32(len(out)+len(a)))
 		out = append(out, a...)
 	}
 	if last < n {
@@ -328,6 +357,35 @@ func (h *Handler) serveSaved(x *exchange, in []byte, e *savedPage, p, s int) boo
 	x.send(http.StatusOK)
 	h.saved.put(x, e, in, e.ver, e.at, e.close+delta)
 	return true
+}
+
+// keptAnswers pairs the scripts items, read between e's scripts [0,
+// first) and [last, n), with e's scripts [first, last) when they are as
+// many: kept[i] is e's answer for items[i] when the two are the same bytes
+// (then the same script, valid as e's was, at the same eval version), and
+// rest are the items it does not answer. reused counts the kept answers;
+// with none, kept is nil and rest is items.
+func (x *exchange) keptAnswers(in []byte, e *savedPage, items []span, first, last int) (kept [][]byte, rest []span, reused int) {
+	if len(items) == 0 || len(items) != last-first {
+		return nil, items, 0
+	}
+	kept = slices.Grow(x.kept[:0], len(items))[:len(items)]
+	rest = x.rest[:0]
+	for i, it := range items {
+		j := first + i
+		if bytes.Equal(in[it.start:it.end], e.body[e.bodyStart(j):e.bodyEnd(j)]) {
+			kept[i] = e.answer[e.ansStart(j):e.ansEnd(j):e.ansEnd(j)]
+			reused++
+		} else {
+			kept[i] = nil
+			rest = append(rest, it)
+		}
+	}
+	x.kept, x.rest = kept, rest
+	if reused == 0 {
+		return nil, items, 0
+	}
+	return kept, rest, reused
 }
 
 func bool2int(b bool) int {

@@ -306,8 +306,9 @@ type cacheLookup struct {
 // answers found and the indices of the others, in order. Each shard is
 // locked once, however many of the scripts it holds; lookups is scratch
 // space, kept by the caller between calls. A page save looks up a hundred
-// scripts: each key is sliced and hashed once.
-func (c *extractCache) getAll(ver int, buf []byte, items []span, answers [][]byte, lookups *[]cacheLookup) (int, []int) {
+// scripts: each key is sliced and hashed once. The indices are appended
+// to misses.
+func (c *extractCache) getAll(ver int, buf []byte, items []span, answers [][]byte, lookups *[]cacheLookup, misses []int) (int, []int) {
 	n := len(items)
 	if cap(*lookups) < n {
 		*lookups = make([]cacheLookup, n)
@@ -343,9 +344,7 @@ func (c *extractCache) getAll(ver int, buf []byte, items []span, answers [][]byt
 		}
 		s.mu.Unlock()
 	}
-	var misses []int
 	if found < n {
-		misses = make([]int, 0, n-found)
 		for i, a := range answers {
 			if a == nil {
 				misses = append(misses, i)

@@ -53,7 +53,8 @@ func (h *Handler) extractAll(x *exchange, buf []byte, items []span, ver int, unc
 		}
 	} else {
 		var found int
-		found, misses = h.cache.getAll(ver, buf, items, answers, &x.lookups)
+		found, misses = h.cache.getAll(ver, buf, items, answers, &x.lookups, x.misses[:0])
+		x.misses = misses[:0]
 		size += found
 	}
 	h.cache.count(len(items)-len(misses), len(misses))
@@ -88,6 +89,9 @@ func (h *Handler) extractAll(x *exchange, buf []byte, items []span, ver int, unc
 // of its own so that the closures the helpers run are made only for a
 // request that has something to analyse.
 func (h *Handler) extractMisses(x *exchange, buf []byte, items []span, ver int, misses []int, answers [][]byte, size int) (int, error) {
+	if len(misses) < parallelMin {
+		return h.extractFew(x, buf, items, ver, misses, answers, size)
+	}
 	raw := func(i int) []byte { return buf[items[i].start+1 : items[i].end-1] }
 	var dups [][2]int // a repeated script and its first occurrence
 	if len(misses) > 1 {
@@ -130,6 +134,45 @@ func (h *Handler) extractMisses(x *exchange, buf []byte, items []span, ver int, 
 	}
 	if size > h.maxAnswer {
 		return 0, errAnswerBig
+	}
+	return size, nil
+}
+
+// extractFew is extractMisses for fewer scripts than a helper is worth
+// (a page save's edited binding or two): the same work, on the request's
+// goroutine alone, without analyse's closures, atomics and map of repeats
+// (about ten allocations a save, besides the parser's own).
+func (h *Handler) extractFew(x *exchange, buf []byte, items []span, ver int, misses []int, answers [][]byte, size int) (int, error) {
+	ctx := x.r.Context()
+	if !h.pool.take(ctx, x.deadline) {
+		return 0, errTimeout
+	}
+	defer h.pool.give()
+	scratch := x.scratch[:0]
+	defer func() { x.scratch = scratch[:0] }()
+	for k, i := range misses {
+		raw := buf[items[i].start+1 : items[i].end-1]
+		var enc []byte
+		for _, j := range misses[:k] { // a page repeats bindings: each is analysed once
+			if bytes.Equal(raw, buf[items[j].start+1:items[j].end-1]) {
+				enc = answers[j]
+				break
+			}
+		}
+		if enc == nil {
+			if ctx.Err() != nil || time.Now().After(x.deadline) {
+				return 0, errTimeout
+			}
+			info := h.extract(decodeString(raw, false), ver, nil)
+			scratch = appendInfo(scratch[:0], &info)
+			if enc = h.cache.put(ver, raw, scratch); enc == nil { // not cached: too large, or no cache
+				enc = bytes.Clone(scratch)
+			}
+		}
+		answers[i] = enc
+		if size += len(enc); size > h.maxAnswer {
+			return 0, errAnswerBig
+		}
 	}
 	return size, nil
 }

@@ -315,7 +315,11 @@ type fastConn struct {
 	// the request, its body, its headers nor the answer's once it has
 	// returned. sent and sentVals hold the answer's headers as they were
 	// at WriteHeader.
-	ex                    fastExchange
+	ex fastExchange
+	// req is the request being served, reset from reqBase (an empty request
+	// with the connection's context) for each: WithContext on a new request
+	// made two of them a request.
+	req, reqBase          http.Request
 	reqHdr, respHdr, sent http.Header
 	reqVals, sentVals     []string
 }
@@ -528,19 +532,14 @@ func (fc *fastConn) serveOne(n int) (keep bool) {
 	x := &fc.ex
 	*x = fastExchange{body: fastBody{fc: fc, remain: h.contentLength}, url: url.URL{Path: h.path}}
 	body := &x.body
-	r := (&http.Request{
-		Method:        http.MethodPost,
-		URL:           &x.url,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        hdr,
-		Body:          body,
-		ContentLength: h.contentLength,
-		Host:          head[h.host[0]:h.host[1]],
-		RemoteAddr:    fc.remote,
-		RequestURI:    h.path,
-	}).WithContext(fc.ctx)
+	if fc.reqBase.Context() != fc.ctx {
+		fc.reqBase = *(&http.Request{}).WithContext(fc.ctx)
+	}
+	fc.req = fc.reqBase
+	r := &fc.req
+	r.Method, r.URL, r.Proto, r.ProtoMajor, r.ProtoMinor = http.MethodPost, &x.url, "HTTP/1.1", 1, 1
+	r.Header, r.Body, r.ContentLength = hdr, body, h.contentLength
+	r.Host, r.RemoteAddr, r.RequestURI = head[h.host[0]:h.host[1]], fc.remote, h.path
 	if h.contentLength == 0 {
 		r.Body = http.NoBody
 	}

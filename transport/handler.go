@@ -168,7 +168,11 @@ type exchange struct {
 	scan       scriptScan
 	answersBuf [][]byte
 	lookups    []cacheLookup
-	spans      []int32 // the answer's scripts for the saved pages (see savedPage.spans)
+	spans      []int32  // the answer's scripts for the saved pages (see savedPage.spans)
+	misses     []int    // the scripts the cache did not answer
+	kept       [][]byte // per script read against a kept save: its answer there, or nil
+	rest       []span   // the scripts read against a kept save that it does not answer
+	scratch    []byte   // one analysed script's answer, before the cache copies it
 	clen       [1]string
 }
 
@@ -463,9 +467,12 @@ func (h *Handler) finish(x *exchange, id routeID, start time.Time) {
 	// their generation because a pooled exchange remembers them.
 	clear(x.answersBuf)
 	x.answersBuf = x.answersBuf[:0]
+	clear(x.kept) // they point into a kept save's answer
+	x.kept = x.kept[:0]
 	if cap(x.in) <= keepBuffer && cap(x.out) <= keepBuffer &&
 		cap(x.scan.items) <= keepItems && cap(x.answersBuf) <= keepItems && cap(x.lookups) <= keepItems &&
-		cap(x.spans) <= 4*keepItems {
+		cap(x.spans) <= 4*keepItems && cap(x.misses) <= keepItems && cap(x.scratch) <= keepBuffer &&
+		cap(x.kept) <= keepItems && cap(x.rest) <= keepItems {
 		exchanges.Put(x)
 	}
 }

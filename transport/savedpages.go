@@ -85,10 +85,16 @@ type pageMemo struct {
 
 	mu    sync.Mutex
 	slots [savedSlots]*savedPage
+	// sigs[i] is slots[i]'s head and tail, when slots[i] is not nil: take
+	// reads every slot's on every save, and reads them here, in 4 KB,
+	// rather than in a hundred entries spread over the heap.
+	sigs  [savedSlots]pageSig
 	clock uint64
 	bytes int // size() of the entries in slots
 
 	hits, scripts prometheus.Counter
+
+	bufs bufPool
 }
 
 func newPageMemo(limit int64) *pageMemo {
@@ -116,26 +122,43 @@ func (m *pageMemo) collectors() []prometheus.Collector {
 	}, func() float64 { m.mu.Lock(); defer m.mu.Unlock(); return float64(m.bytes) })}
 }
 
-func (m *pageMemo) sigs(b []byte) (head, tail uint64) {
+type pageSig struct{ head, tail uint64 }
+
+func (m *pageMemo) sig(b []byte) pageSig {
 	n := min(len(b), sigBytes)
-	return maphash.Bytes(m.seed, b[:n]), maphash.Bytes(m.seed, b[len(b)-n:])
+	return pageSig{maphash.Bytes(m.seed, b[:n]), maphash.Bytes(m.seed, b[len(b)-n:])}
 }
 
-// take finds the kept save sharing the most bytes with body, at least half
-// of it, and removes it from the memo: the caller owns it until put. p and
-// s are the lengths of the shared start and end (p+s is at most either
-// body's length).
+// set puts e in slot i.
+func (m *pageMemo) set(i int, e *savedPage) {
+	m.slots[i], m.sigs[i] = e, pageSig{e.head, e.tail}
+	m.bytes += e.size()
+}
+
+// take finds the kept save sharing the most bytes with body and removes it
+// from the memo: the caller owns it until put. p and s are the lengths of
+// the shared start and end (p+s is at most either body's length). A kept
+// save with both ends alike is taken however little of the middle is
+// shared: reading against it costs no more than reading the body whole
+// (the scripts between are read as the whole body's would be, and those
+// that are the kept save's at the same place need no lookup), and a page
+// saved again after others were differs in two edits that may be far
+// apart. One with a single end alike must share half of the body.
 func (m *pageMemo) take(body []byte) (e *savedPage, p, s int) {
-	head, tail := m.sigs(body)
+	sig := m.sig(body)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	best, shared := -1, len(body)/2
+	best, shared := -1, 0
 	// Those with both ends alike first (an edit inside the page), then
 	// those with one.
 	for pass := range 2 {
+		if pass == 1 {
+			shared = len(body) / 2
+		}
 		compared := 0
 		for i, c := range m.slots {
-			if c == nil || (pass == 0) != (c.head == head && c.tail == tail) || c.head != head && c.tail != tail {
+			sg := m.sigs[i]
+			if c == nil || (pass == 0) != (sg == sig) || sg.head != sig.head && sg.tail != sig.tail {
 				continue
 			}
 			if compared++; compared > savedCandidates {
@@ -171,7 +194,7 @@ func (m *pageMemo) put(x *exchange, e *savedPage, body []byte, ver, at, close in
 	if len(body) > savedMaxBody || len(x.out) > savedMaxAnswer || len(x.spans)/4 < savedMinScripts {
 		return
 	}
-	head, tail := m.sigs(body)
+	sig := m.sig(body)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	slot := -1
@@ -192,7 +215,7 @@ func (m *pageMemo) put(x *exchange, e *savedPage, body []byte, ver, at, close in
 	if e == nil {
 		e = &savedPage{}
 	}
-	e.head, e.tail, e.ver, e.at, e.close = head, tail, ver, at, close
+	e.head, e.tail, e.ver, e.at, e.close = sig.head, sig.tail, ver, at, close
 	if len(x.in) > 0 && &body[0] == &x.in[0] {
 		keepBytes(&e.body, &x.in, len(body))
 	} else {
@@ -213,8 +236,7 @@ func (m *pageMemo) put(x *exchange, e *savedPage, body []byte, ver, at, close in
 		m.bytes -= m.slots[i].size()
 		m.slots[i] = nil
 	}
-	m.slots[slot] = e
-	m.bytes += e.size()
+	m.set(slot, e)
 }
 
 // keepBytes moves the first n bytes of the exchange's buffer *src into
@@ -236,6 +258,69 @@ func keepBytes(dst, src *[]byte, n int) {
 
 func fits(c, n int) bool { return c >= n && c <= n+n/4+4096 }
 
+// bufPool holds the buffers of page-sized bodies and answers that an
+// exchange gave up, by size. put swaps an exchange's body and answer
+// buffers into the kept save only when their capacity fits (keepBytes);
+// one exchange serves saves of pages of every size, so after a save of a
+// large page its buffers did not fit the next, smaller one, and put copied
+// the body and the answer (and after a small one, the next large body was
+// read into a new buffer). fit gives a request buffers of its size class
+// first, so that put swaps.
+type bufPool struct {
+	mu    sync.Mutex
+	free  [bufClasses][][]byte
+	bytes int
+}
+
+// Size classes grow by a quarter, as fits allows: class k holds buffers
+// of at least bufClassSize[k] bytes.
+const (
+	bufClasses   = 20 // 4 KB * 1.25^19 is past savedMaxBody and savedMaxAnswer
+	bufPoolBytes = 1 << 20
+	bufPerClass  = 8
+)
+
+var bufClassSize = func() (sz [bufClasses]int) {
+	n := 4096.0
+	for k := range sz {
+		sz[k] = (int(n) + 511) &^ 511
+		n *= 1.25
+	}
+	return sz
+}()
+
+// fit returns buf emptied when its capacity fits n bytes, else a pooled or
+// new buffer that does, keeping buf for another request.
+func (p *bufPool) fit(buf []byte, n int) []byte {
+	if fits(cap(buf), n) || n > bufClassSize[bufClasses-1] {
+		return buf[:0]
+	}
+	k := 0
+	for bufClassSize[k] < n {
+		k++
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := cap(buf); c >= bufClassSize[0] && p.bytes+c <= bufPoolBytes {
+		j := 0
+		for j+1 < bufClasses && bufClassSize[j+1] <= c {
+			j++
+		}
+		if len(p.free[j]) < bufPerClass {
+			p.free[j] = append(p.free[j], buf[:0])
+			p.bytes += c
+		}
+	}
+	if f := p.free[k]; len(f) > 0 && fits(cap(f[len(f)-1]), n) {
+		got := f[len(f)-1]
+		f[len(f)-1] = nil
+		p.free[k] = f[:len(f)-1]
+		p.bytes -= cap(got)
+		return got
+	}
+	return make([]byte, 0, bufClassSize[k])
+}
+
 // oldest is the slot of the entry used longest ago, or -1 when all are
 // empty.
 func (m *pageMemo) oldest() int {
@@ -254,8 +339,7 @@ func (m *pageMemo) giveBack(e *savedPage) {
 	defer m.mu.Unlock()
 	for i, c := range m.slots {
 		if c == nil {
-			m.slots[i] = e
-			m.bytes += e.size()
+			m.set(i, e)
 			return
 		}
 	}

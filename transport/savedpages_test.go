@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -186,6 +187,47 @@ func TestSavedPagesUsed(t *testing.T) {
 	}
 }
 
+// TestSavedPagesKeptBetween: when a page's edit moves from one end to the
+// other (a page saved again after others were), the scripts between the
+// two edits, unchanged, are answered from the kept save: the cache is
+// asked only for the two that differ, and the answer is the plain
+// handler's.
+func TestSavedPagesKeptBetween(t *testing.T) {
+	t.Parallel()
+	base := append(append([]string(nil), pageScripts...), pageScripts...) // edits more than sigBytes from either end
+	n := len(base)
+	tail := `,"evalVersion":2`
+	plain, _ := newDirect(t, Options{ExtractCacheBytes: -1, SavedPagesBytes: -1})
+	for _, tc := range []struct {
+		name          string
+		first, second []string
+		lookups, kept float64 // cache lookups and scripts from the kept save, for the second save
+	}{
+		{"edit moves", edited(base, 4, `"Input1.text"`), edited(base, n-6, `"Input2.text"`), 2, float64(n - 2)},
+		{"two edits", edited(base, 4, `"a"`), edited(edited(base, 4, `"b"`), n-6, `"c"`), 2, float64(n - 2)},
+		// Counts differ: no pairing, the scripts between are looked up.
+		{"one inserted", edited(base, 4, `"a"`), slices.Insert(edited(base, 4, `"b"`), n-6, `"c"`), float64(n - 9), 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, reg := newDirect(t, Options{})
+			direct(h, pageBody(tc.first, tail))
+			lookups := func() float64 {
+				return counterValue(t, reg, "rts_extract_cache_hits_total") + counterValue(t, reg, "rts_extract_cache_misses_total")
+			}
+			before := lookups()
+			body := pageBody(tc.second, tail)
+			wantStatus, want := direct(plain, body)
+			if st, got := direct(h, body); st != wantStatus || got != want {
+				t.Fatalf("%d %s\nwant %d %s", st, got, wantStatus, want)
+			}
+			if got, kept := lookups()-before, counterValue(t, reg, "rts_saved_page_scripts_total"); got != tc.lookups || kept != tc.kept {
+				t.Errorf("%v cache lookups and %v scripts from the kept save; want %v and %v", got, kept, tc.lookups, tc.kept)
+			}
+		})
+	}
+}
+
 // TestSavedPagesBounded: the kept saves stay within their byte bound and
 // slots, and a save larger than an entry's bound is not kept.
 func TestSavedPagesBounded(t *testing.T) {
@@ -332,5 +374,47 @@ func TestSavedPagesAlike(t *testing.T) {
 	}
 	if counterValue(t, reg, "rts_saved_page_hits_total") == 0 {
 		t.Error("no save was read against a kept one")
+	}
+}
+
+// TestBufPoolFit: fit hands back a buffer whose capacity put will swap
+// rather than copy (fits), keeps what it is given up for a later request
+// of that size, and holds at most bufPoolBytes.
+func TestBufPoolFit(t *testing.T) {
+	t.Parallel()
+	var p bufPool
+	for _, tc := range []struct {
+		name string
+		had  int // capacity of the buffer given
+		n    int
+	}{
+		{"empty", 0, 100},
+		{"small fits", 4096, 3000},
+		{"too large", 64 << 10, 14 << 10},
+		{"too small", 4096, 30 << 10},
+		{"class edge", 0, bufClassSize[5]},
+		{"past the classes", 0, bufClassSize[bufClasses-1] + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := p.fit(make([]byte, min(7, tc.had), tc.had), tc.n)
+			if len(got) != 0 {
+				t.Errorf("len %d, want 0", len(got))
+			}
+			if tc.n <= bufClassSize[bufClasses-1] && !fits(cap(got), tc.n) {
+				t.Errorf("cap %d does not fit %d", cap(got), tc.n)
+			}
+		})
+	}
+	// A buffer given up comes back for a request of its size.
+	given := make([]byte, 0, bufClassSize[8])
+	p.fit(given, 100)
+	if got := p.fit(nil, bufClassSize[8]); cap(got) != cap(given) || &got[:1][0] != &given[:1][0] {
+		t.Errorf("the buffer given up was not reused (cap %d)", cap(got))
+	}
+	for range 1000 {
+		p.fit(make([]byte, 0, bufClassSize[bufClasses-1]), 100)
+	}
+	if p.bytes > bufPoolBytes {
+		t.Errorf("%d bytes pooled, limit %d", p.bytes, bufPoolBytes)
 	}
 }
