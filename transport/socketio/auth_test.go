@@ -12,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // stallingBackend is a /users/me that stalls (until the caller gives up)
@@ -139,25 +137,8 @@ func TestAuthClientReusesConnections(t *testing.T) {
 	}
 	backend.Start()
 	t.Cleanup(backend.Close)
-	o := Options{APIBaseURL: backend.URL + "/api/v1"}
-	if err := o.fill(); err != nil {
-		t.Fatal(err)
-	}
-	m, err := newMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := newAuthenticator(t.Context(), &o, m)
-	var wg sync.WaitGroup
-	for i := range 3 * authMaxConns {
-		wg.Go(func() {
-			cookie := fmt.Sprintf("u%d", i)
-			if u := a.lookup(t.Context(), cookie); u == nil || u.Email != cookie+"@x" {
-				t.Errorf("lookup(%s) = %+v", cookie, u)
-			}
-		})
-	}
-	wg.Wait()
+	a, _ := newTestAuthenticator(t, t.Context(), backend.URL+"/api/v1", nil)
+	lookupEach(t, a, 3*authMaxConns)
 	mu.Lock()
 	defer mu.Unlock()
 	if dialed > authMaxConns {
@@ -191,29 +172,11 @@ func TestAuthCallsBeyondTheWorkers(t *testing.T) {
 		_, _ = io.WriteString(w, `{"data":{"email":"`+c.Value+`@x","name":"`+c.Value+`"}}`)
 	}))
 	t.Cleanup(backend.Close)
-	o := Options{
-		APIBaseURL: backend.URL + "/api/v1",
-		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: want}},
-	}
-	if err := o.fill(); err != nil {
-		t.Fatal(err)
-	}
-	m, err := newMetrics(prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a = newAuthenticator(ctx, &o, m)
-	var wg sync.WaitGroup
-	for i := range want {
-		wg.Go(func() {
-			cookie := fmt.Sprintf("u%d", i)
-			if u := a.lookup(t.Context(), cookie); u == nil || u.Email != cookie+"@x" {
-				t.Errorf("lookup(%s) = %+v", cookie, u)
-			}
-		})
-	}
-	wg.Wait()
+	a, _ = newTestAuthenticator(t, ctx, backend.URL+"/api/v1", func(o *Options) {
+		o.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: want}}
+	})
+	lookupEach(t, a, want)
 	mu.Lock()
 	if inflight != want {
 		t.Errorf("the backend saw %d calls, want %d", inflight, want)
@@ -232,4 +195,20 @@ func TestAuthCallsBeyondTheWorkers(t *testing.T) {
 	for a.workers.running() != 0 {
 		runtime.Gosched()
 	}
+}
+
+// lookupEach signs in n users u0…u(n-1) at once, each answered by the
+// backend as <cookie>@x.
+func lookupEach(t *testing.T, a *authenticator, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			cookie := fmt.Sprintf("u%d", i)
+			if u := a.lookup(t.Context(), cookie); u == nil || u.Email != cookie+"@x" {
+				t.Errorf("lookup(%s) = %+v", cookie, u)
+			}
+		})
+	}
+	wg.Wait()
 }
