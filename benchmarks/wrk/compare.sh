@@ -6,7 +6,7 @@
 # REF_SERVER_JS is the Node reference's bundle (Appsmith's ast package and RTS
 # controllers, e.g. /work/ref-node/dist/server.js), or - to measure rts alone
 # (before and after a change: RTS_BIN). Both servers run pinned to
-# CPU $SERVER_CPU (default 0), wrk -t2 -c8 to CPU $WRK_CPU (default 1), one
+# CPU $SERVER_CPU (default 0), wrk -t$WRK_THREADS -c8 to CPU $WRK_CPU (default 1), one
 # server under load at a time: for every mode, fresh processes of both, the
 # reference then rts, each warmed up for $WARMUP (default 5s) and measured
 # for DURATION (default 20s). RSS is sampled every 0.2 s while measured; the
@@ -15,6 +15,11 @@
 # rts binary instead of building ./cmd/rts. NICE (e.g. -10)
 # runs both servers and wrk at that priority, so that other work on a shared
 # machine disturbs the measurement less (the same for both servers).
+# WRK_THREADS (default 2, the issue's -t2) sets wrk's threads: both share
+# wrk's one core, and when the server keeps them busy the kernel timeslices
+# them, so a response waits up to a slice for its thread; the p99 of a server
+# that answers at once (benchmarks/cmd/httpfloor) is 3.3-3.9 ms with -t2 and
+# 0.33 ms with -t1 (2026-12-02), so -t1 shows what the server adds to the tail.
 # Output: one markdown row per mode and server, then the ratios.
 # Needs: wrk, taskset, node, go (builds rts and the trace from ../shared).
 set -euo pipefail
@@ -26,6 +31,7 @@ MODES=${*:-single-same single-fresh refactor multiple-same multiple-fresh pagesa
 SERVER_CPU=${SERVER_CPU:-0}
 WRK_CPU=${WRK_CPU:-1}
 WARMUP=${WARMUP:-5s}
+WRK_THREADS=${WRK_THREADS:-2}
 prio=()
 [ -n "${NICE:-}" ] && prio=(nice -n "$NICE")
 RTS_PORT=${RTS_PORT:-18411}
@@ -82,11 +88,11 @@ ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ 
 # run MODE PORT PID prints "req/s p50ms p99ms maxRSSkB non2xx cpu-µs/request"
 run() {
   local mode=$1 port=$2 pid=$3 out rss=0 sampler c0 c1
-  WRK_DATA="$work/trace" WRK_MODE=$mode "${prio[@]}" taskset -c "$WRK_CPU" wrk -t2 -c8 -d"$WARMUP" -s "$root/benchmarks/wrk/rts.lua" "http://127.0.0.1:$port" >/dev/null
+  WRK_DATA="$work/trace" WRK_MODE=$mode "${prio[@]}" taskset -c "$WRK_CPU" wrk -t"$WRK_THREADS" -c8 -d"$WARMUP" -s "$root/benchmarks/wrk/rts.lua" "http://127.0.0.1:$port" >/dev/null
   ( while kill -0 "$pid" 2>/dev/null; do awk '/VmRSS/ { print $2 }' "/proc/$pid/status"; sleep 0.2; done ) >"$work/rss" &
   sampler=$!
   c0=$(cpu "$pid")
-  out=$(WRK_DATA="$work/trace" WRK_MODE=$mode "${prio[@]}" taskset -c "$WRK_CPU" wrk -t2 -c8 -d"$DUR" --latency -s "$root/benchmarks/wrk/rts.lua" "http://127.0.0.1:$port")
+  out=$(WRK_DATA="$work/trace" WRK_MODE=$mode "${prio[@]}" taskset -c "$WRK_CPU" wrk -t"$WRK_THREADS" -c8 -d"$DUR" --latency -s "$root/benchmarks/wrk/rts.lua" "http://127.0.0.1:$port")
   c1=$(cpu "$pid")
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   rss=$(sort -n "$work/rss" | tail -1)
