@@ -215,7 +215,7 @@ func shorten(s string, n int) string {
 func (r App) WriteText(w io.Writer) error {
 	var b bytes.Buffer
 	for _, p := range r.Pages {
-		fmt.Fprintf(&b, "page %s: %d entities\n", Printable(p.Name), len(p.Entities))
+		fmt.Fprintf(&b, "page %s: %s\n", Printable(p.Name), plural(len(p.Entities), "entity"))
 		for _, c := range p.Cycles {
 			fmt.Fprintf(&b, "  cycle: %s\n", Printable(strings.Join(c, " → ")))
 		}

@@ -59,3 +59,20 @@ func TestWriteDOTLabels(t *testing.T) {
 		t.Errorf("long label %q", got)
 	}
 }
+
+// rts graph --format text on the shared example apps has pages with one
+// entity (testdata/apps/unknown's Customers).
+func TestWriteTextCountsEntities(t *testing.T) {
+	t.Parallel()
+	r := App{App: "a", Pages: []Page{
+		{Name: "One", Entities: []Entity{{Name: "T", Kind: "widget"}}},
+		{Name: "Two", Entities: []Entity{{Name: "T", Kind: "widget"}, {Name: "q", Kind: "action"}}},
+	}}
+	var b bytes.Buffer
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "page One: 1 entity\npage Two: 2 entities\n"; b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
