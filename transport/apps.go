@@ -274,6 +274,14 @@ func (h *Handler) needApps(x *exchange) bool {
 	return true
 }
 
+// conflictAnswer is the error envelope of sendError with more in data; a
+// struct, not a map, so that its keys come in the envelope's order.
+type conflictAnswer struct {
+	Success bool           `json:"success"`
+	Message string         `json:"message"`
+	Data    map[string]any `json:"data"`
+}
+
 // sendStoreError answers an error of the apps API: a missing app or page
 // 404, bad input or an unusable name 400, a rename in the way of another
 // entity or of concurrent edits 409, the database down 503.
@@ -281,19 +289,13 @@ func (h *Handler) sendStoreError(x *exchange, err error) {
 	var ae *AppsError
 	switch {
 	case errors.As(err, &ae) && ae.Kind == AppsConflict && ae.Documents != nil:
-		h.sendJSON(x, http.StatusConflict, map[string]any{
-			"success": false, "message": err.Error(),
-			"data": map[string]any{"error": err.Error(), "documents": ae.Documents},
-		})
+		h.sendJSON(x, http.StatusConflict, conflictAnswer{Message: err.Error(), Data: map[string]any{"error": err.Error(), "documents": ae.Documents}})
 	case errors.As(err, &ae) && ae.Kind == AppsConflict:
 		where := ae.Where
 		if where == nil {
 			where = []string{}
 		}
-		h.sendJSON(x, http.StatusConflict, map[string]any{
-			"success": false, "message": err.Error(),
-			"data": map[string]any{"error": err.Error(), "where": where},
-		})
+		h.sendJSON(x, http.StatusConflict, conflictAnswer{Message: err.Error(), Data: map[string]any{"error": err.Error(), "where": where}})
 	case errors.As(err, &ae) && ae.Kind == AppsBadInput:
 		x.sendError(http.StatusBadRequest, err.Error())
 	case errors.As(err, &ae) && ae.Kind == AppsNotFound:

@@ -104,8 +104,8 @@ func TestAppsErrors(t *testing.T) {
 	}{
 		{&AppsError{Kind: AppsBadInput, Err: errors.New("cannot rename to \"class\": a JavaScript reserved word")}, 400, `reserved word`},
 		{&AppsError{Kind: AppsNotFound, Err: errors.New("no page")}, 404, `"success":false`},
-		{&AppsError{Kind: AppsConflict, Err: errors.New("taken"), Where: []string{"page Users"}}, 409, `"where":["page Users"]`},
-		{&AppsError{Kind: AppsConflict, Err: errors.New("changed"), Documents: []string{"newPage/1"}}, 409, `"documents":["newPage/1"]`},
+		{&AppsError{Kind: AppsConflict, Err: errors.New("taken"), Where: []string{"page Users"}}, 409, `{"success":false,"message":"taken","data":{"error":"taken","where":["page Users"]}}`},
+		{&AppsError{Kind: AppsConflict, Err: errors.New("changed"), Documents: []string{"newPage/1"}}, 409, `{"success":false,"message":"changed","data":{"documents":["newPage/1"],"error":"changed"}}`},
 		{&AppsError{Kind: AppsUnavailable, Err: errors.New("down")}, 503, `The store is unavailable`},
 		{errors.New("a document cannot be read"), 500, `Something went wrong`},
 	} {
