@@ -288,14 +288,17 @@ type conflictAnswer struct {
 func (h *Handler) sendStoreError(x *exchange, err error) {
 	var ae *AppsError
 	switch {
-	case errors.As(err, &ae) && ae.Kind == AppsConflict && ae.Documents != nil:
-		h.sendJSON(x, http.StatusConflict, conflictAnswer{Message: err.Error(), Data: map[string]any{"error": err.Error(), "documents": ae.Documents}})
 	case errors.As(err, &ae) && ae.Kind == AppsConflict:
-		where := ae.Where
-		if where == nil {
-			where = []string{}
+		data := map[string]any{"error": err.Error()}
+		switch {
+		case ae.Documents != nil:
+			data["documents"] = ae.Documents
+		case ae.Where != nil:
+			data["where"] = ae.Where
+		default:
+			data["where"] = []string{}
 		}
-		h.sendJSON(x, http.StatusConflict, conflictAnswer{Message: err.Error(), Data: map[string]any{"error": err.Error(), "where": where}})
+		h.sendJSON(x, http.StatusConflict, conflictAnswer{Message: err.Error(), Data: data})
 	case errors.As(err, &ae) && ae.Kind == AppsBadInput:
 		x.sendError(http.StatusBadRequest, err.Error())
 	case errors.As(err, &ae) && ae.Kind == AppsNotFound:
